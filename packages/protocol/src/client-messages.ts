@@ -1,0 +1,54 @@
+import * as v from 'valibot';
+import { ID_PATTERN, MAX_DISPLAY_NAME_LENGTH } from './limits.ts';
+import { SignalPayloadSchema } from './signal-payload.ts';
+
+/** Messages a browser sends to the signalling server. */
+
+export const IdSchema = v.pipe(v.string(), v.regex(ID_PATTERN, 'must be 22-64 base64url characters'));
+
+export const DisplayNameSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(MAX_DISPLAY_NAME_LENGTH),
+);
+
+export const JoinSchema = v.strictObject({
+  type: v.literal('join'),
+  /** Checked before the rest of the message, so a newer client gets a clear answer. */
+  protocol: v.pipe(v.number(), v.integer()),
+  roomId: IdSchema,
+  displayName: DisplayNameSchema,
+  /** Present when reconnecting: lets the server restore the same participant without a flicker. */
+  resume: v.optional(
+    v.strictObject({
+      peerId: IdSchema,
+      token: v.pipe(v.string(), v.maxLength(128)),
+    }),
+  ),
+});
+
+export const LeaveSchema = v.strictObject({ type: v.literal('leave') });
+
+export const ClientSignalSchema = v.strictObject({
+  type: v.literal('signal'),
+  to: IdSchema,
+  payload: SignalPayloadSchema,
+});
+
+/** App-level ping: the server answers with a pong echoing `t`, so the client can time the link. */
+export const ClientPingSchema = v.strictObject({
+  type: v.literal('ping'),
+  t: v.pipe(v.number(), v.finite()),
+});
+
+export const ClientMessageSchema = v.variant('type', [
+  JoinSchema,
+  LeaveSchema,
+  ClientSignalSchema,
+  ClientPingSchema,
+]);
+
+export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
+export type JoinMessage = v.InferOutput<typeof JoinSchema>;
+export type ClientSignalMessage = v.InferOutput<typeof ClientSignalSchema>;

@@ -1,0 +1,78 @@
+import * as v from 'valibot';
+import { ClientMessageSchema, type ClientMessage } from './client-messages.ts';
+import type { ErrorCode } from './errors.ts';
+import { PROTOCOL_VERSION } from './limits.ts';
+import { ServerMessageSchema, type ServerMessage } from './server-messages.ts';
+
+export interface DecodeFailure {
+  ok: false;
+  code: Extract<ErrorCode, 'bad-message' | 'unsupported-version'>;
+  message: string;
+  /** Dot path of the first bad field, e.g. `payload.sdp`. */
+  path?: string;
+}
+
+export type DecodeResult<T> = { ok: true; message: T } | DecodeFailure;
+
+type JsonObject = Record<string, unknown>;
+
+function parseJsonObject(text: string): { ok: true; value: JsonObject } | DecodeFailure {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'bad-message', message: 'frame is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: 'bad-message', message: 'frame must be a JSON object' };
+  }
+  return { ok: true, value: value as JsonObject };
+}
+
+function validate<T>(
+  schema: v.GenericSchema<unknown, T>,
+  value: unknown,
+): DecodeResult<T> {
+  const result = v.safeParse(schema, value, { abortEarly: true });
+  if (result.success) return { ok: true, message: result.output };
+  const issue = result.issues[0];
+  const path = v.getDotPath(issue);
+  const failure: DecodeFailure = {
+    ok: false,
+    code: 'bad-message',
+    message: path ? `${path}: ${issue.message}` : issue.message,
+  };
+  if (path) failure.path = path;
+  return failure;
+}
+
+/**
+ * Decodes one frame from a client. Never throws. A `join` carrying another protocol version is
+ * answered with `unsupported-version` before its shape is checked, because a newer client's
+ * join may legitimately look different.
+ */
+export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
+  if (value.type === 'join' && value.protocol !== PROTOCOL_VERSION) {
+    return {
+      ok: false,
+      code: 'unsupported-version',
+      message: `this server speaks protocol ${PROTOCOL_VERSION}; reload the page to update`,
+      path: 'protocol',
+    };
+  }
+  return validate(ClientMessageSchema, value);
+}
+
+/** Decodes one frame from the server. Never throws. */
+export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) return parsed;
+  return validate(ServerMessageSchema, parsed.value);
+}
+
+export function encodeMessage(message: ClientMessage | ServerMessage): string {
+  return JSON.stringify(message);
+}

@@ -1,0 +1,40 @@
+import * as v from 'valibot';
+
+/** Every reason the server can refuse something. Clients switch on these, never on text. */
+export const ERROR_CODES = [
+  /** The frame was not JSON, not an object, or did not match any message schema. */
+  'bad-message',
+  /** The client speaks another protocol version; it must reload. */
+  'unsupported-version',
+  /** The room already holds its capacity. */
+  'room-full',
+  /** Too many messages on this connection. */
+  'rate-limited',
+  /** Too many joins from this address. */
+  'join-rate-limited',
+  /** The message needs a joined room (e.g. a signal before join). */
+  'not-in-room',
+  /** A second join on a connection that is already in a room. */
+  'already-in-room',
+  /** A signal addressed to someone who is not in the sender's room. */
+  'unknown-peer',
+  /** Too many ICE candidates to one peer without a new description. */
+  'too-many-candidates',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export const ErrorCodeSchema = v.picklist(ERROR_CODES);
+
+/**
+ * WebSocket close codes the server uses. 1008/1009/1001/1012 are standard; 4xxx are ours.
+ * A client reconnects after 1001/1012/1006 and stops after the 4xxx ones.
+ */
+export const CLOSE_CODES = {
+  goingAway: 1001,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  serviceRestart: 1012,
+  unsupportedVersion: 4000,
+  roomFull: 4001,
+  replaced: 4002,
+} as const;
