@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import * as v from 'valibot';
+
+/**
+ * Server configuration, read once from the environment at start. A bad value stops the process
+ * with a message naming the variable, instead of surfacing later as odd behaviour.
+ */
+
+const integer = (min: number, max: number) =>
+  v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(min), v.maxValue(max));
+
+const boolean = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.picklist(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'),
+  v.transform((s) => s === 'true' || s === '1' || s === 'yes'),
+);
+
+const originList = v.pipe(
+  v.string(),
+  v.transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  v.array(v.pipe(v.string(), v.url('must be a comma-separated list of origins like https://meet.example.org'))),
+);
+
+const EnvSchema = v.object({
+  PORT: v.optional(integer(0, 65535), '8080'),
+  HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '0.0.0.0'),
+  LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  /** Empty: only the server's own origin (same host as the request) may open a WebSocket. */
+  ALLOWED_ORIGINS: v.optional(originList, ''),
+  /** Built web app to serve; empty disables static serving (e.g. under the Vite dev server). */
+  STATIC_DIR: v.optional(v.string(), ''),
+  ROOM_CAPACITY: v.optional(integer(2, 50), '6'),
+  /** How long a dropped participant keeps its seat before the others are told it left. */
+  RESUME_GRACE_MS: v.optional(integer(0, 600_000), '20000'),
+  HEARTBEAT_INTERVAL_MS: v.optional(integer(50, 600_000), '30000'),
+  /** Per-connection token bucket: a mesh join sends an offer plus candidates to every peer at once. */
+  MESSAGE_BURST: v.optional(integer(1, 100_000), '120'),
+  MESSAGES_PER_SECOND: v.optional(integer(1, 100_000), '30'),
+  JOIN_BURST_PER_IP: v.optional(integer(1, 100_000), '10'),
+  JOINS_PER_SECOND_PER_IP: v.optional(integer(1, 100_000), '3'),
+  /** Close a client whose unsent backlog passes this many bytes (it stopped reading). */
+  MAX_BUFFERED_BYTES: v.optional(integer(1024, 1 << 30), String(1024 * 1024)),
+  /** Take the client address from X-Forwarded-For (set this only behind a reverse proxy). */
+  TRUST_PROXY: v.optional(boolean, 'false'),
+  /** Signs resume tokens; set it to keep participants' identities across a server restart. */
+  SIGNALING_SECRET: v.optional(v.pipe(v.string(), v.minLength(24, 'must be at least 24 characters'))),
+  SHUTDOWN_GRACE_MS: v.optional(integer(0, 60_000), '5000'),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  logLevel: string;
+  allowedOrigins: string[];
+  staticDir: string | undefined;
+  roomCapacity: number;
+  resumeGraceMs: number;
+  heartbeatIntervalMs: number;
+  messageBurst: number;
+  messagesPerSecond: number;
+  joinBurstPerIp: number;
+  joinsPerSecondPerIp: number;
+  maxBufferedBytes: number;
+  trustProxy: boolean;
+  signalingSecret: string;
+  /** False when the secret was generated at start, i.e. resume will not survive a restart. */
+  signalingSecretFromEnv: boolean;
+  shutdownGraceMs: number;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Treat empty variables (common in .env files) as unset.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = v.safeParse(EnvSchema, present);
+  if (!result.success) {
+    const lines = result.issues.map((issue) => `  ${v.getDotPath(issue) ?? '?'}: ${issue.message} (got ${JSON.stringify(issue.input)})`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.output;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    allowedOrigins: e.ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+    staticDir: e.STATIC_DIR || undefined,
+    roomCapacity: e.ROOM_CAPACITY,
+    resumeGraceMs: e.RESUME_GRACE_MS,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    messageBurst: e.MESSAGE_BURST,
+    messagesPerSecond: e.MESSAGES_PER_SECOND,
+    joinBurstPerIp: e.JOIN_BURST_PER_IP,
+    joinsPerSecondPerIp: e.JOINS_PER_SECOND_PER_IP,
+    maxBufferedBytes: e.MAX_BUFFERED_BYTES,
+    trustProxy: e.TRUST_PROXY,
+    signalingSecret: e.SIGNALING_SECRET ?? randomBytes(32).toString('base64url'),
+    signalingSecretFromEnv: e.SIGNALING_SECRET !== undefined,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

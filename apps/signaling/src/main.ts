@@ -1,0 +1,46 @@
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './server.ts';
+
+/** Process entry: config from the environment, graceful exit on SIGTERM/SIGINT. */
+
+/** Docker waits 10 s after SIGTERM before SIGKILL; finish well inside that. */
+const HARD_EXIT_MS = 9_000;
+
+const defaultStaticDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+let config;
+try {
+  config = loadConfig({ STATIC_DIR: defaultStaticDir, ...process.env });
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`parley-signaling: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = createLogger(config.logLevel);
+if (!config.signalingSecretFromEnv) {
+  logger.info('SIGNALING_SECRET not set: participants can resume after a network drop, but not across a server restart');
+}
+
+const server = await startServer({ config, logger }).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'could not start');
+  process.exit(1);
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, HARD_EXIT_MS).unref();
+    void server.shutdown().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,41 @@
+import { admit, emptyRoom, markDisconnected, removeMember, type AdmitRequest, type AdmitResult, type Room } from './room.ts';
+import type { RoomStore } from './room-store.ts';
+
+/** The embedded default: rooms in a Map, gone when the process exits. */
+export class InMemoryRoomStore implements RoomStore {
+  private readonly rooms = new Map<string, Room>();
+
+  get(roomId: string): Promise<Room | undefined> {
+    return Promise.resolve(this.rooms.get(roomId));
+  }
+
+  admit(roomId: string, request: AdmitRequest, capacity: number): Promise<AdmitResult> {
+    const result = admit(this.rooms.get(roomId) ?? emptyRoom(roomId), request, capacity);
+    if (result.ok) this.rooms.set(roomId, result.room);
+    return Promise.resolve(result);
+  }
+
+  markDisconnected(roomId: string, peerId: string): Promise<Room | undefined> {
+    const room = this.rooms.get(roomId);
+    if (!room) return Promise.resolve(undefined);
+    const next = markDisconnected(room, peerId);
+    this.rooms.set(roomId, next);
+    return Promise.resolve(next);
+  }
+
+  remove(roomId: string, peerId: string): Promise<Room | undefined> {
+    const room = this.rooms.get(roomId);
+    if (!room) return Promise.resolve(undefined);
+    const next = removeMember(room, peerId);
+    if (next.members.length === 0) {
+      this.rooms.delete(roomId);
+      return Promise.resolve(undefined);
+    }
+    this.rooms.set(roomId, next);
+    return Promise.resolve(next);
+  }
+
+  roomCount(): Promise<number> {
+    return Promise.resolve(this.rooms.size);
+  }
+}

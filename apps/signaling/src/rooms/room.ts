@@ -1,0 +1,77 @@
+import type { PeerInfo } from '@parley/protocol';
+
+/**
+ * Pure room logic: plain immutable values in, new values out. No sockets, no timers, so every
+ * rule (capacity, restore, politeness) is unit-tested directly.
+ */
+
+export type Member = Readonly<{
+  peerId: string;
+  displayName: string;
+  /** False while the member's socket is gone but its seat is held for a resume. */
+  connected: boolean;
+}>;
+
+export type Room = Readonly<{
+  id: string;
+  members: readonly Member[];
+}>;
+
+export type AdmitRequest = Readonly<{ peerId: string; displayName: string }>;
+
+export type AdmitResult =
+  | { ok: true; room: Room; member: Member; restored: boolean }
+  | { ok: false; reason: 'full' };
+
+export function emptyRoom(id: string): Room {
+  return { id, members: [] };
+}
+
+export function findMember(room: Room, peerId: string): Member | undefined {
+  return room.members.find((m) => m.peerId === peerId);
+}
+
+/**
+ * Seats a participant. A peer ID that already holds a seat (a resume) takes it back even when
+ * the room is at capacity, because the seat was never given up.
+ */
+export function admit(room: Room, request: AdmitRequest, capacity: number): AdmitResult {
+  const member: Member = { peerId: request.peerId, displayName: request.displayName, connected: true };
+  if (findMember(room, request.peerId)) {
+    return {
+      ok: true,
+      member,
+      restored: true,
+      room: { ...room, members: room.members.map((m) => (m.peerId === request.peerId ? member : m)) },
+    };
+  }
+  if (room.members.length >= capacity) return { ok: false, reason: 'full' };
+  return { ok: true, member, restored: false, room: { ...room, members: [...room.members, member] } };
+}
+
+export function markDisconnected(room: Room, peerId: string): Room {
+  return {
+    ...room,
+    members: room.members.map((m) => (m.peerId === peerId ? { ...m, connected: false } : m)),
+  };
+}
+
+export function removeMember(room: Room, peerId: string): Room {
+  return { ...room, members: room.members.filter((m) => m.peerId !== peerId) };
+}
+
+/**
+ * Perfect negotiation needs exactly one polite side per pair. Deriving it from the two IDs
+ * (the smaller one is polite) means both sides agree without the server remembering anything,
+ * so the roles survive a server restart when participants resume with their old IDs.
+ */
+export function isPolite(selfId: string, otherId: string): boolean {
+  return selfId < otherId;
+}
+
+/** The other members as `selfId` should see them. */
+export function peersSeenBy(room: Room, selfId: string): PeerInfo[] {
+  return room.members
+    .filter((m) => m.peerId !== selfId)
+    .map((m) => ({ id: m.peerId, displayName: m.displayName, polite: isPolite(selfId, m.peerId) }));
+}

@@ -1,0 +1,298 @@
+import {
+  PROTOCOL_VERSION,
+  decodeClientMessage,
+  encodeMessage,
+  randomId,
+  type ClientMessage,
+  type ClientSignalMessage,
+  type ErrorCode,
+  type IceServer,
+  type JoinMessage,
+  type ServerMessage,
+} from '@parley/protocol';
+import type { Logger } from '../logger.ts';
+import { KeyedRateLimiter, TokenBucket } from '../rate-limit.ts';
+import { findMember, peersSeenBy, type Room } from '../rooms/room.ts';
+import type { RoomStore } from '../rooms/room-store.ts';
+import { CandidateGuard } from './candidate-guard.ts';
+import { signResumeToken, verifyResumeToken } from './resume-token.ts';
+
+/** What the hub needs from a transport connection. The WebSocket layer provides it. */
+export interface ClientLink {
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+  /** The client address, for per-IP join limits. */
+  readonly ip: string;
+}
+
+export interface HubOptions {
+  store: RoomStore;
+  logger: Logger;
+  roomCapacity: number;
+  resumeGraceMs: number;
+  secret: string;
+  messageBurst: number;
+  messagesPerSecond: number;
+  joinBurstPerIp: number;
+  joinsPerSecondPerIp: number;
+  /** ICE servers handed to a participant once admitted (TURN credentials are per participant). */
+  iceServersFor?: (peerId: string) => IceServer[];
+}
+
+type Seat = { roomId: string; peerId: string };
+
+/** Answer rate-limit violations at most this often, so an error flood cannot replace a message flood. */
+const RATE_ERROR_INTERVAL_MS = 1000;
+
+/**
+ * The signalling protocol: joins, leaves, relays, resume. Independent of WebSockets (it sees
+ * `ClientLink`s) and of where rooms are stored (it sees a `RoomStore`).
+ */
+export class SignalingHub {
+  /** The live link for each seated peer on this instance; the only way a frame reaches a peer. */
+  private readonly links = new Map<string, ClientSession>();
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly joinLimiter: KeyedRateLimiter;
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(private readonly options: HubOptions) {
+    this.joinLimiter = new KeyedRateLimiter(options.joinBurstPerIp, options.joinsPerSecondPerIp);
+    this.sweepTimer = setInterval(() => this.joinLimiter.sweep(), 60_000);
+    this.sweepTimer.unref();
+  }
+
+  connect(link: ClientLink): ClientSession {
+    return new ClientSession(this, link, this.options);
+  }
+
+  get connectedPeers(): number {
+    return this.links.size;
+  }
+
+  /** Stops timers; used on shutdown. Seats are not released: clients resume on the next instance. */
+  dispose(): void {
+    clearInterval(this.sweepTimer);
+    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    this.graceTimers.clear();
+  }
+
+  // --- used by ClientSession -------------------------------------------------------------------
+
+  allowJoin(ip: string): boolean {
+    return this.joinLimiter.take(ip);
+  }
+
+  attach(peerId: string, session: ClientSession): void {
+    const previous = this.links.get(peerId);
+    const timer = this.graceTimers.get(peerId);
+    if (timer) {
+      clearTimeout(timer);
+      this.graceTimers.delete(peerId);
+    }
+    this.links.set(peerId, session);
+    // The same participant came back on a new socket before the old one was found dead.
+    if (previous && previous !== session) previous.replaced();
+  }
+
+  detach(peerId: string, session: ClientSession): boolean {
+    if (this.links.get(peerId) !== session) return false;
+    this.links.delete(peerId);
+    return true;
+  }
+
+  deliver(peerId: string, message: ServerMessage): boolean {
+    const session = this.links.get(peerId);
+    if (!session) return false;
+    session.send(message);
+    return true;
+  }
+
+  broadcast(room: Room | undefined, exceptPeerId: string, messageFor: (peerId: string) => ServerMessage): void {
+    if (!room) return;
+    for (const member of room.members) {
+      if (member.peerId !== exceptPeerId) this.deliver(member.peerId, messageFor(member.peerId));
+    }
+  }
+
+  /** Holds a dropped participant's seat for the grace period, then tells the room it left. */
+  scheduleRemoval(seat: Seat): void {
+    const remove = () => {
+      this.graceTimers.delete(seat.peerId);
+      void this.removeSeat(seat, 'disconnected');
+    };
+    if (this.options.resumeGraceMs === 0) return remove();
+    const timer = setTimeout(remove, this.options.resumeGraceMs);
+    timer.unref();
+    this.graceTimers.set(seat.peerId, timer);
+  }
+
+  async removeSeat(seat: Seat, reason: 'left' | 'disconnected'): Promise<void> {
+    const room = await this.options.store.remove(seat.roomId, seat.peerId);
+    this.broadcast(room, seat.peerId, () => ({ type: 'peer-left', peerId: seat.peerId, reason }));
+    this.options.logger.debug({ roomId: seat.roomId, peerId: seat.peerId, reason }, 'peer left');
+  }
+}
+
+/** One client connection's protocol state. Frames are processed strictly in arrival order. */
+export class ClientSession {
+  private seat: Seat | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly bucket: TokenBucket;
+  private readonly candidates = new CandidateGuard();
+  private lastRateErrorAt = -Infinity;
+  private closed = false;
+
+  constructor(
+    private readonly hub: SignalingHub,
+    private readonly link: ClientLink,
+    private readonly options: HubOptions,
+  ) {
+    this.bucket = new TokenBucket(options.messageBurst, options.messagesPerSecond);
+  }
+
+  get peerId(): string | undefined {
+    return this.seat?.peerId;
+  }
+
+  send(message: ServerMessage): void {
+    if (!this.closed) this.link.send(encodeMessage(message));
+  }
+
+  /**
+   * Every reply, errors included, goes through the queue so that answers arrive in the order
+   * their frames did; the rate check itself happens at once so a flood is shed cheaply.
+   */
+  handleFrame(frame: string): void {
+    if (!this.bucket.take()) {
+      const now = performance.now();
+      if (now - this.lastRateErrorAt >= RATE_ERROR_INTERVAL_MS) {
+        this.lastRateErrorAt = now;
+        this.enqueue(() => this.error('rate-limited', 'too many messages; slow down'));
+      }
+      return;
+    }
+    const decoded = decodeClientMessage(frame);
+    if (!decoded.ok) return this.enqueue(() => this.error(decoded.code, decoded.message, decoded.path));
+    this.enqueue(() => this.dispatch(decoded.message));
+  }
+
+  handleBinary(): void {
+    if (!this.bucket.take()) return;
+    this.enqueue(() => this.error('bad-message', 'binary frames are not supported; send JSON text'));
+  }
+
+  /** The socket is gone. A seated participant keeps its seat for the resume grace period. */
+  handleClose(): void {
+    this.closed = true;
+    this.enqueue(async () => {
+      const seat = this.seat;
+      if (!seat) return;
+      this.seat = undefined;
+      if (!this.hub.detach(seat.peerId, this)) return; // already replaced by a newer socket
+      await this.options.store.markDisconnected(seat.roomId, seat.peerId);
+      this.hub.scheduleRemoval(seat);
+    });
+  }
+
+  /** A newer socket resumed this participant; this one must stop acting for it. */
+  replaced(): void {
+    this.seat = undefined;
+    this.link.close(4002, 'replaced by a newer connection');
+    this.closed = true;
+  }
+
+  private enqueue(task: () => Promise<void> | void): void {
+    this.queue = this.queue.then(task).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'error while handling a message');
+      this.error('bad-message', 'the server could not process this message');
+    });
+  }
+
+  private error(code: ErrorCode, message: string, path?: string): void {
+    this.send(path === undefined ? { type: 'error', code, message } : { type: 'error', code, message, path });
+  }
+
+  private async dispatch(message: ClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'join':
+        return this.join(message);
+      case 'leave':
+        return this.leave();
+      case 'signal':
+        return this.relay(message);
+      case 'ping':
+        return this.send({ type: 'pong', t: message.t });
+      default: {
+        const unreachable: never = message;
+        throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private async join(message: JoinMessage): Promise<void> {
+    if (this.seat) return this.error('already-in-room', 'leave the current room before joining another');
+    if (!this.hub.allowJoin(this.link.ip)) {
+      return this.error('join-rate-limited', 'too many joins from your address; try again in a moment');
+    }
+    const { roomId, displayName, resume } = message;
+    const secret = this.options.secret;
+    const resuming = resume !== undefined && verifyResumeToken(secret, roomId, resume.peerId, resume.token);
+    const peerId = resuming ? resume.peerId : randomId();
+
+    const result = await this.options.store.admit(roomId, { peerId, displayName }, this.options.roomCapacity);
+    if (!result.ok) {
+      return this.error('room-full', `this call is full (${this.options.roomCapacity} participants)`);
+    }
+    if (this.closed) {
+      // The socket died while we were admitting it: hold the seat as if it dropped right after.
+      await this.options.store.markDisconnected(roomId, peerId);
+      this.hub.scheduleRemoval({ roomId, peerId });
+      return;
+    }
+    this.seat = { roomId, peerId };
+    this.hub.attach(peerId, this);
+    this.send({
+      type: 'joined',
+      protocol: PROTOCOL_VERSION,
+      roomId,
+      selfId: peerId,
+      resumeToken: signResumeToken(secret, roomId, peerId),
+      resumed: result.restored,
+      peers: peersSeenBy(result.room, peerId),
+      iceServers: this.options.iceServersFor?.(peerId) ?? [],
+      capacity: this.options.roomCapacity,
+    });
+    // A restored participant never left as far as the others know: announcing it would flicker.
+    if (!result.restored) {
+      this.hub.broadcast(result.room, peerId, (other) => ({
+        type: 'peer-joined',
+        peer: peersSeenBy(result.room, other).find((p) => p.id === peerId)!,
+      }));
+    }
+    this.options.logger.debug({ roomId, peerId, restored: result.restored }, 'peer joined');
+  }
+
+  private async leave(): Promise<void> {
+    const seat = this.seat;
+    if (!seat) return this.error('not-in-room', 'you are not in a room');
+    this.seat = undefined;
+    this.candidates.clear();
+    this.hub.detach(seat.peerId, this);
+    await this.hub.removeSeat(seat, 'left');
+  }
+
+  private async relay(message: ClientSignalMessage): Promise<void> {
+    const seat = this.seat;
+    if (!seat) return this.error('not-in-room', 'join a room before signalling');
+    const room = await this.options.store.get(seat.roomId);
+    if (message.to === seat.peerId || !room || !findMember(room, message.to)) {
+      return this.error('unknown-peer', 'no such participant in this call', 'to');
+    }
+    if (!this.candidates.allow(message.to, message.payload)) {
+      return this.error('too-many-candidates', 'too many ICE candidates for one negotiation', 'payload');
+    }
+    // `from` is always ours: the client cannot even express it (the schema rejects the field).
+    // A seated but disconnected target is mid-resume; its peer will renegotiate when it returns.
+    this.hub.deliver(message.to, { type: 'signal', from: seat.peerId, payload: message.payload });
+  }
+}
