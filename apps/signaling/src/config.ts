@@ -7,7 +7,14 @@ import * as v from 'valibot';
  */
 
 const integer = (min: number, max: number) =>
-  v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(min), v.maxValue(max));
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+$/, 'must be a whole number'),
+    v.transform(Number),
+    v.minValue(min),
+    v.maxValue(max),
+  );
 
 const boolean = v.pipe(
   v.string(),
@@ -19,14 +26,27 @@ const boolean = v.pipe(
 
 const originList = v.pipe(
   v.string(),
-  v.transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
-  v.array(v.pipe(v.string(), v.url('must be a comma-separated list of origins like https://meet.example.org'))),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  ),
+  v.array(
+    v.pipe(
+      v.string(),
+      v.url('must be a comma-separated list of origins like https://meet.example.org'),
+    ),
+  ),
 );
 
 const EnvSchema = v.object({
   PORT: v.optional(integer(0, 65535), '8080'),
   HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '0.0.0.0'),
-  LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  LOG_LEVEL: v.optional(
+    v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    'info',
+  ),
   /** Empty: only the server's own origin (same host as the request) may open a WebSocket. */
   ALLOWED_ORIGINS: v.optional(originList, ''),
   /** Built web app to serve; empty disables static serving (e.g. under the Vite dev server). */
@@ -45,7 +65,9 @@ const EnvSchema = v.object({
   /** Take the client address from X-Forwarded-For (set this only behind a reverse proxy). */
   TRUST_PROXY: v.optional(boolean, 'false'),
   /** Signs resume tokens; set it to keep participants' identities across a server restart. */
-  SIGNALING_SECRET: v.optional(v.pipe(v.string(), v.minLength(24, 'must be at least 24 characters'))),
+  SIGNALING_SECRET: v.optional(
+    v.pipe(v.string(), v.minLength(24, 'must be at least 24 characters')),
+  ),
   SHUTDOWN_GRACE_MS: v.optional(integer(0, 60_000), '5000'),
 });
 
@@ -76,10 +98,15 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // Treat empty variables (common in .env files) as unset.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = v.safeParse(EnvSchema, present);
   if (!result.success) {
-    const lines = result.issues.map((issue) => `  ${v.getDotPath(issue) ?? '?'}: ${issue.message} (got ${JSON.stringify(issue.input)})`);
+    const lines = result.issues.map(
+      (issue) =>
+        `  ${v.getDotPath(issue) ?? '?'}: ${issue.message} (got ${JSON.stringify(issue.input)})`,
+    );
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = result.output;

@@ -14,9 +14,20 @@ afterEach(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
 });
 
-function spawnServer(env: Record<string, string>): { process: ChildProcess; port: Promise<number>; stderr: () => string } {
+function spawnServer(env: Record<string, string>): {
+  process: ChildProcess;
+  port: Promise<number>;
+  stderr: () => string;
+} {
   const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', STATIC_DIR: '', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      STATIC_DIR: '',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;

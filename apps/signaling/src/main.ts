@@ -23,7 +23,9 @@ try {
 
 const logger = createLogger(config.logLevel);
 if (!config.signalingSecretFromEnv) {
-  logger.info('SIGNALING_SECRET not set: participants can resume after a network drop, but not across a server restart');
+  logger.info(
+    'SIGNALING_SECRET not set: participants can resume after a network drop, but not across a server restart',
+  );
 }
 
 const server = await startServer({ config, logger }).catch((error: unknown) => {

@@ -5,14 +5,24 @@ describe('TokenBucket', () => {
   it('allows a burst, then refills at the configured rate', () => {
     let now = 0;
     const bucket = new TokenBucket(3, 2, () => now);
-    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     now += 499;
     expect(bucket.take()).toBe(false);
     now += 1;
     expect(bucket.take()).toBe(true);
     now += 10_000;
     expect(bucket.isFull()).toBe(true);
-    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 

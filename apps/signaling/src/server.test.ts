@@ -1,7 +1,12 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_CANDIDATES_PER_NEGOTIATION, MAX_FRAME_BYTES, PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
+import {
+  MAX_CANDIDATES_PER_NEGOTIATION,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  createRoomId,
+} from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from './config.ts';
 import type { ParleyServer } from './server.ts';
@@ -10,7 +15,14 @@ import { startTestServer } from './testing/test-server.ts';
 
 const offer = { type: 'offer', sdp: 'v=0\r\n' } as const;
 const candidate = (n: number) =>
-  ({ type: 'candidate', candidate: { candidate: `candidate:${n} 1 udp 1 127.0.0.1 ${5000 + n} typ host`, sdpMid: '0', sdpMLineIndex: 0 } }) as const;
+  ({
+    type: 'candidate',
+    candidate: {
+      candidate: `candidate:${n} 1 udp 1 127.0.0.1 ${5000 + n} typ host`,
+      sdpMid: '0',
+      sdpMLineIndex: 0,
+    },
+  }) as const;
 
 let server: ParleyServer | undefined;
 const clients: TestClient[] = [];
@@ -38,17 +50,30 @@ describe('joining and leaving', () => {
     const room = createRoomId();
     const ada = await client();
     const joinedA = await ada.join(room, 'Ada');
-    expect(joinedA).toMatchObject({ roomId: room, peers: [], resumed: false, protocol: PROTOCOL_VERSION, capacity: 6, iceServers: [] });
+    expect(joinedA).toMatchObject({
+      roomId: room,
+      peers: [],
+      resumed: false,
+      protocol: PROTOCOL_VERSION,
+      capacity: 6,
+      iceServers: [],
+    });
 
     const bob = await client();
     const joinedB = await bob.join(room, 'Bob');
-    expect(joinedB.peers).toEqual([{ id: joinedA.selfId, displayName: 'Ada', polite: expect.any(Boolean) }]);
+    expect(joinedB.peers).toEqual([
+      { id: joinedA.selfId, displayName: 'Ada', polite: expect.any(Boolean) },
+    ]);
     const announced = await ada.next('peer-joined');
     expect(announced.peer).toMatchObject({ id: joinedB.selfId, displayName: 'Bob' });
     expect(announced.peer.polite).toBe(!joinedB.peers[0]!.polite);
 
     bob.send({ type: 'leave' });
-    expect(await ada.next('peer-left')).toEqual({ type: 'peer-left', peerId: joinedB.selfId, reason: 'left' });
+    expect(await ada.next('peer-left')).toEqual({
+      type: 'peer-left',
+      peerId: joinedB.selfId,
+      reason: 'left',
+    });
     // Bob can join again on the same socket, as a new participant.
     const again = await bob.join(room, 'Bob');
     expect(again.selfId).not.toBe(joinedB.selfId);
@@ -69,7 +94,12 @@ describe('joining and leaving', () => {
   it('answers another protocol version with unsupported-version', async () => {
     await start();
     const c = await client();
-    c.send({ type: 'join', protocol: PROTOCOL_VERSION + 1, roomId: createRoomId(), displayName: 'x' });
+    c.send({
+      type: 'join',
+      protocol: PROTOCOL_VERSION + 1,
+      roomId: createRoomId(),
+      displayName: 'x',
+    });
     expect(await c.next('error')).toMatchObject({ code: 'unsupported-version', path: 'protocol' });
   });
 
@@ -131,13 +161,18 @@ describe('relaying', () => {
     const [a, b] = [await client(), await client()];
     await a.join(room);
     const idB = (await b.join(room)).selfId;
-    for (let n = 0; n <= MAX_CANDIDATES_PER_NEGOTIATION; n++) a.send({ type: 'signal', to: idB, payload: candidate(n) });
+    for (let n = 0; n <= MAX_CANDIDATES_PER_NEGOTIATION; n++)
+      a.send({ type: 'signal', to: idB, payload: candidate(n) });
     expect(await a.next('error')).toMatchObject({ code: 'too-many-candidates' });
     await b.sync();
     expect(b.received('signal')).toHaveLength(MAX_CANDIDATES_PER_NEGOTIATION);
     a.send({ type: 'signal', to: idB, payload: offer });
     a.send({ type: 'signal', to: idB, payload: candidate(999) });
-    await b.next('signal', (s) => s.payload.type === 'candidate' && s.payload.candidate.candidate.startsWith('candidate:999'));
+    await b.next(
+      'signal',
+      (s) =>
+        s.payload.type === 'candidate' && s.payload.candidate.candidate.startsWith('candidate:999'),
+    );
   });
 });
 
@@ -149,8 +184,18 @@ describe('bad input', () => {
       ['{not json', undefined],
       ['"a string"', undefined],
       [JSON.stringify({ type: 'dance' }), 'type'],
-      [JSON.stringify({ type: 'join', protocol: PROTOCOL_VERSION, roomId: 42, displayName: 'x' }), 'roomId'],
-      [JSON.stringify({ type: 'signal', to: createRoomId(), payload: { type: 'offer', sdp: 'x'.repeat(40_000) } }), 'payload.sdp'],
+      [
+        JSON.stringify({ type: 'join', protocol: PROTOCOL_VERSION, roomId: 42, displayName: 'x' }),
+        'roomId',
+      ],
+      [
+        JSON.stringify({
+          type: 'signal',
+          to: createRoomId(),
+          payload: { type: 'offer', sdp: 'x'.repeat(40_000) },
+        }),
+        'payload.sdp',
+      ],
       [Buffer.from([1, 2, 3]), undefined],
     ];
     for (const [frame, path] of cases) {
@@ -174,8 +219,12 @@ describe('bad input', () => {
 
   it('refuses a foreign Origin with 403 and an unknown path with 404 before the handshake', async () => {
     await start();
-    await expect(TestClient.connect(server!.url, { origin: 'https://evil.example' })).rejects.toEqual(new HttpRefusal(403));
-    await expect(TestClient.connect(server!.url, { path: '/socket' })).rejects.toEqual(new HttpRefusal(404));
+    await expect(
+      TestClient.connect(server!.url, { origin: 'https://evil.example' }),
+    ).rejects.toEqual(new HttpRefusal(403));
+    await expect(TestClient.connect(server!.url, { path: '/socket' })).rejects.toEqual(
+      new HttpRefusal(404),
+    );
   });
 });
 
@@ -195,8 +244,17 @@ describe('rate limits', () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 4; i++) {
       const c = await client();
-      c.send({ type: 'join', protocol: PROTOCOL_VERSION, roomId: createRoomId(), displayName: 'x' });
-      outcomes.push((await Promise.race([c.next('joined'), c.next('error')])).type === 'joined' ? 'joined' : (c.received('error')[0]?.code ?? '?'));
+      c.send({
+        type: 'join',
+        protocol: PROTOCOL_VERSION,
+        roomId: createRoomId(),
+        displayName: 'x',
+      });
+      outcomes.push(
+        (await Promise.race([c.next('joined'), c.next('error')])).type === 'joined'
+          ? 'joined'
+          : (c.received('error')[0]?.code ?? '?'),
+      );
     }
     expect(outcomes).toEqual(['joined', 'joined', 'joined', 'join-rate-limited']);
   });
@@ -227,7 +285,10 @@ describe('liveness', () => {
     await a.closed;
 
     const a2 = await client();
-    const resumed = await a2.join(room, 'Ada', { peerId: joinedA.selfId, token: joinedA.resumeToken });
+    const resumed = await a2.join(room, 'Ada', {
+      peerId: joinedA.selfId,
+      token: joinedA.resumeToken,
+    });
     expect(resumed).toMatchObject({ selfId: joinedA.selfId, resumed: true });
     expect(resumed.peers.map((p) => p.id)).toEqual([idB]);
     await b.sync();
@@ -244,7 +305,11 @@ describe('liveness', () => {
     const idA = (await a.join(room)).selfId;
     await b.join(room);
     a.socket.terminate();
-    expect(await b.next('peer-left')).toEqual({ type: 'peer-left', peerId: idA, reason: 'disconnected' });
+    expect(await b.next('peer-left')).toEqual({
+      type: 'peer-left',
+      peerId: idA,
+      reason: 'disconnected',
+    });
   });
 
   it('treats a forged resume token as a new participant', async () => {

@@ -30,7 +30,12 @@ export interface ServerDeps {
 
 type LiveSocket = WebSocket & { isAlive?: boolean };
 
-export async function startServer({ config, logger, store, iceServersFor }: ServerDeps): Promise<ParleyServer> {
+export async function startServer({
+  config,
+  logger,
+  store,
+  iceServersFor,
+}: ServerDeps): Promise<ParleyServer> {
   let shuttingDown = false;
   const hubOptions: HubOptions = {
     store: store ?? new InMemoryRoomStore(),
@@ -48,14 +53,20 @@ export async function startServer({ config, logger, store, iceServersFor }: Serv
 
   const staticSite = config.staticDir ? createStaticSite(config.staticDir) : undefined;
   if (config.staticDir && !staticSite) {
-    logger.warn({ staticDir: config.staticDir }, 'no built web app found; run `npm run build` to serve it');
+    logger.warn(
+      { staticDir: config.staticDir },
+      'no built web app found; run `npm run build` to serve it',
+    );
   }
 
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     setSecurityHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
-    if (path === '/readyz') return json(res, shuttingDown ? 503 : 200, { status: shuttingDown ? 'shutting-down' : 'ready' });
+    if (path === '/readyz')
+      return json(res, shuttingDown ? 503 : 200, {
+        status: shuttingDown ? 'shutting-down' : 'ready',
+      });
     if (staticSite && (req.method === 'GET' || req.method === 'HEAD')) {
       return staticSite(req, res, () => json(res, 404, { error: 'not found' }));
     }
@@ -65,14 +76,30 @@ export async function startServer({ config, logger, store, iceServersFor }: Serv
   http.headersTimeout = 10_000;
   http.requestTimeout = 30_000;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const verdict = shuttingDown ? ({ ok: false, status: 503, reason: 'shutting down' } as const) : checkUpgrade(req, config.allowedOrigins);
+    const verdict = shuttingDown
+      ? ({ ok: false, status: 503, reason: 'shutting down' } as const)
+      : checkUpgrade(req, config.allowedOrigins);
     if (!verdict.ok) {
-      logger.info({ origin: req.headers.origin, path: req.url, status: verdict.status, reason: verdict.reason }, 'upgrade refused');
-      socket.end(`HTTP/1.1 ${verdict.status} ${verdict.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      logger.info(
+        {
+          origin: req.headers.origin,
+          path: req.url,
+          status: verdict.status,
+          reason: verdict.reason,
+        },
+        'upgrade refused',
+      );
+      socket.end(
+        `HTTP/1.1 ${verdict.status} ${verdict.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws as LiveSocket, req));
@@ -132,7 +159,10 @@ export async function startServer({ config, logger, store, iceServersFor }: Serv
   });
   const { port } = http.address() as AddressInfo;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info({ port, host: config.host, static: Boolean(staticSite) }, `Parley listening on http://${displayHost}:${port}`);
+  logger.info(
+    { port, host: config.host, static: Boolean(staticSite) },
+    `Parley listening on http://${displayHost}:${port}`,
+  );
 
   async function shutdown(): Promise<void> {
     if (shuttingDown) return;
@@ -142,11 +172,14 @@ export async function startServer({ config, logger, store, iceServersFor }: Serv
     const clients = [...wss.clients];
     logger.info({ clients: clients.length }, 'shutting down');
     const allClosed = Promise.all(
-      clients.map((client) => new Promise<void>((resolve) => {
-        if (client.readyState === client.CLOSED) return resolve();
-        client.once('close', () => resolve());
-        client.close(1012, 'server restarting');
-      })),
+      clients.map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            if (client.readyState === client.CLOSED) return resolve();
+            client.once('close', () => resolve());
+            client.close(1012, 'server restarting');
+          }),
+      ),
     );
     let graceTimer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => {
@@ -161,7 +194,12 @@ export async function startServer({ config, logger, store, iceServersFor }: Serv
     logger.info('shutdown complete');
   }
 
-  return { url: `http://${displayHost === 'localhost' ? '127.0.0.1' : displayHost}:${port}`, port, hub, shutdown };
+  return {
+    url: `http://${displayHost === 'localhost' ? '127.0.0.1' : displayHost}:${port}`,
+    port,
+    hub,
+    shutdown,
+  };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

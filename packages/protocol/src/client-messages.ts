@@ -4,7 +4,10 @@ import { SignalPayloadSchema } from './signal-payload.ts';
 
 /** Messages a browser sends to the signalling server. */
 
-export const IdSchema = v.pipe(v.string(), v.regex(ID_PATTERN, 'must be 22-64 base64url characters'));
+export const IdSchema = v.pipe(
+  v.string(),
+  v.regex(ID_PATTERN, 'must be 22-64 base64url characters'),
+);
 
 export const DisplayNameSchema = v.pipe(
   v.string(),

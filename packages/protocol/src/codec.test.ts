@@ -1,17 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { decodeClientMessage, decodeServerMessage, encodeMessage } from './codec.ts';
-import { MAX_CANDIDATE_LENGTH, MAX_DISPLAY_NAME_LENGTH, MAX_SDP_LENGTH, PROTOCOL_VERSION } from './limits.ts';
+import {
+  MAX_CANDIDATE_LENGTH,
+  MAX_DISPLAY_NAME_LENGTH,
+  MAX_SDP_LENGTH,
+  PROTOCOL_VERSION,
+} from './limits.ts';
 import { createRoomId, randomId } from './ids.ts';
 
 const roomId = 'AAAAAAAAAAAAAAAAAAAAAA';
 const peerA = 'BBBBBBBBBBBBBBBBBBBBBB';
 const peerB = 'CCCCCCCCCCCCCCCCCCCCCC';
 
-const offer = { type: 'offer', sdp: 'v=0\r\n' };
+const offer = { type: 'offer', sdp: 'v=0\r\n' } as const;
 const candidate = {
   type: 'candidate',
-  candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 },
-};
+  candidate: {
+    candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host',
+    sdpMid: '0',
+    sdpMLineIndex: 0,
+  },
+} as const;
 
 /** Each accepted fixture must decode to exactly itself (after trimming). */
 const clientAccepts: Record<string, unknown> = {
@@ -32,11 +41,18 @@ const clientAccepts: Record<string, unknown> = {
     to: peerA,
     payload: { type: 'candidate', candidate: { candidate: '', sdpMid: null, sdpMLineIndex: null } },
   },
-  'signal renegotiate': { type: 'signal', to: peerA, payload: { type: 'renegotiate', renegotiate: true } },
+  'signal renegotiate': {
+    type: 'signal',
+    to: peerA,
+    payload: { type: 'renegotiate', renegotiate: true },
+  },
   'signal transceiverRequest': {
     type: 'signal',
     to: peerA,
-    payload: { type: 'transceiverRequest', transceiverRequest: { kind: 'video', init: { direction: 'sendrecv' } } },
+    payload: {
+      type: 'transceiverRequest',
+      transceiverRequest: { kind: 'video', init: { direction: 'sendrecv' } },
+    },
   },
   ping: { type: 'ping', t: 123.5 },
 };
@@ -48,35 +64,70 @@ const clientRejects: Record<string, [frame: string, path: string | undefined]> =
   'JSON null': ['null', undefined],
   'unknown type': [JSON.stringify({ type: 'shout' }), 'type'],
   'missing type': [JSON.stringify({ roomId }), 'type'],
-  'join: short room id': [JSON.stringify({ type: 'join', protocol: 1, roomId: 'abc', displayName: 'A' }), 'roomId'],
-  'join: room id with slash': [
-    JSON.stringify({ type: 'join', protocol: 1, roomId: 'A/AAAAAAAAAAAAAAAAAAAAAAA', displayName: 'A' }),
+  'join: short room id': [
+    JSON.stringify({ type: 'join', protocol: 1, roomId: 'abc', displayName: 'A' }),
     'roomId',
   ],
-  'join: empty name': [JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: '   ' }), 'displayName'],
-  'join: long name': [
-    JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: 'x'.repeat(MAX_DISPLAY_NAME_LENGTH + 1) }),
+  'join: room id with slash': [
+    JSON.stringify({
+      type: 'join',
+      protocol: 1,
+      roomId: 'A/AAAAAAAAAAAAAAAAAAAAAAA',
+      displayName: 'A',
+    }),
+    'roomId',
+  ],
+  'join: empty name': [
+    JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: '   ' }),
     'displayName',
   ],
-  'join: name not a string': [JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: 7 }), 'displayName'],
+  'join: long name': [
+    JSON.stringify({
+      type: 'join',
+      protocol: 1,
+      roomId,
+      displayName: 'x'.repeat(MAX_DISPLAY_NAME_LENGTH + 1),
+    }),
+    'displayName',
+  ],
+  'join: name not a string': [
+    JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: 7 }),
+    'displayName',
+  ],
   'join: unknown field': [
     JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: 'A', admin: true }),
     'admin',
   ],
   'join: resume without token': [
-    JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: 'A', resume: { peerId: peerA } }),
+    JSON.stringify({
+      type: 'join',
+      protocol: 1,
+      roomId,
+      displayName: 'A',
+      resume: { peerId: peerA },
+    }),
     'resume.token',
   ],
   'leave: extra field': [JSON.stringify({ type: 'leave', now: true }), 'now'],
-  'signal: forged from': [JSON.stringify({ type: 'signal', to: peerA, from: peerB, payload: offer }), 'from'],
+  'signal: forged from': [
+    JSON.stringify({ type: 'signal', to: peerA, from: peerB, payload: offer }),
+    'from',
+  ],
   'signal: missing to': [JSON.stringify({ type: 'signal', payload: offer }), 'to'],
-  'signal: payload not an object': [JSON.stringify({ type: 'signal', to: peerA, payload: 'hi' }), 'payload'],
+  'signal: payload not an object': [
+    JSON.stringify({ type: 'signal', to: peerA, payload: 'hi' }),
+    'payload',
+  ],
   'signal: unknown payload type': [
     JSON.stringify({ type: 'signal', to: peerA, payload: { type: 'rollback' } }),
     'payload.type',
   ],
   'signal: huge sdp': [
-    JSON.stringify({ type: 'signal', to: peerA, payload: { type: 'offer', sdp: 'x'.repeat(MAX_SDP_LENGTH + 1) } }),
+    JSON.stringify({
+      type: 'signal',
+      to: peerA,
+      payload: { type: 'offer', sdp: 'x'.repeat(MAX_SDP_LENGTH + 1) },
+    }),
     'payload.sdp',
   ],
   'signal: sdp not a string': [
@@ -87,7 +138,10 @@ const clientRejects: Record<string, [frame: string, path: string | undefined]> =
     JSON.stringify({
       type: 'signal',
       to: peerA,
-      payload: { type: 'candidate', candidate: { candidate: 'c'.repeat(MAX_CANDIDATE_LENGTH + 1) } },
+      payload: {
+        type: 'candidate',
+        candidate: { candidate: 'c'.repeat(MAX_CANDIDATE_LENGTH + 1) },
+      },
     }),
     'payload.candidate.candidate',
   ],
@@ -100,11 +154,19 @@ const clientRejects: Record<string, [frame: string, path: string | undefined]> =
     'payload.candidate.sdpMLineIndex',
   ],
   'signal: renegotiate false': [
-    JSON.stringify({ type: 'signal', to: peerA, payload: { type: 'renegotiate', renegotiate: false } }),
+    JSON.stringify({
+      type: 'signal',
+      to: peerA,
+      payload: { type: 'renegotiate', renegotiate: false },
+    }),
     'payload.renegotiate',
   ],
   'signal: transceiver kind': [
-    JSON.stringify({ type: 'signal', to: peerA, payload: { type: 'transceiverRequest', transceiverRequest: { kind: 'data' } } }),
+    JSON.stringify({
+      type: 'signal',
+      to: peerA,
+      payload: { type: 'transceiverRequest', transceiverRequest: { kind: 'data' } },
+    }),
     'payload.transceiverRequest.kind',
   ],
   'ping: t not a number': [JSON.stringify({ type: 'ping', t: '1' }), 't'],
@@ -140,7 +202,12 @@ describe('decodeClientMessage', () => {
 
   it('answers another protocol version with unsupported-version, even when the shape differs', () => {
     const result = decodeClientMessage(
-      JSON.stringify({ type: 'join', protocol: PROTOCOL_VERSION + 1, room: 'whatever', features: [] }),
+      JSON.stringify({
+        type: 'join',
+        protocol: PROTOCOL_VERSION + 1,
+        room: 'whatever',
+        features: [],
+      }),
     );
     expect(result).toMatchObject({ ok: false, code: 'unsupported-version', path: 'protocol' });
   });
@@ -171,9 +238,15 @@ const serverAccepts: Record<string, unknown> = {
 const serverRejects: Record<string, [frame: string, path: string | undefined]> = {
   'signal without from': [JSON.stringify({ type: 'signal', payload: offer }), 'from'],
   'unknown error code': [JSON.stringify({ type: 'error', code: 'oops', message: 'x' }), 'code'],
-  'peer-left with odd reason': [JSON.stringify({ type: 'peer-left', peerId: peerA, reason: 'kicked' }), 'reason'],
+  'peer-left with odd reason': [
+    JSON.stringify({ type: 'peer-left', peerId: peerA, reason: 'kicked' }),
+    'reason',
+  ],
   'joined with peer missing polite': [
-    JSON.stringify({ ...(serverAccepts.joined as object), peers: [{ id: peerA, displayName: 'A' }] }),
+    JSON.stringify({
+      ...(serverAccepts.joined as object),
+      peers: [{ id: peerA, displayName: 'A' }],
+    }),
     'peers.0.polite',
   ],
   'peer-joined with extra field': [

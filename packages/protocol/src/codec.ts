@@ -29,10 +29,7 @@ function parseJsonObject(text: string): { ok: true; value: JsonObject } | Decode
   return { ok: true, value: value as JsonObject };
 }
 
-function validate<T>(
-  schema: v.GenericSchema<unknown, T>,
-  value: unknown,
-): DecodeResult<T> {
+function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): DecodeResult<T> {
   const result = v.safeParse(schema, value, { abortEarly: true });
   if (result.success) return { ok: true, message: result.output };
   const issue = result.issues[0];

@@ -1,4 +1,12 @@
-import { admit, emptyRoom, markDisconnected, removeMember, type AdmitRequest, type AdmitResult, type Room } from './room.ts';
+import {
+  admit,
+  emptyRoom,
+  markDisconnected,
+  removeMember,
+  type AdmitRequest,
+  type AdmitResult,
+  type Room,
+} from './room.ts';
 import type { RoomStore } from './room-store.ts';
 
 /** The embedded default: rooms in a Map, gone when the process exits. */

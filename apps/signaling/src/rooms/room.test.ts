@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { admit, emptyRoom, findMember, isPolite, markDisconnected, peersSeenBy, removeMember, type Room } from './room.ts';
+import {
+  admit,
+  emptyRoom,
+  findMember,
+  isPolite,
+  markDisconnected,
+  peersSeenBy,
+  removeMember,
+  type Room,
+} from './room.ts';
 
 const A = 'AAAAAAAAAAAAAAAAAAAAAA';
 const B = 'BBBBBBBBBBBBBBBBBBBBBB';
@@ -14,7 +23,11 @@ function seat(room: Room, peerId: string, capacity = 6): Room {
 describe('room logic', () => {
   it('seats new members in order and reports them as new', () => {
     const first = admit(emptyRoom('r'), { peerId: A, displayName: 'Ada' }, 6);
-    expect(first).toMatchObject({ ok: true, restored: false, member: { peerId: A, connected: true } });
+    expect(first).toMatchObject({
+      ok: true,
+      restored: false,
+      member: { peerId: A, connected: true },
+    });
     const room = seat(seat(emptyRoom('r'), A), B);
     expect(room.members.map((m) => m.peerId)).toEqual([A, B]);
   });
@@ -29,7 +42,11 @@ describe('room logic', () => {
     room = markDisconnected(room, A);
     expect(findMember(room, A)?.connected).toBe(false);
     const result = admit(room, { peerId: A, displayName: 'Ada again' }, 2);
-    expect(result).toMatchObject({ ok: true, restored: true, member: { displayName: 'Ada again', connected: true } });
+    expect(result).toMatchObject({
+      ok: true,
+      restored: true,
+      member: { displayName: 'Ada again', connected: true },
+    });
     if (result.ok) expect(result.room.members).toHaveLength(2);
   });
 
@@ -40,7 +57,11 @@ describe('room logic', () => {
   });
 
   it('gives exactly one polite side per pair, agreed by both', () => {
-    for (const [x, y] of [[A, B], [B, C], [A, C]] as const) {
+    for (const [x, y] of [
+      [A, B],
+      [B, C],
+      [A, C],
+    ] as const) {
       expect(isPolite(x, y)).not.toBe(isPolite(y, x));
     }
     const room = seat(seat(seat(emptyRoom('r'), A), B), C);

@@ -20,8 +20,7 @@ export type Room = Readonly<{
 export type AdmitRequest = Readonly<{ peerId: string; displayName: string }>;
 
 export type AdmitResult =
-  | { ok: true; room: Room; member: Member; restored: boolean }
-  | { ok: false; reason: 'full' };
+  { ok: true; room: Room; member: Member; restored: boolean } | { ok: false; reason: 'full' };
 
 export function emptyRoom(id: string): Room {
   return { id, members: [] };
@@ -36,17 +35,29 @@ export function findMember(room: Room, peerId: string): Member | undefined {
  * the room is at capacity, because the seat was never given up.
  */
 export function admit(room: Room, request: AdmitRequest, capacity: number): AdmitResult {
-  const member: Member = { peerId: request.peerId, displayName: request.displayName, connected: true };
+  const member: Member = {
+    peerId: request.peerId,
+    displayName: request.displayName,
+    connected: true,
+  };
   if (findMember(room, request.peerId)) {
     return {
       ok: true,
       member,
       restored: true,
-      room: { ...room, members: room.members.map((m) => (m.peerId === request.peerId ? member : m)) },
+      room: {
+        ...room,
+        members: room.members.map((m) => (m.peerId === request.peerId ? member : m)),
+      },
     };
   }
   if (room.members.length >= capacity) return { ok: false, reason: 'full' };
-  return { ok: true, member, restored: false, room: { ...room, members: [...room.members, member] } };
+  return {
+    ok: true,
+    member,
+    restored: false,
+    room: { ...room, members: [...room.members, member] },
+  };
 }
 
 export function markDisconnected(room: Room, peerId: string): Room {

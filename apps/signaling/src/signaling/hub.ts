@@ -12,7 +12,7 @@ import {
 } from '@parley/protocol';
 import type { Logger } from '../logger.ts';
 import { KeyedRateLimiter, TokenBucket } from '../rate-limit.ts';
-import { findMember, peersSeenBy, type Room } from '../rooms/room.ts';
+import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
 import { CandidateGuard } from './candidate-guard.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
@@ -107,7 +107,11 @@ export class SignalingHub {
     return true;
   }
 
-  broadcast(room: Room | undefined, exceptPeerId: string, messageFor: (peerId: string) => ServerMessage): void {
+  broadcast(
+    room: Room | undefined,
+    exceptPeerId: string,
+    messageFor: (peerId: string) => ServerMessage,
+  ): void {
     if (!room) return;
     for (const member of room.members) {
       if (member.peerId !== exceptPeerId) this.deliver(member.peerId, messageFor(member.peerId));
@@ -172,13 +176,16 @@ export class ClientSession {
       return;
     }
     const decoded = decodeClientMessage(frame);
-    if (!decoded.ok) return this.enqueue(() => this.error(decoded.code, decoded.message, decoded.path));
+    if (!decoded.ok)
+      return this.enqueue(() => this.error(decoded.code, decoded.message, decoded.path));
     this.enqueue(() => this.dispatch(decoded.message));
   }
 
   handleBinary(): void {
     if (!this.bucket.take()) return;
-    this.enqueue(() => this.error('bad-message', 'binary frames are not supported; send JSON text'));
+    this.enqueue(() =>
+      this.error('bad-message', 'binary frames are not supported; send JSON text'),
+    );
   }
 
   /** The socket is gone. A seated participant keeps its seat for the resume grace period. */
@@ -209,7 +216,11 @@ export class ClientSession {
   }
 
   private error(code: ErrorCode, message: string, path?: string): void {
-    this.send(path === undefined ? { type: 'error', code, message } : { type: 'error', code, message, path });
+    this.send(
+      path === undefined
+        ? { type: 'error', code, message }
+        : { type: 'error', code, message, path },
+    );
   }
 
   private async dispatch(message: ClientMessage): Promise<void> {
@@ -230,18 +241,30 @@ export class ClientSession {
   }
 
   private async join(message: JoinMessage): Promise<void> {
-    if (this.seat) return this.error('already-in-room', 'leave the current room before joining another');
+    if (this.seat)
+      return this.error('already-in-room', 'leave the current room before joining another');
     if (!this.hub.allowJoin(this.link.ip)) {
-      return this.error('join-rate-limited', 'too many joins from your address; try again in a moment');
+      return this.error(
+        'join-rate-limited',
+        'too many joins from your address; try again in a moment',
+      );
     }
     const { roomId, displayName, resume } = message;
     const secret = this.options.secret;
-    const resuming = resume !== undefined && verifyResumeToken(secret, roomId, resume.peerId, resume.token);
+    const resuming =
+      resume !== undefined && verifyResumeToken(secret, roomId, resume.peerId, resume.token);
     const peerId = resuming ? resume.peerId : randomId();
 
-    const result = await this.options.store.admit(roomId, { peerId, displayName }, this.options.roomCapacity);
+    const result = await this.options.store.admit(
+      roomId,
+      { peerId, displayName },
+      this.options.roomCapacity,
+    );
     if (!result.ok) {
-      return this.error('room-full', `this call is full (${this.options.roomCapacity} participants)`);
+      return this.error(
+        'room-full',
+        `this call is full (${this.options.roomCapacity} participants)`,
+      );
     }
     if (this.closed) {
       // The socket died while we were admitting it: hold the seat as if it dropped right after.
@@ -266,7 +289,11 @@ export class ClientSession {
     if (!result.restored) {
       this.hub.broadcast(result.room, peerId, (other) => ({
         type: 'peer-joined',
-        peer: peersSeenBy(result.room, other).find((p) => p.id === peerId)!,
+        peer: {
+          id: peerId,
+          displayName: result.member.displayName,
+          polite: isPolite(other, peerId),
+        },
       }));
     }
     this.options.logger.debug({ roomId, peerId, restored: result.restored }, 'peer joined');
@@ -289,7 +316,11 @@ export class ClientSession {
       return this.error('unknown-peer', 'no such participant in this call', 'to');
     }
     if (!this.candidates.allow(message.to, message.payload)) {
-      return this.error('too-many-candidates', 'too many ICE candidates for one negotiation', 'payload');
+      return this.error(
+        'too-many-candidates',
+        'too many ICE candidates for one negotiation',
+        'payload',
+      );
     }
     // `from` is always ours: the client cannot even express it (the schema rejects the field).
     // A seated but disconnected target is mid-resume; its peer will renegotiate when it returns.

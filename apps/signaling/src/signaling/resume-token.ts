@@ -8,7 +8,12 @@ export function signResumeToken(secret: string, roomId: string, peerId: string):
   return createHmac('sha256', secret).update(`${roomId}.${peerId}`).digest('base64url');
 }
 
-export function verifyResumeToken(secret: string, roomId: string, peerId: string, token: string): boolean {
+export function verifyResumeToken(
+  secret: string,
+  roomId: string,
+  peerId: string,
+  token: string,
+): boolean {
   const expected = Buffer.from(signResumeToken(secret, roomId, peerId));
   const given = Buffer.from(token);
   return expected.length === given.length && timingSafeEqual(expected, given);

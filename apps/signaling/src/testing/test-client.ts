@@ -1,4 +1,9 @@
-import { PROTOCOL_VERSION, decodeServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
+import {
+  PROTOCOL_VERSION,
+  decodeServerMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from '@parley/protocol';
 import WebSocket from 'ws';
 
 /**
@@ -7,7 +12,10 @@ import WebSocket from 'ws';
  */
 export class TestClient {
   readonly messages: ServerMessage[] = [];
-  private readonly waiters: Array<{ match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }> = [];
+  private readonly waiters: Array<{
+    match: (m: ServerMessage) => boolean;
+    resolve: (m: ServerMessage) => void;
+  }> = [];
   /** Each message satisfies at most one `next()`; others stay available to later waiters. */
   private readonly consumed: boolean[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
@@ -19,15 +27,26 @@ export class TestClient {
       this.messages.push(decoded.message);
       this.flush();
     });
-    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
-  static connect(baseUrl: string, options: { origin?: string; autoPong?: boolean; path?: string } = {}): Promise<TestClient> {
+  static connect(
+    baseUrl: string,
+    options: { origin?: string; autoPong?: boolean; path?: string } = {},
+  ): Promise<TestClient> {
     const url = baseUrl.replace(/^http/, 'ws') + (options.path ?? '/ws');
-    const socket = new WebSocket(url, { origin: options.origin ?? baseUrl, autoPong: options.autoPong ?? true, perMessageDeflate: false });
+    const socket = new WebSocket(url, {
+      origin: options.origin ?? baseUrl,
+      autoPong: options.autoPong ?? true,
+      perMessageDeflate: false,
+    });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new TestClient(socket)));
-      socket.once('unexpected-response', (_req, res) => reject(new HttpRefusal(res.statusCode ?? 0)));
+      socket.once('unexpected-response', (_req, res) =>
+        reject(new HttpRefusal(res.statusCode ?? 0)),
+      );
       socket.once('error', reject);
     });
   }
@@ -41,8 +60,12 @@ export class TestClient {
   }
 
   /** Resolves with the next message (after those already consumed) matching `match`. */
-  next<T extends ServerMessage['type']>(type: T, match: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true): Promise<Extract<ServerMessage, { type: T }>> {
-    const predicate = (m: ServerMessage) => m.type === type && match(m as Extract<ServerMessage, { type: T }>);
+  next<T extends ServerMessage['type']>(
+    type: T,
+    match: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    const predicate = (m: ServerMessage) =>
+      m.type === type && match(m as Extract<ServerMessage, { type: T }>);
     return new Promise((resolve) => {
       this.waiters.push({ match: predicate, resolve: resolve as (m: ServerMessage) => void });
       this.flush();
@@ -50,7 +73,13 @@ export class TestClient {
   }
 
   async join(roomId: string, displayName = 'tester', resume?: { peerId: string; token: string }) {
-    this.send({ type: 'join', protocol: PROTOCOL_VERSION, roomId, displayName, ...(resume ? { resume } : {}) });
+    this.send({
+      type: 'join',
+      protocol: PROTOCOL_VERSION,
+      roomId,
+      displayName,
+      ...(resume ? { resume } : {}),
+    });
     return this.next('joined');
   }
 
@@ -66,7 +95,9 @@ export class TestClient {
   }
 
   received<T extends ServerMessage['type']>(type: T): Array<Extract<ServerMessage, { type: T }>> {
-    return this.messages.filter((m) => m.type === type) as Array<Extract<ServerMessage, { type: T }>>;
+    return this.messages.filter((m) => m.type === type) as Array<
+      Extract<ServerMessage, { type: T }>
+    >;
   }
 
   close(): Promise<{ code: number; reason: string }> {

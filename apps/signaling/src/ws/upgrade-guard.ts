@@ -9,7 +9,10 @@ export type UpgradeVerdict = { ok: true } | { ok: false; status: 403 | 404; reas
  * (cross-site WebSocket hijacking). With no allowlist, only the server's own origin passes:
  * an Origin whose host equals the Host header the browser used to reach us.
  */
-export function checkUpgrade(req: IncomingMessage, allowedOrigins: readonly string[]): UpgradeVerdict {
+export function checkUpgrade(
+  req: IncomingMessage,
+  allowedOrigins: readonly string[],
+): UpgradeVerdict {
   const path = (req.url ?? '').split('?')[0];
   if (path !== WEBSOCKET_PATH) return { ok: false, status: 404, reason: 'unknown path' };
   const origin = req.headers.origin;
@@ -23,7 +26,8 @@ export function checkUpgrade(req: IncomingMessage, allowedOrigins: readonly stri
   const allowed =
     allowedOrigins.length > 0
       ? allowedOrigins.includes(parsed.origin)
-      : (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.host === req.headers.host;
+      : (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
+        parsed.host === req.headers.host;
   return allowed ? { ok: true } : { ok: false, status: 403, reason: 'origin not allowed' };
 }
 

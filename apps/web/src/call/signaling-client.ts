@@ -1,0 +1,290 @@
+import {
+  PROTOCOL_VERSION,
+  decodeServerMessage,
+  encodeMessage,
+  type ClientMessage,
+  type JoinedMessage,
+  type PeerInfo,
+  type ServerErrorMessage,
+  type ServerMessage,
+  type SignalPayload,
+} from '@parley/protocol';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { TypedEmitter } from './typed-emitter.ts';
+
+/** The part of a browser WebSocket we use; tests pass an in-memory fake. */
+export interface SocketLike {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+/** Connectivity hints from the page: online/offline and tab visibility. */
+export interface ConnectivityHints {
+  /** Calls `listener` when the browser comes online or the tab becomes visible; returns an unsubscribe. */
+  onWake(listener: () => void): () => void;
+}
+
+export type SignalingStatus =
+  /** Opening the first connection and joining. */
+  | 'connecting'
+  | 'joined'
+  /** Lost the server after having joined; retrying with backoff. Peer connections keep running. */
+  | 'reconnecting'
+  /** Terminal: left, or the server refused us for good (see `closedReason`). */
+  | 'closed';
+
+export type ClosedReason = 'left' | 'room-full' | 'unsupported-version' | 'replaced';
+
+export type SignalingEvents = {
+  status: [status: SignalingStatus];
+  joined: [message: JoinedMessage];
+  'peer-joined': [peer: PeerInfo];
+  'peer-left': [peerId: string, reason: 'left' | 'disconnected'];
+  signal: [from: string, payload: SignalPayload];
+  /** Non-fatal server errors (e.g. a signal to a peer who just left). */
+  error: [error: ServerErrorMessage];
+};
+
+export interface SignalingClientOptions {
+  url: string;
+  roomId: string;
+  displayName: string;
+  createSocket?: (url: string) => SocketLike;
+  hints?: ConnectivityHints;
+  backoff?: BackoffPolicy;
+  /** How often to ping while connected; the pong doubles as proof the link is alive. */
+  pingIntervalMs?: number;
+  /** With no frame from the server for this long, the link is presumed dead and replaced. */
+  livenessTimeoutMs?: number;
+}
+
+const TERMINAL_CLOSE_CODES: Record<number, ClosedReason> = {
+  4000: 'unsupported-version',
+  4001: 'room-full',
+  4002: 'replaced',
+};
+
+/**
+ * The signalling connection as an explicit state machine:
+ *
+ *   connecting ──joined──▶ joined ──drop──▶ reconnecting ──joined──▶ joined
+ *        │  └──drop──▶ (retry, still "connecting")       ▲   │
+ *        └─────────── refused / leave() ──▶ closed ◀─────┴───┘
+ *
+ * Retries use jittered exponential backoff; coming online or back to the tab retries at once.
+ * A rejoin presents the resume token, so the server restores the same participant and the
+ * others see no leave/join flicker.
+ */
+export class SignalingClient extends TypedEmitter<SignalingEvents> {
+  private socket: SocketLike | undefined;
+  private state: SignalingStatus = 'connecting';
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private lastInboundAt = 0;
+  private identity: { peerId: string; token: string } | undefined;
+  private unsubscribeHints: (() => void) | undefined;
+  private started = false;
+  closedReason: ClosedReason | undefined;
+
+  constructor(private readonly options: SignalingClientOptions) {
+    super();
+  }
+
+  get status(): SignalingStatus {
+    return this.state;
+  }
+
+  get selfId(): string | undefined {
+    return this.identity?.peerId;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.unsubscribeHints = this.options.hints?.onWake(() => this.wake());
+    this.open();
+  }
+
+  /** Sends a signal if we are joined; returns false when it had to be dropped. */
+  sendSignal(to: string, payload: SignalPayload): boolean {
+    return this.send({ type: 'signal', to, payload });
+  }
+
+  /** Says goodbye (others see us leave at once) and stops for good. */
+  leave(): void {
+    this.send({ type: 'leave' });
+    this.finish('left');
+  }
+
+  dispose(): void {
+    if (this.state !== 'closed') this.finish('left');
+    this.removeAllListeners();
+  }
+
+  private send(message: ClientMessage): boolean {
+    if (this.state !== 'joined' || !this.socket) return false;
+    this.socket.send(encodeMessage(message));
+    return true;
+  }
+
+  private setState(next: SignalingStatus): void {
+    if (this.state === next) return;
+    this.state = next;
+    this.emit('status', next);
+  }
+
+  private open(): void {
+    this.clearTimers();
+    const socket = (this.options.createSocket ?? defaultSocket)(this.options.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.lastInboundAt = Date.now();
+      const join: ClientMessage = {
+        type: 'join',
+        protocol: PROTOCOL_VERSION,
+        roomId: this.options.roomId,
+        displayName: this.options.displayName,
+      };
+      if (this.identity) join.resume = this.identity;
+      socket.send(encodeMessage(join));
+      this.startLivenessChecks(socket);
+    };
+    socket.onmessage = (event) => {
+      this.lastInboundAt = Date.now();
+      if (typeof event.data !== 'string') return;
+      const decoded = decodeServerMessage(event.data);
+      // A frame we cannot decode is a server bug or a version skew; never act on it.
+      if (decoded.ok) this.handle(decoded.message);
+    };
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      const terminal = TERMINAL_CLOSE_CODES[event.code];
+      if (terminal) this.finish(terminal);
+      else this.dropped();
+    };
+    socket.onerror = () => {
+      // Always followed by onclose, which decides what happens next.
+    };
+  }
+
+  private handle(message: ServerMessage): void {
+    switch (message.type) {
+      case 'joined':
+        this.identity = { peerId: message.selfId, token: message.resumeToken };
+        this.attempt = 0;
+        this.setState('joined');
+        this.emit('joined', message);
+        return;
+      case 'peer-joined':
+        return this.emit('peer-joined', message.peer);
+      case 'peer-left':
+        return this.emit('peer-left', message.peerId, message.reason);
+      case 'signal':
+        return this.emit('signal', message.from, message.payload);
+      case 'ping':
+      case 'pong':
+        return; // liveness is tracked on every inbound frame
+      case 'error':
+        if (message.code === 'room-full') return this.finish('room-full');
+        if (message.code === 'unsupported-version') return this.finish('unsupported-version');
+        if (message.code === 'join-rate-limited') return this.dropped();
+        return this.emit('error', message);
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  /** The link is gone (or presumed dead): detach it and retry after a backoff delay. */
+  private dropped(): void {
+    if (this.state === 'closed') return;
+    this.detachSocket();
+    if (this.state === 'joined') this.setState('reconnecting');
+    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  /** Online again or back in the tab: retry now rather than at the end of the backoff. */
+  private wake(): void {
+    if (this.retryTimer !== undefined) {
+      this.open();
+    } else if (this.state === 'joined' && this.socket) {
+      // Probe: if the server does not answer quickly, the link died while we slept.
+      this.socket.send(encodeMessage({ type: 'ping', t: Date.now() }));
+      this.lastInboundAt = Math.min(
+        this.lastInboundAt,
+        Date.now() - this.livenessTimeout() + 5_000,
+      );
+    }
+  }
+
+  private livenessTimeout(): number {
+    return this.options.livenessTimeoutMs ?? 25_000;
+  }
+
+  private startLivenessChecks(socket: SocketLike): void {
+    const interval = this.options.pingIntervalMs ?? 10_000;
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastInboundAt > this.livenessTimeout()) return this.dropped();
+      socket.send(encodeMessage({ type: 'ping', t: Date.now() }));
+    }, interval);
+  }
+
+  private finish(reason: ClosedReason): void {
+    if (this.state === 'closed') return;
+    this.closedReason = reason;
+    this.detachSocket();
+    this.unsubscribeHints?.();
+    this.setState('closed');
+  }
+
+  private detachSocket(): void {
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    try {
+      socket.close(1000, 'bye');
+    } catch {
+      // Closing a socket that is still connecting can throw in some browsers; it is gone either way.
+    }
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    this.retryTimer = undefined;
+    this.pingTimer = undefined;
+  }
+}
+
+function defaultSocket(url: string): SocketLike {
+  return new WebSocket(url) as unknown as SocketLike;
+}
+
+/** The browser's own hints. */
+export const browserHints: ConnectivityHints = {
+  onWake(listener) {
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') listener();
+    };
+    window.addEventListener('online', listener);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener('online', listener);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  },
+};
+
+/** ws://host/ws or wss://host/ws for the page's own origin. */
+export function signalingUrlFor(location: { protocol: string; host: string }): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}

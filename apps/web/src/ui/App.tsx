@@ -1,0 +1,17 @@
+import { Landing } from './Landing.tsx';
+import { roomIdFromPath, usePathname } from './navigation.ts';
+import { RoomPage } from './RoomPage.tsx';
+
+export function App() {
+  const pathname = usePathname();
+  if (pathname === '/') return <Landing />;
+  const roomId = roomIdFromPath(pathname);
+  if (roomId) return <RoomPage roomId={roomId} />;
+  return (
+    <main className="page">
+      <h1>Link not recognised</h1>
+      <p>This address is not a Parley call. Check the link you were sent, or start a new call.</p>
+      <a href="/">Start a new call</a>
+    </main>
+  );
+}

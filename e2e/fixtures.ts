@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { test as base, type Browser, type Page } from '@playwright/test';
+
+/** The production build of Parley (signalling + web app on one port), as `npm start` runs it. */
+export class ParleyProcess {
+  private process: ChildProcess | undefined;
+  port = 0;
+
+  constructor(private readonly env: Record<string, string> = {}) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server; on restart it reuses the same port so open pages can reconnect. */
+  async start(): Promise<void> {
+    const entry = fileURLToPath(new URL('../apps/signaling/dist/main.js', import.meta.url));
+    const child = spawn(process.execPath, [entry], {
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
+        LOG_LEVEL: 'info',
+        SIGNALING_SECRET: 'e2e-secret-at-least-24-characters',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.process = child;
+    this.port = await new Promise<number>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        try {
+          const entry = JSON.parse(line) as { port?: number; msg?: string };
+          if (entry.port && entry.msg?.startsWith('Parley listening')) resolve(entry.port);
+        } catch {
+          // not a log line
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`Parley exited early with code ${code}`)));
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+  }
+}
+
+export interface Participant {
+  page: Page;
+  name: string;
+}
+
+/** Opens a fresh browser context (its own camera, storage and peer connections) and joins. */
+export async function joinAs(
+  browser: Browser,
+  roomUrl: string,
+  name: string,
+): Promise<Participant> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(roomUrl);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join call' }).click();
+  return { page, name };
+}
+
+export const test = base.extend<object, { parley: ParleyProcess }>({
+  parley: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
+    async ({}, use) => {
+      const server = new ParleyProcess();
+      await server.start();
+      await use(server);
+      await server.stop();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,49 @@
+import { createRoomId } from '@parley/protocol';
+import { expect, joinAs, test } from './fixtures.ts';
+
+test('two browsers join by link and connect peer to peer through the signalling server', async ({
+  browser,
+  parley,
+}) => {
+  const context = await browser.newContext();
+  const landing = await context.newPage();
+  await landing.goto(parley.url);
+  await landing.getByRole('button', { name: 'New call' }).click();
+  await expect(landing).toHaveURL(/\/r\/[A-Za-z0-9_-]{22}$/);
+  const roomUrl = landing.url();
+  await context.close();
+
+  const ada = await joinAs(browser, roomUrl, 'Ada');
+  const bob = await joinAs(browser, roomUrl, 'Bob');
+
+  // "Connected" on a participant means simple-peer's data channel opened: an offer, an answer
+  // and ICE candidates crossed the server in both directions.
+  await expect(ada.page.getByRole('group', { name: 'Bob' })).toHaveAttribute(
+    'data-connection',
+    'connected',
+  );
+  await expect(bob.page.getByRole('group', { name: 'Ada' })).toHaveAttribute(
+    'data-connection',
+    'connected',
+  );
+  await expect(ada.page.getByRole('status')).toHaveText('Connected');
+
+  // Leaving is seen by the other side.
+  await bob.page.getByRole('button', { name: 'Leave' }).click();
+  await expect(ada.page.getByRole('group', { name: 'Bob' })).toHaveCount(0);
+  await expect(bob.page.getByRole('button', { name: 'Rejoin' })).toBeVisible();
+});
+
+test('the production server sends a strict CSP and the app runs under it', async ({
+  page,
+  parley,
+}) => {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  const response = await page.goto(`${parley.url}/r/${createRoomId()}`);
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await expect(page.getByRole('button', { name: 'Join call' })).toBeVisible();
+  expect(violations).toEqual([]);
+});

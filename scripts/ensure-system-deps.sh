@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need (Debian/Ubuntu, as root), or says exactly what
+# to install. Safe to run repeatedly: it does nothing when everything is present.
+set -euo pipefail
+
+need=()
+command -v "${CHROMIUM_PATH:-chromium}" >/dev/null 2>&1 || [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "Missing system packages: ${need[*]}" >&2
+  echo "Install them with:  sudo apt-get install -y ${need[*]}" >&2
+  echo "(or set CHROMIUM_PATH to a Chromium/Chrome binary)" >&2
+  exit 1
+fi
