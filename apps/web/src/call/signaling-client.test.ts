@@ -1,0 +1,196 @@
+import { PROTOCOL_VERSION, type JoinedMessage } from '@parley/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SignalingClient, type SignalingStatus } from './signaling-client.ts';
+import { FakeSocketFactory } from './testing/fake-socket.ts';
+
+const ROOM = 'RRRRRRRRRRRRRRRRRRRRRR';
+const SELF = 'SSSSSSSSSSSSSSSSSSSSSS';
+const OTHER = 'OOOOOOOOOOOOOOOOOOOOOO';
+
+function joined(overrides: Partial<JoinedMessage> = {}): JoinedMessage {
+  return {
+    type: 'joined',
+    protocol: PROTOCOL_VERSION,
+    roomId: ROOM,
+    selfId: SELF,
+    resumeToken: 'token-1',
+    resumed: false,
+    peers: [],
+    iceServers: [],
+    capacity: 6,
+    ...overrides,
+  };
+}
+
+let sockets: FakeSocketFactory;
+let wakeListeners: Array<() => void>;
+let client: SignalingClient;
+let statuses: SignalingStatus[];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  sockets = new FakeSocketFactory();
+  wakeListeners = [];
+  client = new SignalingClient({
+    url: 'ws://test/ws',
+    roomId: ROOM,
+    displayName: 'Ada',
+    createSocket: sockets.create,
+    hints: {
+      onWake: (listener) => {
+        wakeListeners.push(listener);
+        return () => wakeListeners.splice(wakeListeners.indexOf(listener), 1);
+      },
+    },
+    backoff: { baseMs: 1000, maxMs: 8000 },
+    pingIntervalMs: 1000,
+    livenessTimeoutMs: 3000,
+  });
+  statuses = [];
+  client.on('status', (s) => statuses.push(s));
+});
+
+afterEach(() => {
+  client.dispose();
+  vi.useRealTimers();
+});
+
+function connectAndJoin(message = joined()): void {
+  sockets.last.open();
+  sockets.last.receive(message);
+}
+
+describe('SignalingClient', () => {
+  it('joins on open and reports joined', () => {
+    const onJoined = vi.fn();
+    client.on('joined', onJoined);
+    client.start();
+    expect(client.status).toBe('connecting');
+    sockets.last.open();
+    expect(sockets.last.sent).toEqual([
+      { type: 'join', protocol: PROTOCOL_VERSION, roomId: ROOM, displayName: 'Ada' },
+    ]);
+    sockets.last.receive(joined());
+    expect(statuses).toEqual(['joined']);
+    expect(onJoined).toHaveBeenCalledWith(joined());
+  });
+
+  it('after a drop, reconnects with backoff and resumes as the same participant', () => {
+    client.start();
+    connectAndJoin();
+    sockets.last.drop(1012);
+    expect(client.status).toBe('reconnecting');
+    expect(sockets.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(1000); // first step is within [500, 1000]
+    expect(sockets.sockets).toHaveLength(2);
+    sockets.last.open();
+    expect(sockets.last.sent[0]).toMatchObject({
+      type: 'join',
+      resume: { peerId: SELF, token: 'token-1' },
+    });
+    sockets.last.receive(joined({ resumed: true, resumeToken: 'token-2' }));
+    expect(statuses).toEqual(['joined', 'reconnecting', 'joined']);
+  });
+
+  it('backs off exponentially while the server stays down, and resets after a join', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1);
+    client.start();
+    connectAndJoin();
+    const opensAfter: number[] = [];
+    let last = Date.now();
+    for (let i = 0; i < 4; i++) {
+      sockets.last.drop();
+      const count = sockets.sockets.length;
+      while (sockets.sockets.length === count) vi.advanceTimersByTime(100);
+      opensAfter.push(Date.now() - last);
+      last = Date.now();
+    }
+    expect(opensAfter).toEqual([1000, 2000, 4000, 8000]);
+    connectAndJoin();
+    sockets.last.drop();
+    vi.advanceTimersByTime(1000);
+    expect(sockets.sockets).toHaveLength(6);
+  });
+
+  it('retries at once when the browser comes back online or the tab becomes visible', () => {
+    client.start();
+    connectAndJoin();
+    sockets.last.drop();
+    expect(sockets.sockets).toHaveLength(1);
+    wakeListeners.forEach((l) => l());
+    expect(sockets.sockets).toHaveLength(2);
+  });
+
+  it('replaces a link that has gone silent, even if the socket never reports a close', () => {
+    client.start();
+    connectAndJoin();
+    vi.advanceTimersByTime(2000);
+    expect(sockets.last.sent.filter((m) => m.type === 'ping')).toHaveLength(2);
+    sockets.last.receive({ type: 'pong', t: 0 }); // any frame proves life
+    vi.advanceTimersByTime(2500);
+    expect(client.status).toBe('joined');
+    vi.advanceTimersByTime(1500); // 3.5 s without a frame
+    expect(client.status).toBe('reconnecting');
+    expect(sockets.sockets[0]!.closedByClient).toBe(true);
+  });
+
+  it('stops for good when the room is full or the version is unsupported', () => {
+    client.start();
+    sockets.last.open();
+    sockets.last.receive({ type: 'error', code: 'room-full', message: 'full' });
+    expect(client.status).toBe('closed');
+    expect(client.closedReason).toBe('room-full');
+    vi.advanceTimersByTime(60_000);
+    expect(sockets.sockets).toHaveLength(1);
+  });
+
+  it('treats close code 4000 as an unsupported version, not a reason to retry', () => {
+    client.start();
+    sockets.last.drop(4000);
+    expect(client.closedReason).toBe('unsupported-version');
+    vi.advanceTimersByTime(60_000);
+    expect(sockets.sockets).toHaveLength(1);
+  });
+
+  it('relays signals both ways and refuses to send while not joined', () => {
+    const signals: unknown[] = [];
+    client.on('signal', (from, payload) => signals.push({ from, payload }));
+    client.start();
+    expect(client.sendSignal(OTHER, { type: 'renegotiate', renegotiate: true })).toBe(false);
+    connectAndJoin();
+    expect(client.sendSignal(OTHER, { type: 'renegotiate', renegotiate: true })).toBe(true);
+    expect(sockets.last.sent.at(-1)).toEqual({
+      type: 'signal',
+      to: OTHER,
+      payload: { type: 'renegotiate', renegotiate: true },
+    });
+    sockets.last.receive({ type: 'signal', from: OTHER, payload: { type: 'answer', sdp: 'v=0' } });
+    expect(signals).toEqual([{ from: OTHER, payload: { type: 'answer', sdp: 'v=0' } }]);
+  });
+
+  it('ignores frames that fail the protocol schema', () => {
+    const events = vi.fn();
+    client.on('peer-joined', events);
+    client.on('signal', events);
+    client.start();
+    connectAndJoin();
+    sockets.last.receiveRaw('{"type":"peer-joined","peer":{"id":"x"}}');
+    sockets.last.receiveRaw('not json');
+    sockets.last.receiveRaw(new ArrayBuffer(4));
+    expect(events).not.toHaveBeenCalled();
+    expect(client.status).toBe('joined');
+  });
+
+  it('leave() says goodbye, closes, and never reconnects', () => {
+    client.start();
+    connectAndJoin();
+    const socket = sockets.last;
+    client.leave();
+    expect(socket.sent.at(-1)).toEqual({ type: 'leave' });
+    expect(socket.closedByClient).toBe(true);
+    expect(client.status).toBe('closed');
+    expect(wakeListeners).toHaveLength(0);
+    vi.advanceTimersByTime(60_000);
+    expect(sockets.sockets).toHaveLength(1);
+  });
+});
