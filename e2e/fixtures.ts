@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { test as base, type Browser, type Page } from '@playwright/test';
+import { expect, test as base, type Browser, type Locator, type Page } from '@playwright/test';
 
 /** The production build of Parley (signalling + web app on one port), as `npm start` runs it. */
 export class ParleyProcess {
@@ -83,4 +83,41 @@ export const test = base.extend<object, { parley: ParleyProcess }>({
   ],
 });
 
-export { expect } from '@playwright/test';
+export { expect };
+
+/** A participant's tile as seen on `page` (exact name, so "Bob" never matches "Bob (you)"). */
+export function tile(page: Page, name: string): Locator {
+  return page.getByRole('group', { name, exact: true });
+}
+
+/**
+ * Video really plays in `tileLocator`: the element has decoded dimensions, its clock advances,
+ * and the receiver's framesDecoded (from getStats, exposed on the tile) keeps rising.
+ */
+export async function expectVideoPlaying(tileLocator: Locator): Promise<void> {
+  const video = tileLocator.locator('video');
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+  const startTime = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+  await expect
+    .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime))
+    .toBeGreaterThan(startTime);
+  const frames = async () => Number((await tileLocator.getAttribute('data-frames-decoded')) ?? 0);
+  const startFrames = await frames();
+  await expect.poll(frames).toBeGreaterThan(startFrames);
+}
+
+/** Audio RTP packets from that participant keep arriving. */
+export async function expectAudioFlowing(tileLocator: Locator): Promise<void> {
+  const packets = async () => Number((await tileLocator.getAttribute('data-audio-packets')) ?? 0);
+  const start = await packets();
+  await expect.poll(packets).toBeGreaterThan(start);
+}
+
+/** Milliseconds from clicking "Join call" to the first remote video frame, from the app's marks. */
+export async function joinToFirstFrameMs(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const at = (name: string) =>
+      performance.getEntriesByName(`parley:${name}`)[0]?.startTime ?? NaN;
+    return Math.round(at('first-remote-frame') - at('join-clicked'));
+  });
+}

@@ -1,5 +1,5 @@
 import { createRoomId } from '@parley/protocol';
-import { expect, joinAs, test } from './fixtures.ts';
+import { expect, joinAs, test, tile } from './fixtures.ts';
 
 test('two browsers join by link and connect peer to peer through the signalling server', async ({
   browser,
@@ -30,7 +30,7 @@ test('two browsers join by link and connect peer to peer through the signalling 
 
   // Leaving is seen by the other side.
   await bob.page.getByRole('button', { name: 'Leave' }).click();
-  await expect(ada.page.getByRole('group', { name: 'Bob' })).toHaveCount(0);
+  await expect(tile(ada.page, 'Bob')).toHaveCount(0);
   await expect(bob.page.getByRole('button', { name: 'Rejoin' })).toBeVisible();
 });
 

@@ -5,3 +5,4 @@ export * from './signal-payload.ts';
 export * from './client-messages.ts';
 export * from './server-messages.ts';
 export * from './codec.ts';
+export * from './peer-messages.ts';

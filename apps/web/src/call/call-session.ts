@@ -1,5 +1,12 @@
-import type { IceServer, JoinedMessage, PeerInfo, SignalPayload } from '@parley/protocol';
-import { PeerLink, type PeerConnectionState, type PeerFactory } from './peer-link.ts';
+import type { IceServer, JoinedMessage, MediaState, PeerInfo, PeerMessage } from '@parley/protocol';
+import { videoLimitsFor } from './bitrate-policy.ts';
+import type { LocalMediaSession, LocalMediaState } from './media/local-media-session.ts';
+import {
+  PeerLink,
+  type LinkStats,
+  type PeerConnectionState,
+  type PeerLinkOptions,
+} from './peer-link.ts';
 import {
   SignalingClient,
   type ClosedReason,
@@ -8,7 +15,17 @@ import {
 } from './signaling-client.ts';
 import { TypedEmitter } from './typed-emitter.ts';
 
-export type Participant = { id: string; displayName: string; connection: PeerConnectionState };
+/** A remote participant as the UI sees it: plain data only. */
+export interface Participant {
+  id: string;
+  displayName: string;
+  connection: PeerConnectionState;
+  /** What the participant says it sends (from its media-state messages). */
+  audio: boolean;
+  video: boolean;
+  speaking: boolean;
+  stats: LinkStats | undefined;
+}
 
 export type CallSessionEvents = {
   status: [status: SignalingStatus];
@@ -16,17 +33,20 @@ export type CallSessionEvents = {
   'participant-joined': [participant: Participant];
   'participant-updated': [participant: Participant];
   'participant-left': [peerId: string];
+  'remote-stream': [peerId: string, stream: MediaStream];
+  'local-media': [state: LocalMediaState];
   closed: [reason: ClosedReason];
 };
 
 export interface CallSessionOptions extends SignalingClientOptions {
-  createPeer?: PeerFactory;
+  media: LocalMediaSession;
+  createPeer?: PeerLinkOptions['createPeer'];
 }
 
 /**
- * A call: the signalling client plus one PeerLink per remote participant. It owns every
- * connection and tears all of them down on `leave()`. It knows nothing of React; the bridge
- * turns its events into store updates.
+ * A call: the signalling client, our local media, and one PeerLink per remote participant. It
+ * owns every connection, track and timer, and releases all of them when the call ends. It knows
+ * nothing of React; the bridge turns its events into store updates.
  */
 export class CallSession extends TypedEmitter<CallSessionEvents> {
   private readonly signaling: SignalingClient;
@@ -34,20 +54,31 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   private iceServers: RTCIceServer[] = [];
   private selfId: string | undefined;
   private readonly unsubscribe: Array<() => void> = [];
+  private ended = false;
+  /** Peers kept across a server restart that the server has not announced again yet. */
+  private readonly unconfirmed = new Set<string>();
 
   constructor(private readonly options: CallSessionOptions) {
     super();
     this.signaling = new SignalingClient(options);
     const s = this.signaling;
+    const media = options.media;
     this.unsubscribe.push(
       s.on('status', (status) => {
         this.emit('status', status);
-        if (status === 'closed') this.closed(s.closedReason ?? 'left');
+        if (status === 'closed') this.end(s.closedReason ?? 'left');
       }),
       s.on('joined', (message) => this.onJoined(message)),
       s.on('peer-joined', (peer) => this.ensurePeer(peer)),
       s.on('peer-left', (peerId) => this.removePeer(peerId)),
       s.on('signal', (from, payload) => this.links.get(from)?.link.signal(payload)),
+      media.on('changed', (state) => {
+        this.emit('local-media', state);
+        this.broadcast({ type: 'media-state', ...this.mediaState() });
+      }),
+      media.on('track-replaced', (oldTrack, newTrack) => {
+        for (const { link } of this.links.values()) link.replaceTrack(oldTrack, newTrack);
+      }),
     );
   }
 
@@ -55,14 +86,32 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.signaling.start();
   }
 
+  setEnabled(kind: 'audio' | 'video', enabled: boolean): void {
+    this.options.media.setEnabled(kind, enabled);
+  }
+
+  switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
+    return this.options.media.switchDevice(kind, deviceId);
+  }
+
+  /** Says goodbye and releases everything. The local media stays with its owner (the lobby). */
   leave(): void {
     this.signaling.leave();
+  }
+
+  private mediaState(): MediaState {
+    const state = this.options.media.state;
+    return { audio: state.audioEnabled, video: state.videoEnabled };
+  }
+
+  private broadcast(message: PeerMessage): void {
+    for (const { link } of this.links.values()) link.send(message);
   }
 
   private onJoined(message: JoinedMessage): void {
     this.iceServers = message.iceServers.map(toRtcIceServer);
     if (this.selfId !== undefined && this.selfId !== message.selfId) {
-      // The server did not restore us (e.g. it restarted without our secret): to the others we
+      // The server did not restore us (e.g. it restarted with another secret): to the others we
       // are someone new, so our old connections are stale.
       for (const peerId of [...this.links.keys()]) this.removePeer(peerId);
     }
@@ -70,43 +119,80 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       this.selfId = message.selfId;
       this.emit('self', message.selfId);
     }
-    // Reconcile: anyone we know who is no longer listed left while we were away.
     const listed = new Set(message.peers.map((p) => p.id));
-    for (const peerId of [...this.links.keys()]) if (!listed.has(peerId)) this.removePeer(peerId);
+    for (const peerId of [...this.links.keys()]) {
+      if (listed.has(peerId)) continue;
+      if (message.resumed) {
+        // The server kept our seat, so its list is complete: whoever is missing left meanwhile.
+        this.removePeer(peerId);
+      } else {
+        // The server lost its state (a restart) and may simply not have seen them back yet.
+        // Keep the running connection; drop it only if it fails before they reappear.
+        this.unconfirmed.add(peerId);
+      }
+    }
     for (const peer of message.peers) this.ensurePeer(peer);
+    for (const { link } of this.links.values()) link.signalingRestored();
   }
 
   /** Adds a participant, or, for one we already know (a rejoin), keeps the running connection. */
   private ensurePeer(peer: PeerInfo): void {
     const existing = this.links.get(peer.id);
+    this.unconfirmed.delete(peer.id);
     if (existing) {
-      if (existing.participant.displayName !== peer.displayName) {
-        existing.participant = { ...existing.participant, displayName: peer.displayName };
-        this.emit('participant-updated', existing.participant);
-      }
+      if (existing.participant.displayName !== peer.displayName)
+        this.update(peer.id, { displayName: peer.displayName });
       return;
     }
     const participant: Participant = {
       id: peer.id,
       displayName: peer.displayName,
       connection: 'connecting',
+      audio: false,
+      video: false,
+      speaking: false,
+      stats: undefined,
     };
-    const linkOptions: ConstructorParameters<typeof PeerLink>[0] = {
+    const linkOptions: PeerLinkOptions = {
       peerId: peer.id,
       polite: peer.polite,
       iceServers: this.iceServers,
-      sendSignal: (payload: SignalPayload) => this.signaling.sendSignal(peer.id, payload),
+      localStream: this.options.media.stream,
+      sendSignal: (payload) => this.signaling.sendSignal(peer.id, payload),
       onState: (connection) => {
-        const current = this.links.get(peer.id);
-        if (!current) return;
-        current.participant = { ...current.participant, connection };
-        this.emit('participant-updated', current.participant);
+        if (connection === 'failed' && this.unconfirmed.has(peer.id))
+          return this.removePeer(peer.id);
+        this.update(peer.id, { connection });
+        if (connection === 'connected')
+          this.links.get(peer.id)?.link.send({ type: 'media-state', ...this.mediaState() });
       },
+      onRemoteStream: (stream) => this.emit('remote-stream', peer.id, stream),
+      onMessage: (message) => this.onPeerMessage(peer.id, message),
+      onSpeaking: (speaking) => this.update(peer.id, { speaking }),
+      onStats: (stats) => this.update(peer.id, { stats }),
     };
     if (this.options.createPeer) linkOptions.createPeer = this.options.createPeer;
-    const entry = { participant, link: new PeerLink(linkOptions) };
-    this.links.set(peer.id, entry);
+    this.links.set(peer.id, { participant, link: new PeerLink(linkOptions) });
     this.emit('participant-joined', participant);
+    this.applyVideoLimits();
+  }
+
+  private onPeerMessage(peerId: string, message: PeerMessage): void {
+    switch (message.type) {
+      case 'media-state':
+        return this.update(peerId, { audio: message.audio, video: message.video });
+      default: {
+        const unreachable: never = message.type;
+        return unreachable;
+      }
+    }
+  }
+
+  private update(peerId: string, patch: Partial<Participant>): void {
+    const entry = this.links.get(peerId);
+    if (!entry) return;
+    entry.participant = { ...entry.participant, ...patch };
+    this.emit('participant-updated', entry.participant);
   }
 
   private removePeer(peerId: string): void {
@@ -114,14 +200,25 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     if (!entry) return;
     entry.link.destroy();
     this.links.delete(peerId);
+    this.unconfirmed.delete(peerId);
     this.emit('participant-left', peerId);
+    this.applyVideoLimits();
   }
 
-  private closed(reason: ClosedReason): void {
+  /** Each sender's total upload stays within budget as the room grows or shrinks. */
+  private applyVideoLimits(): void {
+    const limits = videoLimitsFor(this.links.size + 1);
+    for (const { link } of this.links.values()) void link.setVideoLimits(limits);
+  }
+
+  private end(reason: ClosedReason): void {
+    if (this.ended) return;
+    this.ended = true;
     for (const peerId of [...this.links.keys()]) this.removePeer(peerId);
     for (const off of this.unsubscribe.splice(0)) off();
     this.signaling.dispose();
     this.emit('closed', reason);
+    this.removeAllListeners();
   }
 }
 

@@ -1,56 +1,95 @@
-import type { SignalPayload } from '@parley/protocol';
-import SimplePeer, {
-  type SimplePeerOptions,
-  type SimplePeerSignal,
-} from '@thaunknown/simple-peer/lite.js';
+import { decodePeerMessage, type PeerMessage, type SignalPayload } from '@parley/protocol';
+import type { SimplePeerOptions, SimplePeerSignal } from '@thaunknown/simple-peer';
+import type { VideoSendLimits } from './bitrate-policy.ts';
+import { ResilientPeer } from './resilient-peer.ts';
 
-export type PeerConnectionState = 'connecting' | 'connected' | 'failed';
+export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
-/** What a PeerLink needs from a simple-peer instance; tests supply a fake. */
-export interface PeerHandle {
-  signal(data: SimplePeerSignal): void;
-  destroy(): void;
-  on(event: 'signal', listener: (data: SimplePeerSignal) => void): unknown;
-  on(event: 'connect' | 'close', listener: () => void): unknown;
-  on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown;
-  removeAllListeners(): unknown;
+/** Figures from getStats, for the connection indicator and for tests. */
+export interface LinkStats {
+  framesDecoded: number;
+  audioPacketsReceived: number;
+  /** Round-trip time of the selected candidate pair. */
+  rttMs: number | undefined;
+  /** `relay` when either side of the selected pair is a TURN relay. */
+  route: 'direct' | 'relay' | undefined;
 }
 
-export type PeerFactory = (options: SimplePeerOptions) => PeerHandle;
+export interface PeerLinkEvents {
+  onState(state: PeerConnectionState): void;
+  onRemoteStream(stream: MediaStream): void;
+  onMessage(message: PeerMessage): void;
+  onSpeaking(speaking: boolean): void;
+  onStats(stats: LinkStats): void;
+}
 
-export const createSimplePeer: PeerFactory = (options) => new SimplePeer(options);
-
-export interface PeerLinkOptions {
+export interface PeerLinkOptions extends PeerLinkEvents {
   peerId: string;
   /** The impolite side initiates: in simple-peer only the initiator ever makes offers. */
   polite: boolean;
   iceServers: RTCIceServer[];
-  sendSignal: (payload: SignalPayload) => void;
-  onState: (state: PeerConnectionState) => void;
-  createPeer?: PeerFactory;
+  localStream: MediaStream;
+  /** Returns false when the signal could not be sent (signalling is down). */
+  sendSignal(payload: SignalPayload): boolean;
+  createPeer?: (options: SimplePeerOptions) => ResilientPeer;
 }
 
+/** How long ICE may stay "disconnected" (often a brief blip that heals) before we restart it. */
+const DISCONNECTED_GRACE_MS = 3000;
+const POLL_MS = 250;
+/** Above this RTP audio level a participant counts as speaking; hold it briefly to avoid flicker. */
+const SPEAKING_LEVEL = 0.02;
+const SPEAKING_HOLD_MS = 600;
+
 /**
- * One remote participant's connection. simple-peer gives the polite/impolite split of perfect
- * negotiation by construction: only the initiator (the impolite side) creates offers and the
- * polite side asks it to renegotiate, so offers never collide; and it queues candidates that
- * arrive before the remote description.
+ * One remote participant's connection: media both ways, a data channel for small peer
+ * messages, ICE restarts, and stats. simple-peer supplies perfect negotiation's roles by
+ * construction (only the initiator, our impolite side, ever offers; the polite side asks it to
+ * renegotiate) and queues candidates until the remote description is set.
  */
 export class PeerLink {
-  private readonly peer: PeerHandle;
+  private readonly peer: ResilientPeer;
   private state: PeerConnectionState = 'connecting';
+  private readonly remoteStream = new MediaStream();
+  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly pollTimer: ReturnType<typeof setInterval>;
+  private pollCount = 0;
+  private lastLoudAt = -Infinity;
+  private speaking = false;
+  private videoLimits: VideoSendLimits | undefined;
+  private signalLost = false;
 
   constructor(private readonly options: PeerLinkOptions) {
-    this.peer = (options.createPeer ?? createSimplePeer)({
+    const peerOptions: SimplePeerOptions = {
       initiator: !options.polite,
       trickle: true,
+      objectMode: true,
       channelName: 'parley',
       config: { iceServers: options.iceServers },
+      // A receive-only initiator must still offer to receive the other side's media.
+      offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
+      streams: options.localStream.getTracks().length > 0 ? [options.localStream] : [],
+    };
+    this.peer = options.createPeer
+      ? options.createPeer(peerOptions)
+      : new ResilientPeer(peerOptions);
+    this.peer.on('signal', (data) => {
+      if (!options.sendSignal(data as SignalPayload)) this.signalLost = true;
     });
-    this.peer.on('signal', (data) => options.sendSignal(data as SignalPayload));
-    this.peer.on('connect', () => this.setState('connected'));
+    this.peer.on('connect', () => {
+      this.setState('connected');
+      void this.applyVideoLimits();
+    });
+    this.peer.on('track', (track) => this.addRemoteTrack(track));
+    this.peer.on('data', (data) => {
+      if (typeof data !== 'string') return;
+      const message = decodePeerMessage(data);
+      if (message) options.onMessage(message);
+    });
+    this.peer.on('iceStateChange', (ice) => this.onIceState(ice));
     this.peer.on('error', () => this.setState('failed'));
     this.peer.on('close', () => this.setState('failed'));
+    this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
   }
 
   get connectionState(): PeerConnectionState {
@@ -58,17 +97,138 @@ export class PeerLink {
   }
 
   signal(payload: SignalPayload): void {
-    this.peer.signal(payload as SimplePeerSignal);
+    if (!this.peer.destroyed) this.peer.signal(payload as SimplePeerSignal);
+  }
+
+  send(message: PeerMessage): void {
+    if (this.peer.connected) this.peer.send(JSON.stringify(message));
+  }
+
+  /** Device switch mid-call: the new track goes out on the same sender, no renegotiation. */
+  replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack): void {
+    if (!this.peer.destroyed) this.peer.replaceTrack(oldTrack, newTrack, this.options.localStream);
+  }
+
+  async setVideoLimits(limits: VideoSendLimits): Promise<void> {
+    this.videoLimits = limits;
+    await this.applyVideoLimits();
+  }
+
+  /**
+   * Signalling is back after an outage. Anything we tried to send meanwhile was dropped, so an
+   * unanswered offer is sent again, and a connection that is not healthy is restarted.
+   */
+  signalingRestored(): void {
+    if (this.peer.destroyed || !this.signalLost) return;
+    this.signalLost = false;
+    const offer = this.peer.pendingOffer();
+    if (offer) this.options.sendSignal({ type: 'offer', sdp: offer.sdp });
+    else if (this.state !== 'connected') this.peer.restartIce();
   }
 
   destroy(): void {
+    clearInterval(this.pollTimer);
+    clearTimeout(this.disconnectedTimer);
     this.peer.removeAllListeners();
     this.peer.destroy();
+    for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
   }
 
   private setState(next: PeerConnectionState): void {
-    if (this.state === next) return;
+    if (this.state === next || this.state === 'failed') return;
     this.state = next;
     this.options.onState(next);
   }
+
+  private onIceState(ice: RTCIceConnectionState): void {
+    clearTimeout(this.disconnectedTimer);
+    if (ice === 'connected' || ice === 'completed') {
+      if (this.state === 'reconnecting') this.setState('connected');
+      return;
+    }
+    if (this.state === 'connecting') return; // still setting up; simple-peer reports the outcome
+    if (ice === 'failed') {
+      this.setState('reconnecting');
+      this.peer.restartIce();
+    } else if (ice === 'disconnected') {
+      this.setState('reconnecting');
+      this.disconnectedTimer = setTimeout(() => this.peer.restartIce(), DISCONNECTED_GRACE_MS);
+    }
+  }
+
+  private addRemoteTrack(track: MediaStreamTrack): void {
+    if (!this.remoteStream.getTracks().includes(track)) {
+      // One track per kind: a renegotiated track of the same kind replaces the previous one.
+      for (const old of this.remoteStream.getTracks())
+        if (old.kind === track.kind) this.remoteStream.removeTrack(old);
+      this.remoteStream.addTrack(track);
+    }
+    this.options.onRemoteStream(this.remoteStream);
+  }
+
+  private async applyVideoLimits(): Promise<void> {
+    const limits = this.videoLimits;
+    if (!limits || this.peer.destroyed) return;
+    for (const sender of this.peer._pc.getSenders()) {
+      if (sender.track?.kind !== 'video') continue;
+      const parameters = sender.getParameters();
+      if (!parameters.encodings || parameters.encodings.length === 0) continue; // not negotiated yet
+      for (const encoding of parameters.encodings) {
+        encoding.maxBitrate = limits.maxBitrate;
+        encoding.scaleResolutionDownBy = limits.scaleResolutionDownBy;
+      }
+      try {
+        await sender.setParameters(parameters);
+      } catch {
+        // A renegotiation raced us; the next connect or room-size change applies the limits again.
+      }
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.peer.destroyed) return;
+    const pc = this.peer._pc;
+    const audioReceiver = pc.getReceivers().find((r) => r.track.kind === 'audio');
+    const level = audioReceiver?.getSynchronizationSources()[0]?.audioLevel ?? 0;
+    const now = performance.now();
+    if (level > SPEAKING_LEVEL) this.lastLoudAt = now;
+    const speaking = now - this.lastLoudAt < SPEAKING_HOLD_MS;
+    if (speaking !== this.speaking) {
+      this.speaking = speaking;
+      this.options.onSpeaking(speaking);
+    }
+    if (this.pollCount++ % 4 === 0) this.options.onStats(await readStats(pc));
+  }
+}
+
+async function readStats(pc: RTCPeerConnection): Promise<LinkStats> {
+  const stats: LinkStats = {
+    framesDecoded: 0,
+    audioPacketsReceived: 0,
+    rttMs: undefined,
+    route: undefined,
+  };
+  const report = await pc.getStats();
+  const byId = new Map<string, Record<string, unknown>>();
+  report.forEach((entry: Record<string, unknown>) => byId.set(entry.id as string, entry));
+  for (const entry of byId.values()) {
+    if (entry.type === 'inbound-rtp' && entry.kind === 'video')
+      stats.framesDecoded += Number(entry.framesDecoded ?? 0);
+    if (entry.type === 'inbound-rtp' && entry.kind === 'audio')
+      stats.audioPacketsReceived += Number(entry.packetsReceived ?? 0);
+    if (entry.type === 'transport' && typeof entry.selectedCandidatePairId === 'string') {
+      const pair = byId.get(entry.selectedCandidatePairId);
+      if (pair) {
+        if (typeof pair.currentRoundTripTime === 'number')
+          stats.rttMs = Math.round(pair.currentRoundTripTime * 1000);
+        const local = byId.get(pair.localCandidateId as string);
+        const remote = byId.get(pair.remoteCandidateId as string);
+        stats.route =
+          local?.candidateType === 'relay' || remote?.candidateType === 'relay'
+            ? 'relay'
+            : 'direct';
+      }
+    }
+  }
+  return stats;
 }

@@ -1,33 +1,145 @@
 import { CallSession } from '../call/call-session.ts';
+import { listDevices } from '../call/media/devices.ts';
+import { LocalMediaSession } from '../call/media/local-media-session.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
-import { initialCallState, useCallStore } from './call-store.ts';
+import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
+import { clearStreams, SELF, setStream } from './media-streams.ts';
 import { bindSessionToStore } from './session-bridge.ts';
+import { markJoin, resetJoinMarks } from './timing-marks.ts';
 
-/** Actions the components call. Owns the single live CallSession. */
+/**
+ * The actions components call. Owns the one LocalMediaSession (lobby preview and call share
+ * it) and the one live CallSession, and every timer and listener that goes with them.
+ */
 
-let active: { session: CallSession; unbind: () => void } | undefined;
+const PREFS_KEY = 'parley.devices';
+const LEVEL_POLL_MS = 100;
+const SPEAKING_LEVEL = 0.08;
 
-export function joinCall(roomId: string, displayName: string): void {
-  leaveCall();
-  useCallStore.setState({ ...initialCallState, phase: 'in-call', signaling: 'connecting' });
+let media: LocalMediaSession | undefined;
+let mediaOff: Array<() => void> = [];
+let levelTimer: ReturnType<typeof setInterval> | undefined;
+let call: { session: CallSession; unbind: () => void } | undefined;
+
+interface DevicePrefs {
+  audioDeviceId?: string;
+  videoDeviceId?: string;
+}
+
+function loadPrefs(): DevicePrefs {
+  try {
+    return JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as DevicePrefs;
+  } catch {
+    return {};
+  }
+}
+
+function savePrefs(prefs: DevicePrefs): void {
+  localStorage.setItem(PREFS_KEY, JSON.stringify({ ...loadPrefs(), ...prefs }));
+}
+
+/** Asks for camera and microphone (once per visit) and starts the preview and level meter. */
+export async function prepareMedia(): Promise<void> {
+  if (media) return;
+  const session = new LocalMediaSession();
+  media = session;
+  mediaOff = [
+    session.on('changed', (state) =>
+      useCallStore.setState((s) => ({ local: { ...s.local, ...state } })),
+    ),
+  ];
+  await session.start({ audio: true, video: true, ...loadPrefs() });
+  if (media !== session) return; // released while we waited for permission
+  setStream(SELF, session.stream);
+  useCallStore.setState((s) => ({ local: { ...s.local, ...session.state, ready: true } }));
+  useCallStore.setState({ devices: await listDevices() });
+  levelTimer = setInterval(() => {
+    const level = session.level();
+    const { local } = useCallStore.getState();
+    const speaking = level > SPEAKING_LEVEL;
+    if (Math.abs(local.level - level) > 0.02 || local.speaking !== speaking) {
+      useCallStore.setState({ local: { ...local, level, speaking } });
+    }
+  }, LEVEL_POLL_MS);
+}
+
+export function releaseMedia(): void {
+  clearInterval(levelTimer);
+  levelTimer = undefined;
+  for (const off of mediaOff.splice(0)) off();
+  media?.stop();
+  media = undefined;
+  clearStreams();
+  useCallStore.setState({ local: initialLocalState });
+}
+
+export async function chooseDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
+  savePrefs(kind === 'audio' ? { audioDeviceId: deviceId } : { videoDeviceId: deviceId });
+  await media?.switchDevice(kind, deviceId);
+}
+
+export function toggleMedia(kind: 'audio' | 'video'): void {
+  if (!media) return;
+  const state = media.state;
+  media.setEnabled(kind, !(kind === 'audio' ? state.audioEnabled : state.videoEnabled));
+}
+
+export async function joinCall(roomId: string, displayName: string): Promise<void> {
+  endCall();
+  resetJoinMarks();
+  markJoin('join-clicked');
+  await prepareMedia();
+  if (!media) return;
+  markJoin('media-ready');
+  useCallStore.setState({
+    phase: 'in-call',
+    signaling: 'connecting',
+    displayName,
+    selfId: undefined,
+    participants: {},
+    closedReason: undefined,
+  });
   const session = new CallSession({
     url: signalingUrlFor(window.location),
     roomId,
     displayName,
     hints: browserHints,
+    media,
   });
-  active = { session, unbind: bindSessionToStore(session, useCallStore) };
+  call = { session, unbind: bindSessionToStore(session, useCallStore) };
   session.start();
 }
 
+/** Leaves the call and turns the camera off; the page offers to rejoin. */
 export function leaveCall(): void {
-  if (!active) return;
-  const { session, unbind } = active;
-  active = undefined;
+  endCall();
+  releaseMedia();
+  useCallStore.setState({
+    ...initialCallState,
+    phase: 'left',
+    displayName: useCallStore.getState().displayName,
+  });
+}
+
+export async function copyLink(): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(window.location.href);
+    useCallStore.setState({ notice: 'Link copied' });
+  } catch {
+    useCallStore.setState({ notice: `Copy this link: ${window.location.href}` });
+  }
+}
+
+function endCall(): void {
+  if (!call) return;
+  const { session, unbind } = call;
+  call = undefined;
   session.leave();
   unbind();
-  useCallStore.setState({ ...initialCallState, phase: 'left' });
 }
 
 // Closing or reloading the tab says goodbye, so the others see us leave at once.
-window.addEventListener('pagehide', () => active?.session.leave());
+window.addEventListener('pagehide', () => {
+  endCall();
+  releaseMedia();
+});

@@ -1,0 +1,42 @@
+import SimplePeer, { type SimplePeerSignal } from '@thaunknown/simple-peer';
+
+/**
+ * simple-peer with ICE restarts. Stock simple-peer destroys the connection the moment ICE
+ * reports "failed"; a call should instead restart ICE and keep its tracks and data channel.
+ * Only the initiator (the impolite side) can restart, because only it makes offers; the polite
+ * side asks for a renegotiation, which the initiator turns into a restart while ICE is down.
+ */
+export class ResilientPeer extends SimplePeer {
+  override _onIceStateChange(): void {
+    if (this._pc.iceConnectionState === 'failed') {
+      // Report it like simple-peer would, but do not destroy.
+      this.emit('iceStateChange', 'failed', this._pc.iceGatheringState);
+      return;
+    }
+    super._onIceStateChange();
+  }
+
+  override signal(data: SimplePeerSignal): void {
+    if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) {
+      this._pc.restartIce();
+    }
+    super.signal(data);
+  }
+
+  /** Starts an ICE restart (initiator) or asks the initiator for one (polite side). */
+  restartIce(): void {
+    if (this.destroyed) return;
+    if (this.initiator) this._pc.restartIce();
+    this.negotiate();
+  }
+
+  /** The offer we sent but never got an answer to (it was lost while signalling was down). */
+  pendingOffer(): RTCSessionDescription | null {
+    return this._pc.signalingState === 'have-local-offer' ? this._pc.localDescription : null;
+  }
+
+  private iceIsDown(): boolean {
+    const state = this._pc.iceConnectionState;
+    return state === 'failed' || state === 'disconnected';
+  }
+}

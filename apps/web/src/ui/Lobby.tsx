@@ -1,0 +1,81 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { MEDIA_PROBLEM_TEXT } from '../call/media/media-problems.ts';
+import { copyLink, joinCall, prepareMedia } from '../state/call-controller.ts';
+import { useCallStore } from '../state/call-store.ts';
+import { SELF } from '../state/media-streams.ts';
+import { DevicePickers } from './DevicePickers.tsx';
+import { VideoView } from './VideoView.tsx';
+
+const NAME_KEY = 'parley.displayName';
+
+export function Lobby({ roomId }: { roomId: string }) {
+  const local = useCallStore((s) => s.local);
+  const notice = useCallStore((s) => s.notice);
+  const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? '');
+
+  useEffect(() => {
+    void prepareMedia();
+  }, []);
+
+  function join(event: FormEvent) {
+    event.preventDefault();
+    const displayName = name.trim() || 'Guest';
+    localStorage.setItem(NAME_KEY, displayName);
+    void joinCall(roomId, displayName);
+  }
+
+  const joinMode =
+    !local.hasAudio && !local.hasVideo
+      ? 'You will join to watch and listen.'
+      : !local.hasVideo
+        ? 'You will join with audio only.'
+        : undefined;
+
+  return (
+    <main className="page lobby-page">
+      <h1>Ready to join?</h1>
+      <div className="share-link">
+        <label>
+          Link to this call
+          <input readOnly value={window.location.href} onFocus={(e) => e.target.select()} />
+        </label>
+        <button type="button" onClick={() => void copyLink()}>
+          Copy link
+        </button>
+        <span aria-live="polite">{notice}</span>
+      </div>
+      <div className="lobby">
+        <div className="preview">
+          {local.hasVideo ? (
+            <VideoView streamId={SELF} self label="Your camera preview" />
+          ) : (
+            <div className="preview-placeholder">
+              {local.ready ? 'Camera off' : 'Starting camera…'}
+            </div>
+          )}
+        </div>
+        <form onSubmit={join} className="lobby-form">
+          {local.problem && <p role="alert">{MEDIA_PROBLEM_TEXT[local.problem]}</p>}
+          <DevicePickers />
+          <label className="meter-label">
+            Microphone level
+            <meter min={0} max={1} value={local.level} className="level" />
+          </label>
+          <label>
+            Your name
+            <input
+              value={name}
+              maxLength={64}
+              autoComplete="name"
+              onChange={(e) => setName(e.target.value)}
+            />
+          </label>
+          {joinMode && <p className="hint">{joinMode}</p>}
+          <button type="submit" className="primary" disabled={!local.ready}>
+            Join call
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,41 @@
+import { useEffect, useRef } from 'react';
+import { useStream } from '../state/media-streams.ts';
+import { markJoin } from '../state/timing-marks.ts';
+
+interface VideoViewProps {
+  streamId: string;
+  /** Our own preview is muted (no echo) and mirrored (as people expect to see themselves). */
+  self?: boolean;
+  label: string;
+  onVideo?: (video: HTMLVideoElement | null) => void;
+}
+
+/** Attaches a live MediaStream to a <video>. Remote audio plays through the same element. */
+export function VideoView({ streamId, self = false, label, onVideo }: VideoViewProps) {
+  const entry = useStream(streamId);
+  const ref = useRef<HTMLVideoElement>(null);
+
+  useEffect(() => {
+    const video = ref.current;
+    if (!video) return;
+    if (video.srcObject !== (entry?.stream ?? null)) video.srcObject = entry?.stream ?? null;
+    if (entry) void video.play().catch(() => undefined); // autoplay may wait for a gesture
+  }, [entry, entry?.version]);
+
+  useEffect(() => {
+    onVideo?.(ref.current);
+    return () => onVideo?.(null);
+  }, [onVideo]);
+
+  return (
+    <video
+      ref={ref}
+      className={self ? 'video mirrored' : 'video'}
+      autoPlay
+      playsInline
+      muted={self}
+      aria-label={label}
+      onLoadedData={self ? undefined : () => markJoin('first-remote-frame')}
+    />
+  );
+}
