@@ -1,7 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { expect, test as base, type Browser, type Locator, type Page } from '@playwright/test';
+import {
+  expect,
+  test as base,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from '@playwright/test';
 
 /** The production build of Parley (signalling + web app on one port), as `npm start` runs it. */
 export class ParleyProcess {
@@ -57,12 +64,14 @@ export interface Participant {
 }
 
 /** Opens a fresh browser context (its own camera, storage and peer connections) and joins. */
-export async function joinAs(
+async function openAndJoin(
   browser: Browser,
   roomUrl: string,
   name: string,
+  opened: BrowserContext[],
 ): Promise<Participant> {
   const context = await browser.newContext();
+  opened.push(context);
   const page = await context.newPage();
   await page.goto(roomUrl);
   await page.getByLabel('Your name').fill(name);
@@ -70,7 +79,9 @@ export async function joinAs(
   return { page, name };
 }
 
-export const test = base.extend<object, { parley: ParleyProcess }>({
+type JoinAs = (roomUrl: string, name: string, browser?: Browser) => Promise<Participant>;
+
+export const test = base.extend<{ joinAs: JoinAs }, { parley: ParleyProcess }>({
   parley: [
     // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
     async ({}, use) => {
@@ -81,6 +92,13 @@ export const test = base.extend<object, { parley: ParleyProcess }>({
     },
     { scope: 'worker' },
   ],
+  // Every participant's context is closed when the test ends: live pages keep encoding video,
+  // and leftovers from earlier tests would starve later ones of CPU.
+  joinAs: async ({ browser }, use) => {
+    const opened: BrowserContext[] = [];
+    await use((roomUrl, name, other) => openAndJoin(other ?? browser, roomUrl, name, opened));
+    await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
+  },
 });
 
 export { expect };

@@ -7,7 +7,7 @@ import { defineConfig } from '@playwright/test';
  */
 export const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream=device-count=2',
+  '--use-fake-device-for-media-stream=device-count=3',
   '--allow-loopback-in-peer-connection',
   '--no-sandbox',
   '--disable-gpu',

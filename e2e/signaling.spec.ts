@@ -1,8 +1,9 @@
 import { createRoomId } from '@parley/protocol';
-import { expect, joinAs, test, tile } from './fixtures.ts';
+import { expect, test, tile } from './fixtures.ts';
 
 test('two browsers join by link and connect peer to peer through the signalling server', async ({
   browser,
+  joinAs,
   parley,
 }) => {
   const context = await browser.newContext();
@@ -13,8 +14,8 @@ test('two browsers join by link and connect peer to peer through the signalling 
   const roomUrl = landing.url();
   await context.close();
 
-  const ada = await joinAs(browser, roomUrl, 'Ada');
-  const bob = await joinAs(browser, roomUrl, 'Bob');
+  const ada = await joinAs(roomUrl, 'Ada');
+  const bob = await joinAs(roomUrl, 'Bob');
 
   // "Connected" on a participant means simple-peer's data channel opened: an offer, an answer
   // and ICE candidates crossed the server in both directions.

@@ -7,6 +7,8 @@ need=()
 command -v "${CHROMIUM_PATH:-chromium}" >/dev/null 2>&1 || [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# Fault-injection e2e tests drop loopback traffic inside their own network namespace.
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -10,6 +10,8 @@ npm run build --silent >/dev/null
 
 run=(npx playwright test -c e2e/playwright.config.ts "$@")
 if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+  # Tests that inject network faults (iptables) only run when isolated like this.
+  export PARLEY_E2E_NETNS=1
   exec unshare -n sh -c 'ip link set lo up && exec "$@"' sh "${run[@]}"
 fi
 echo "note: running without network isolation (needs root and unshare); Chromium may also gather LAN candidates" >&2

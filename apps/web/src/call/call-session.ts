@@ -1,12 +1,7 @@
 import type { IceServer, JoinedMessage, MediaState, PeerInfo, PeerMessage } from '@parley/protocol';
 import { videoLimitsFor } from './bitrate-policy.ts';
 import type { LocalMediaSession, LocalMediaState } from './media/local-media-session.ts';
-import {
-  PeerLink,
-  type LinkStats,
-  type PeerConnectionState,
-  type PeerLinkOptions,
-} from './peer-link.ts';
+import type { LinkStats, PeerConnectionState, PeerLink, PeerLinkOptions } from './peer-link.ts';
 import {
   SignalingClient,
   type ClosedReason,
@@ -25,6 +20,8 @@ export interface Participant {
   video: boolean;
   speaking: boolean;
   stats: LinkStats | undefined;
+  /** ICE restarts this side has started or requested on the link. */
+  iceRestarts: number;
 }
 
 export type CallSessionEvents = {
@@ -38,9 +35,22 @@ export type CallSessionEvents = {
   closed: [reason: ClosedReason];
 };
 
+/** What the session needs of a peer link; tests substitute an in-memory fake. */
+export type PeerLinkLike = Pick<
+  PeerLink,
+  'signal' | 'send' | 'replaceTrack' | 'setVideoLimits' | 'signalingRestored' | 'destroy'
+>;
+
+/** What the session needs of our local media. */
+export type LocalMediaSource = Pick<
+  LocalMediaSession,
+  'stream' | 'state' | 'on' | 'setEnabled' | 'switchDevice' | 'setTrackReplacer'
+>;
+
 export interface CallSessionOptions extends SignalingClientOptions {
-  media: LocalMediaSession;
-  createPeer?: PeerLinkOptions['createPeer'];
+  media: LocalMediaSource;
+  /** Makes the connection to one participant: `new PeerLink(o)` in the app, a fake in tests. */
+  createLink: (options: PeerLinkOptions) => PeerLinkLike;
 }
 
 /**
@@ -50,7 +60,7 @@ export interface CallSessionOptions extends SignalingClientOptions {
  */
 export class CallSession extends TypedEmitter<CallSessionEvents> {
   private readonly signaling: SignalingClient;
-  private readonly links = new Map<string, { link: PeerLink; participant: Participant }>();
+  private readonly links = new Map<string, { link: PeerLinkLike; participant: Participant }>();
   private iceServers: RTCIceServer[] = [];
   private selfId: string | undefined;
   private readonly unsubscribe: Array<() => void> = [];
@@ -76,10 +86,12 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
         this.emit('local-media', state);
         this.broadcast({ type: 'media-state', ...this.mediaState() });
       }),
-      media.on('track-replaced', (oldTrack, newTrack) => {
-        for (const { link } of this.links.values()) link.replaceTrack(oldTrack, newTrack);
-      }),
     );
+    media.setTrackReplacer(async (oldTrack, newTrack) => {
+      await Promise.all(
+        [...this.links.values()].map(({ link }) => link.replaceTrack(oldTrack, newTrack)),
+      );
+    });
   }
 
   start(): void {
@@ -152,6 +164,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       video: false,
       speaking: false,
       stats: undefined,
+      iceRestarts: 0,
     };
     const linkOptions: PeerLinkOptions = {
       peerId: peer.id,
@@ -170,9 +183,10 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       onMessage: (message) => this.onPeerMessage(peer.id, message),
       onSpeaking: (speaking) => this.update(peer.id, { speaking }),
       onStats: (stats) => this.update(peer.id, { stats }),
+      onIceRestart: (iceRestarts) => this.update(peer.id, { iceRestarts }),
     };
-    if (this.options.createPeer) linkOptions.createPeer = this.options.createPeer;
-    this.links.set(peer.id, { participant, link: new PeerLink(linkOptions) });
+    const link = this.options.createLink(linkOptions);
+    this.links.set(peer.id, { participant, link });
     this.emit('participant-joined', participant);
     this.applyVideoLimits();
   }
@@ -216,6 +230,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.ended = true;
     for (const peerId of [...this.links.keys()]) this.removePeer(peerId);
     for (const off of this.unsubscribe.splice(0)) off();
+    this.options.media.setTrackReplacer(undefined);
     this.signaling.dispose();
     this.emit('closed', reason);
     this.removeAllListeners();

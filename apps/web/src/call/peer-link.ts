@@ -21,6 +21,8 @@ export interface PeerLinkEvents {
   onMessage(message: PeerMessage): void;
   onSpeaking(speaking: boolean): void;
   onStats(stats: LinkStats): void;
+  /** Called each time this side starts (or, when polite, requests) an ICE restart. */
+  onIceRestart(count: number): void;
 }
 
 export interface PeerLinkOptions extends PeerLinkEvents {
@@ -58,6 +60,7 @@ export class PeerLink {
   private speaking = false;
   private videoLimits: VideoSendLimits | undefined;
   private signalLost = false;
+  private iceRestarts = 0;
 
   constructor(private readonly options: PeerLinkOptions) {
     const peerOptions: SimplePeerOptions = {
@@ -105,8 +108,14 @@ export class PeerLink {
   }
 
   /** Device switch mid-call: the new track goes out on the same sender, no renegotiation. */
-  replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack): void {
-    if (!this.peer.destroyed) this.peer.replaceTrack(oldTrack, newTrack, this.options.localStream);
+  async replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack): Promise<void> {
+    if (this.peer.destroyed) return;
+    const sender = this.peer._pc.getSenders().find((s) => s.track === oldTrack);
+    // simple-peer keeps its own track→sender map for later removals, so it does the swap...
+    this.peer.replaceTrack(oldTrack, newTrack, this.options.localStream);
+    // ...but does not return the sender's promise; replacing with the same track again queues
+    // behind it and resolves once the new track is really in place.
+    await sender?.replaceTrack(newTrack);
   }
 
   async setVideoLimits(limits: VideoSendLimits): Promise<void> {
@@ -123,7 +132,7 @@ export class PeerLink {
     this.signalLost = false;
     const offer = this.peer.pendingOffer();
     if (offer) this.options.sendSignal({ type: 'offer', sdp: offer.sdp });
-    else if (this.state !== 'connected') this.peer.restartIce();
+    else if (this.state !== 'connected') this.restartIce();
   }
 
   destroy(): void {
@@ -149,11 +158,16 @@ export class PeerLink {
     if (this.state === 'connecting') return; // still setting up; simple-peer reports the outcome
     if (ice === 'failed') {
       this.setState('reconnecting');
-      this.peer.restartIce();
+      this.restartIce();
     } else if (ice === 'disconnected') {
       this.setState('reconnecting');
-      this.disconnectedTimer = setTimeout(() => this.peer.restartIce(), DISCONNECTED_GRACE_MS);
+      this.disconnectedTimer = setTimeout(() => this.restartIce(), DISCONNECTED_GRACE_MS);
     }
+  }
+
+  private restartIce(): void {
+    this.peer.restartIce();
+    this.options.onIceRestart(++this.iceRestarts);
   }
 
   private addRemoteTrack(track: MediaStreamTrack): void {

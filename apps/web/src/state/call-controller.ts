@@ -1,6 +1,7 @@
 import { CallSession } from '../call/call-session.ts';
 import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
+import { PeerLink } from '../call/peer-link.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
 import { clearStreams, SELF, setStream } from './media-streams.ts';
@@ -105,6 +106,7 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     displayName,
     hints: browserHints,
     media,
+    createLink: (options) => new PeerLink(options),
   });
   call = { session, unbind: bindSessionToStore(session, useCallStore) };
   session.start();

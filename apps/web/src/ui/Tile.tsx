@@ -38,6 +38,7 @@ export function Tile({ streamId, name, self, audio, video, speaking, participant
       data-connection={connection ?? 'self'}
       data-frames-decoded={stats?.framesDecoded}
       data-audio-packets={stats?.audioPacketsReceived}
+      data-ice-restarts={participant?.iceRestarts}
     >
       <VideoView streamId={streamId} self={self} label={`Video of ${label}`} onVideo={onVideo} />
       {!video && (

@@ -15,8 +15,13 @@ export interface LocalMediaState {
 
 export type LocalMediaEvents = {
   changed: [state: LocalMediaState];
-  'track-replaced': [oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack];
 };
+
+/** Puts a new track in place of an old one wherever it is being sent; resolves when done. */
+export type TrackReplacer = (
+  oldTrack: MediaStreamTrack,
+  newTrack: MediaStreamTrack,
+) => Promise<void>;
 
 /**
  * Our camera and microphone for the whole visit, lobby and call alike. `stream` is one stable
@@ -29,6 +34,7 @@ export class LocalMediaSession extends TypedEmitter<LocalMediaEvents> {
   private problem: MediaProblem | undefined;
   private audioEnabled = true;
   private videoEnabled = true;
+  private replacer: TrackReplacer | undefined;
 
   get state(): LocalMediaState {
     const audio = this.track('audio');
@@ -55,7 +61,16 @@ export class LocalMediaSession extends TypedEmitter<LocalMediaEvents> {
     this.emit('changed', this.state);
   }
 
-  /** Switches one device; peers get the new track through `track-replaced` (replaceTrack). */
+  /** The call registers how to swap tracks on its peer connections (undefined: no call). */
+  setTrackReplacer(replacer: TrackReplacer | undefined): void {
+    this.replacer = replacer;
+  }
+
+  /**
+   * Switches one device. The old track is stopped only after every sender carries the new one:
+   * stopping it while RTCRtpSender.replaceTrack is still pending can leave the encoder without
+   * frames (seen in Chromium).
+   */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
     const old = this.track(kind);
     if (old?.getSettings().deviceId === deviceId) return;
@@ -64,7 +79,7 @@ export class LocalMediaSession extends TypedEmitter<LocalMediaEvents> {
     if (old) {
       this.stream.removeTrack(old);
       this.stream.addTrack(next);
-      this.emit('track-replaced', old, next);
+      await this.replacer?.(old, next);
       old.stop();
     } else {
       this.stream.addTrack(next);

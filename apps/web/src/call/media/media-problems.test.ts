@@ -5,7 +5,8 @@ import { classifyMediaError } from './media-problems.ts';
 class FakeStream {
   constructor(readonly constraints: MediaStreamConstraints) {}
 }
-globalThis.MediaStream ??= class {} as unknown as typeof MediaStream;
+// Node has no MediaStream; the receive-only fallback only needs to construct one.
+globalThis.MediaStream ??= function MediaStream() {} as unknown as typeof MediaStream;
 
 function domError(name: string): Error {
   const error = new Error(name);

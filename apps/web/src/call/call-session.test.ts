@@ -1,0 +1,228 @@
+import { PROTOCOL_VERSION, type JoinedMessage, type PeerInfo } from '@parley/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CallSession, type LocalMediaSource, type Participant } from './call-session.ts';
+import type { LocalMediaState } from './media/local-media-session.ts';
+import type { PeerLinkOptions } from './peer-link.ts';
+import { FakePeerLink } from './testing/fake-peer-link.ts';
+import { FakeSocketFactory } from './testing/fake-socket.ts';
+
+const ROOM = 'RRRRRRRRRRRRRRRRRRRRRR';
+const SELF = 'MMMMMMMMMMMMMMMMMMMMMM';
+const ADA = 'AAAAAAAAAAAAAAAAAAAAAA';
+const ZED = 'ZZZZZZZZZZZZZZZZZZZZZZ';
+
+const oldTrack = { id: 'old' } as MediaStreamTrack;
+const newTrack = { id: 'new' } as MediaStreamTrack;
+
+const ada: PeerInfo = { id: ADA, displayName: 'Ada', polite: false };
+const zed: PeerInfo = { id: ZED, displayName: 'Zed', polite: true };
+
+function joined(overrides: Partial<JoinedMessage> = {}): JoinedMessage {
+  return {
+    type: 'joined',
+    protocol: PROTOCOL_VERSION,
+    roomId: ROOM,
+    selfId: SELF,
+    resumeToken: 't',
+    resumed: false,
+    peers: [],
+    iceServers: [],
+    capacity: 6,
+    ...overrides,
+  };
+}
+
+/** Local media without a browser: only the surface the session uses. */
+class FakeMedia implements LocalMediaSource {
+  readonly stream = {} as MediaStream;
+  private listeners: Array<(state: LocalMediaState) => void> = [];
+  state: LocalMediaState = {
+    hasAudio: true,
+    hasVideo: true,
+    audioEnabled: true,
+    videoEnabled: true,
+    audioDeviceId: 'mic',
+    videoDeviceId: 'cam',
+    problem: undefined,
+  };
+  on = ((event: string, listener: (state: LocalMediaState) => void) => {
+    if (event === 'changed') this.listeners.push(listener);
+    return () => undefined;
+  }) as LocalMediaSource['on'];
+  setEnabled(kind: 'audio' | 'video', enabled: boolean): void {
+    this.state = { ...this.state, [kind === 'audio' ? 'audioEnabled' : 'videoEnabled']: enabled };
+    for (const l of this.listeners) l(this.state);
+  }
+  replacer: ((a: MediaStreamTrack, b: MediaStreamTrack) => Promise<void>) | undefined;
+  setTrackReplacer(
+    replacer: ((a: MediaStreamTrack, b: MediaStreamTrack) => Promise<void>) | undefined,
+  ): void {
+    this.replacer = replacer;
+  }
+  /** Like the real one: the old track is released only after the call swapped it everywhere. */
+  async switchDevice(): Promise<void> {
+    await this.replacer?.(oldTrack, newTrack);
+  }
+}
+
+let sockets: FakeSocketFactory;
+let links: FakePeerLink[];
+let session: CallSession;
+let participants: Map<string, Participant>;
+let left: string[];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  sockets = new FakeSocketFactory();
+  links = [];
+  participants = new Map();
+  left = [];
+  session = new CallSession({
+    url: 'ws://test/ws',
+    roomId: ROOM,
+    displayName: 'Me',
+    createSocket: sockets.create,
+    media: new FakeMedia(),
+    createLink: (options: PeerLinkOptions) => {
+      const link = new FakePeerLink(options);
+      links.push(link);
+      return link;
+    },
+  });
+  session.on('participant-joined', (p) => participants.set(p.id, p));
+  session.on('participant-updated', (p) => participants.set(p.id, p));
+  session.on('participant-left', (id) => {
+    participants.delete(id);
+    left.push(id);
+  });
+  session.start();
+  sockets.last.open();
+});
+
+afterEach(() => {
+  session.leave();
+  vi.useRealTimers();
+});
+
+const linkFor = (id: string) => links.filter((l) => l.options.peerId === id && !l.destroyed);
+
+describe('CallSession', () => {
+  it('opens one link per participant with the server-assigned role', () => {
+    sockets.last.receive(joined({ peers: [ada, zed] }));
+    expect(links.map((l) => [l.options.peerId, l.options.polite])).toEqual([
+      [ADA, false],
+      [ZED, true],
+    ]);
+    expect([...participants.keys()]).toEqual([ADA, ZED]);
+  });
+
+  it('routes signals: server → the sender link, link → the server addressed to its peer', () => {
+    sockets.last.receive(joined({ peers: [ada] }));
+    sockets.last.receive({ type: 'signal', from: ADA, payload: { type: 'offer', sdp: 'v=0' } });
+    expect(linkFor(ADA)[0]!.received).toEqual([{ type: 'offer', sdp: 'v=0' }]);
+    expect(linkFor(ADA)[0]!.options.sendSignal({ type: 'answer', sdp: 'v=1' })).toBe(true);
+    expect(sockets.last.sent.at(-1)).toEqual({
+      type: 'signal',
+      to: ADA,
+      payload: { type: 'answer', sdp: 'v=1' },
+    });
+  });
+
+  it('adds announced participants and tears down those who leave', () => {
+    sockets.last.receive(joined());
+    sockets.last.receive({ type: 'peer-joined', peer: ada });
+    expect(participants.get(ADA)?.displayName).toBe('Ada');
+    sockets.last.receive({ type: 'peer-left', peerId: ADA, reason: 'left' });
+    expect(links[0]!.destroyed).toBe(true);
+    expect(left).toEqual([ADA]);
+  });
+
+  it('sends our media state when a link connects and whenever it changes, and shows theirs', () => {
+    const media = new FakeMedia();
+    sockets.last.receive(joined({ peers: [ada] }));
+    const link = linkFor(ADA)[0]!;
+    link.options.onState('connected');
+    expect(link.sent).toEqual([{ type: 'media-state', audio: true, video: true }]);
+    session.setEnabled('audio', false);
+    // The session's own media object is a FakeMedia too; its change is broadcast.
+    expect(link.sent.at(-1)).toEqual({ type: 'media-state', audio: false, video: true });
+    link.options.onMessage({ type: 'media-state', audio: false, video: false });
+    expect(participants.get(ADA)).toMatchObject({
+      audio: false,
+      video: false,
+      connection: 'connected',
+    });
+    expect(media).toBeDefined();
+  });
+
+  it('swaps a switched device track on every link before the old track is released', async () => {
+    sockets.last.receive(joined({ peers: [ada, zed] }));
+    await session.switchDevice('video', 'cam-2');
+    expect(links.map((l) => l.replaced)).toEqual([[[oldTrack, newTrack]], [[oldTrack, newTrack]]]);
+  });
+
+  it('caps each link video bitrate for the room size', () => {
+    sockets.last.receive(joined({ peers: [ada] }));
+    expect(linkFor(ADA)[0]!.limits?.maxBitrate).toBe(1_200_000);
+    sockets.last.receive({ type: 'peer-joined', peer: zed });
+    sockets.last.receive({
+      type: 'peer-joined',
+      peer: { id: 'CCCCCCCCCCCCCCCCCCCCCC', displayName: 'Cy', polite: true },
+    });
+    for (const link of links)
+      expect(link.limits).toEqual({ maxBitrate: 800_000, scaleResolutionDownBy: 1.5 });
+  });
+
+  it('keeps running connections across a signalling drop and a resume', () => {
+    sockets.last.receive(joined({ peers: [ada] }));
+    sockets.last.drop(1012);
+    vi.advanceTimersByTime(1000);
+    sockets.last.open();
+    sockets.last.receive(joined({ resumed: true, peers: [ada] }));
+    expect(links).toHaveLength(1);
+    expect(links[0]!.destroyed).toBe(false);
+    expect(links[0]!.restoredCount).toBe(2); // after the first join and after the resume
+  });
+
+  it('after a server restart, keeps a peer the server has not seen yet, and reuses its link when it returns', () => {
+    sockets.last.receive(joined({ peers: [ada] }));
+    sockets.last.drop(1006);
+    vi.advanceTimersByTime(1000);
+    sockets.last.open();
+    sockets.last.receive(joined({ resumed: false, peers: [] })); // fresh server, we are first back
+    expect(links[0]!.destroyed).toBe(false);
+    sockets.last.receive({ type: 'peer-joined', peer: ada });
+    expect(links).toHaveLength(1);
+    expect(left).toEqual([]);
+  });
+
+  it('after a server restart, drops an unconfirmed peer whose connection fails', () => {
+    sockets.last.receive(joined({ peers: [ada] }));
+    sockets.last.drop(1006);
+    vi.advanceTimersByTime(1000);
+    sockets.last.open();
+    sockets.last.receive(joined({ resumed: false, peers: [] }));
+    links[0]!.options.onState('failed');
+    expect(left).toEqual([ADA]);
+  });
+
+  it('when the server kept our seat, a peer missing from its list left meanwhile', () => {
+    sockets.last.receive(joined({ peers: [ada, zed] }));
+    sockets.last.drop(1006);
+    vi.advanceTimersByTime(1000);
+    sockets.last.open();
+    sockets.last.receive(joined({ resumed: true, peers: [zed] }));
+    expect(left).toEqual([ADA]);
+  });
+
+  it('on leave, says goodbye, destroys every link and reports closed', () => {
+    const closed = vi.fn();
+    session.on('closed', closed);
+    sockets.last.receive(joined({ peers: [ada, zed] }));
+    const socket = sockets.last;
+    session.leave();
+    expect(socket.sent.at(-1)).toEqual({ type: 'leave' });
+    expect(links.every((l) => l.destroyed)).toBe(true);
+    expect(closed).toHaveBeenCalledWith('left');
+  });
+});

@@ -1,0 +1,35 @@
+import type { PeerMessage, SignalPayload } from '@parley/protocol';
+import type { VideoSendLimits } from '../bitrate-policy.ts';
+import type { PeerLinkLike } from '../call-session.ts';
+import type { PeerLinkOptions } from '../peer-link.ts';
+
+/** Records what the session asks of a peer link, and lets the test play the remote side. */
+export class FakePeerLink implements PeerLinkLike {
+  readonly received: SignalPayload[] = [];
+  readonly sent: PeerMessage[] = [];
+  limits: VideoSendLimits | undefined;
+  restoredCount = 0;
+  destroyed = false;
+
+  constructor(readonly options: PeerLinkOptions) {}
+
+  signal(payload: SignalPayload): void {
+    this.received.push(payload);
+  }
+  send(message: PeerMessage): void {
+    this.sent.push(message);
+  }
+  readonly replaced: Array<[MediaStreamTrack, MediaStreamTrack]> = [];
+  async replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack): Promise<void> {
+    this.replaced.push([oldTrack, newTrack]);
+  }
+  async setVideoLimits(limits: VideoSendLimits): Promise<void> {
+    this.limits = limits;
+  }
+  signalingRestored(): void {
+    this.restoredCount++;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
