@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { MEDIA_PROBLEM_TEXT } from '../call/media/media-problems.ts';
-import { copyLink, joinCall, prepareMedia } from '../state/call-controller.ts';
+import { copyLink, joinCall, prepareMedia, toggleMedia } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
 import { SELF } from '../state/media-streams.ts';
 import { DevicePickers } from './DevicePickers.tsx';
@@ -57,6 +57,24 @@ export function Lobby({ roomId }: { roomId: string }) {
         <form onSubmit={join} className="lobby-form">
           {local.problem && <p role="alert">{MEDIA_PROBLEM_TEXT[local.problem]}</p>}
           <DevicePickers />
+          <div className="row">
+            <button
+              type="button"
+              aria-pressed={local.audioEnabled}
+              disabled={!local.hasAudio}
+              onClick={() => toggleMedia('audio')}
+            >
+              Microphone
+            </button>
+            <button
+              type="button"
+              aria-pressed={local.videoEnabled}
+              disabled={!local.hasVideo}
+              onClick={() => toggleMedia('video')}
+            >
+              Camera
+            </button>
+          </div>
           <label className="meter-label">
             Microphone level
             <meter min={0} max={1} value={local.level} className="level" />
