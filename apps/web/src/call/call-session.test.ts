@@ -142,11 +142,23 @@ describe('CallSession', () => {
     sockets.last.receive(joined({ peers: [ada] }));
     const link = linkFor(ADA)[0]!;
     link.options.onState('connected');
-    expect(link.sent).toEqual([{ type: 'media-state', audio: true, video: true }]);
+    expect(link.sent).toEqual([
+      { type: 'media-state', audio: true, video: true, screenStreamId: null },
+    ]);
     session.setEnabled('audio', false);
     // The session's own media object is a FakeMedia too; its change is broadcast.
-    expect(link.sent.at(-1)).toEqual({ type: 'media-state', audio: false, video: true });
-    link.options.onMessage({ type: 'media-state', audio: false, video: false });
+    expect(link.sent.at(-1)).toEqual({
+      type: 'media-state',
+      audio: false,
+      video: true,
+      screenStreamId: null,
+    });
+    link.options.onMessage({
+      type: 'media-state',
+      audio: false,
+      video: false,
+      screenStreamId: null,
+    });
     expect(participants.get(ADA)).toMatchObject({
       audio: false,
       video: false,
@@ -159,6 +171,65 @@ describe('CallSession', () => {
     sockets.last.receive(joined({ peers: [ada, zed] }));
     await session.switchDevice('video', 'cam-2');
     expect(links.map((l) => l.replaced)).toEqual([[[oldTrack, newTrack]], [[oldTrack, newTrack]]]);
+  });
+
+  it('sends chat to every link and shows it locally; received chat is attributed to the link, not a claim', () => {
+    const entries: unknown[] = [];
+    session.on('chat', (entry) => entries.push(entry));
+    sockets.last.receive(joined({ peers: [ada, zed] }));
+    const mine = session.sendChat('hello <b>all</b>');
+    for (const link of links)
+      expect(link.sent.at(-1)).toMatchObject({
+        type: 'chat',
+        id: mine.id,
+        text: 'hello <b>all</b>',
+      });
+    linkFor(ZED)[0]!.options.onMessage({ type: 'chat', id: 'z1', text: 'hi', sentAt: 5 });
+    expect(entries).toEqual([
+      { id: mine.id, fromId: SELF, text: 'hello <b>all</b>', sentAt: mine.sentAt, self: true },
+      { id: 'z1', fromId: ZED, text: 'hi', sentAt: 5, self: false },
+    ]);
+  });
+
+  it('shares a screen with current and later participants, announces it, and stops it everywhere', () => {
+    let ended: (() => void) | undefined;
+    const track = {
+      addEventListener: (_: string, fn: () => void) => (ended = fn),
+      removeEventListener: () => undefined,
+      stop: vi.fn(),
+    };
+    const screen = {
+      id: 'screen-1',
+      getVideoTracks: () => [track],
+      getTracks: () => [track],
+    } as unknown as MediaStream;
+    sockets.last.receive(joined({ peers: [ada] }));
+    session.startScreenShare(screen);
+    expect(linkFor(ADA)[0]!.streams).toEqual([screen]);
+    expect(linkFor(ADA)[0]!.sent.at(-1)).toEqual({
+      type: 'media-state',
+      audio: true,
+      video: true,
+      screenStreamId: 'screen-1',
+    });
+    sockets.last.receive({ type: 'peer-joined', peer: zed });
+    expect(linkFor(ZED)[0]!.options.screenStream).toBe(screen);
+    ended!(); // the browser's own "Stop sharing"
+    expect(session.sharingScreen).toBe(false);
+    expect(track.stop).toHaveBeenCalled();
+    expect(linkFor(ADA)[0]!.streams).toEqual([]);
+    expect(linkFor(ADA)[0]!.sent.at(-1)).toMatchObject({ screenStreamId: null });
+  });
+
+  it('forgets a remote screen stream once its owner stops sharing', () => {
+    sockets.last.receive(joined({ peers: [ada] }));
+    const link = linkFor(ADA)[0]!;
+    link.options.onMessage({ type: 'media-state', audio: true, video: true, screenStreamId: 's1' });
+    link.options.onRemoteStream({ id: 'cam' } as MediaStream);
+    link.options.onRemoteStream({ id: 's1' } as MediaStream);
+    expect(participants.get(ADA)).toMatchObject({ screenStreamId: 's1', streamIds: ['cam', 's1'] });
+    link.options.onMessage({ type: 'media-state', audio: true, video: true, screenStreamId: null });
+    expect(participants.get(ADA)).toMatchObject({ screenStreamId: null, streamIds: ['cam'] });
   });
 
   it('caps each link video bitrate for the room size', () => {

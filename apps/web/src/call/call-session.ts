@@ -1,4 +1,11 @@
-import type { IceServer, JoinedMessage, MediaState, PeerInfo, PeerMessage } from '@parley/protocol';
+import {
+  randomId,
+  type IceServer,
+  type JoinedMessage,
+  type MediaState,
+  type PeerInfo,
+  type PeerMessage,
+} from '@parley/protocol';
 import { videoLimitsFor } from './bitrate-policy.ts';
 import type { LocalMediaSession, LocalMediaState } from './media/local-media-session.ts';
 import type { LinkStats, PeerConnectionState, PeerLink, PeerLinkOptions } from './peer-link.ts';
@@ -22,6 +29,19 @@ export interface Participant {
   stats: LinkStats | undefined;
   /** ICE restarts this side has started or requested on the link. */
   iceRestarts: number;
+  /** The stream the participant says carries its screen share, or null. */
+  screenStreamId: string | null;
+  /** IDs of the remote streams received so far (camera, screen). */
+  streamIds: string[];
+}
+
+/** A chat message as the UI shows it. The sender is who the link belongs to, never a claim. */
+export interface ChatEntry {
+  id: string;
+  fromId: string;
+  text: string;
+  sentAt: number;
+  self: boolean;
 }
 
 export type CallSessionEvents = {
@@ -32,13 +52,23 @@ export type CallSessionEvents = {
   'participant-left': [peerId: string];
   'remote-stream': [peerId: string, stream: MediaStream];
   'local-media': [state: LocalMediaState];
+  /** Our screen share started (the stream) or stopped (undefined). */
+  'local-screen': [stream: MediaStream | undefined];
+  chat: [entry: ChatEntry];
   closed: [reason: ClosedReason];
 };
 
 /** What the session needs of a peer link; tests substitute an in-memory fake. */
 export type PeerLinkLike = Pick<
   PeerLink,
-  'signal' | 'send' | 'replaceTrack' | 'setVideoLimits' | 'signalingRestored' | 'destroy'
+  | 'signal'
+  | 'send'
+  | 'replaceTrack'
+  | 'addStream'
+  | 'removeStream'
+  | 'setVideoLimits'
+  | 'signalingRestored'
+  | 'destroy'
 >;
 
 /** What the session needs of our local media. */
@@ -67,6 +97,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   private ended = false;
   /** Peers kept across a server restart that the server has not announced again yet. */
   private readonly unconfirmed = new Set<string>();
+  private screen: { stream: MediaStream; onEnded: () => void } | undefined;
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -106,6 +137,51 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     return this.options.media.switchDevice(kind, deviceId);
   }
 
+  /** Sends a chat message to everyone connected now; returns the entry as shown locally. */
+  sendChat(text: string): ChatEntry {
+    const message = { type: 'chat', id: randomId(), text, sentAt: Date.now() } as const;
+    this.broadcast(message);
+    const entry: ChatEntry = {
+      id: message.id,
+      fromId: this.selfId ?? 'self',
+      text,
+      sentAt: message.sentAt,
+      self: true,
+    };
+    this.emit('chat', entry);
+    return entry;
+  }
+
+  /**
+   * Shares a screen (from getDisplayMedia) with everyone, including people who join later.
+   * The browser's own "Stop sharing" ends the video track; that stops the share here too.
+   */
+  startScreenShare(stream: MediaStream): void {
+    this.stopScreenShare();
+    const onEnded = () => this.stopScreenShare();
+    stream.getVideoTracks()[0]?.addEventListener('ended', onEnded);
+    this.screen = { stream, onEnded };
+    this.broadcast({ type: 'media-state', ...this.mediaState() });
+    for (const { link } of this.links.values()) link.addStream(stream);
+    this.applyVideoLimits();
+    this.emit('local-screen', stream);
+  }
+
+  stopScreenShare(): void {
+    const screen = this.screen;
+    if (!screen) return;
+    this.screen = undefined;
+    screen.stream.getVideoTracks()[0]?.removeEventListener('ended', screen.onEnded);
+    for (const { link } of this.links.values()) link.removeStream(screen.stream);
+    for (const track of screen.stream.getTracks()) track.stop();
+    this.broadcast({ type: 'media-state', ...this.mediaState() });
+    this.emit('local-screen', undefined);
+  }
+
+  get sharingScreen(): boolean {
+    return this.screen !== undefined;
+  }
+
   /** Says goodbye and releases everything. The local media stays with its owner (the lobby). */
   leave(): void {
     this.signaling.leave();
@@ -113,7 +189,11 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
 
   private mediaState(): MediaState {
     const state = this.options.media.state;
-    return { audio: state.audioEnabled, video: state.videoEnabled };
+    return {
+      audio: state.audioEnabled,
+      video: state.videoEnabled,
+      screenStreamId: this.screen?.stream.id ?? null,
+    };
   }
 
   private broadcast(message: PeerMessage): void {
@@ -165,12 +245,15 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       speaking: false,
       stats: undefined,
       iceRestarts: 0,
+      screenStreamId: null,
+      streamIds: [],
     };
     const linkOptions: PeerLinkOptions = {
       peerId: peer.id,
       polite: peer.polite,
       iceServers: this.iceServers,
       localStream: this.options.media.stream,
+      screenStream: this.screen?.stream,
       sendSignal: (payload) => this.signaling.sendSignal(peer.id, payload),
       onState: (connection) => {
         if (connection === 'failed' && this.unconfirmed.has(peer.id))
@@ -179,7 +262,12 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
         if (connection === 'connected')
           this.links.get(peer.id)?.link.send({ type: 'media-state', ...this.mediaState() });
       },
-      onRemoteStream: (stream) => this.emit('remote-stream', peer.id, stream),
+      onRemoteStream: (stream) => {
+        const current = this.links.get(peer.id)?.participant;
+        if (current && !current.streamIds.includes(stream.id))
+          this.update(peer.id, { streamIds: [...current.streamIds, stream.id] });
+        this.emit('remote-stream', peer.id, stream);
+      },
       onMessage: (message) => this.onPeerMessage(peer.id, message),
       onSpeaking: (speaking) => this.update(peer.id, { speaking }),
       onStats: (stats) => this.update(peer.id, { stats }),
@@ -193,10 +281,29 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
 
   private onPeerMessage(peerId: string, message: PeerMessage): void {
     switch (message.type) {
-      case 'media-state':
-        return this.update(peerId, { audio: message.audio, video: message.video });
+      case 'media-state': {
+        const current = this.links.get(peerId)?.participant;
+        const patch: Partial<Participant> = {
+          audio: message.audio,
+          video: message.video,
+          screenStreamId: message.screenStreamId,
+        };
+        // A finished share's stream is gone for good; forget it so it is never shown again.
+        if (current?.screenStreamId && current.screenStreamId !== message.screenStreamId) {
+          patch.streamIds = current.streamIds.filter((id) => id !== current.screenStreamId);
+        }
+        return this.update(peerId, patch);
+      }
+      case 'chat':
+        return this.emit('chat', {
+          id: message.id,
+          fromId: peerId,
+          text: message.text,
+          sentAt: message.sentAt,
+          self: false,
+        });
       default: {
-        const unreachable: never = message.type;
+        const unreachable: never = message;
         return unreachable;
       }
     }
@@ -228,6 +335,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   private end(reason: ClosedReason): void {
     if (this.ended) return;
     this.ended = true;
+    this.stopScreenShare();
     for (const peerId of [...this.links.keys()]) this.removePeer(peerId);
     for (const off of this.unsubscribe.splice(0)) off();
     this.options.media.setTrackReplacer(undefined);

@@ -17,6 +17,7 @@ export interface LinkStats {
 
 export interface PeerLinkEvents {
   onState(state: PeerConnectionState): void;
+  /** A remote MediaStream (camera or screen) appeared or gained a track. */
   onRemoteStream(stream: MediaStream): void;
   onMessage(message: PeerMessage): void;
   onSpeaking(speaking: boolean): void;
@@ -31,6 +32,8 @@ export interface PeerLinkOptions extends PeerLinkEvents {
   polite: boolean;
   iceServers: RTCIceServer[];
   localStream: MediaStream;
+  /** Our screen share, when one is running as the link is created (late joiners see it). */
+  screenStream?: MediaStream | undefined;
   /** Returns false when the signal could not be sent (signalling is down). */
   sendSignal(payload: SignalPayload): boolean;
   createPeer?: (options: SimplePeerOptions) => ResilientPeer;
@@ -52,7 +55,6 @@ const SPEAKING_HOLD_MS = 600;
 export class PeerLink {
   private readonly peer: ResilientPeer;
   private state: PeerConnectionState = 'connecting';
-  private readonly remoteStream = new MediaStream();
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pollTimer: ReturnType<typeof setInterval>;
   private pollCount = 0;
@@ -71,7 +73,9 @@ export class PeerLink {
       config: { iceServers: options.iceServers },
       // A receive-only initiator must still offer to receive the other side's media.
       offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
-      streams: options.localStream.getTracks().length > 0 ? [options.localStream] : [],
+      streams: [options.localStream, options.screenStream].filter(
+        (stream): stream is MediaStream => stream !== undefined && stream.getTracks().length > 0,
+      ),
     };
     this.peer = options.createPeer
       ? options.createPeer(peerOptions)
@@ -83,7 +87,7 @@ export class PeerLink {
       this.setState('connected');
       void this.applyVideoLimits();
     });
-    this.peer.on('track', (track) => this.addRemoteTrack(track));
+    this.peer.on('track', (_track, stream) => options.onRemoteStream(stream));
     this.peer.on('data', (data) => {
       if (typeof data !== 'string') return;
       const message = decodePeerMessage(data);
@@ -118,6 +122,23 @@ export class PeerLink {
     await sender?.replaceTrack(newTrack);
   }
 
+  /** Starts sending another stream (a screen share); simple-peer renegotiates. */
+  addStream(stream: MediaStream): void {
+    if (this.peer.destroyed) return;
+    for (const track of stream.getTracks()) this.peer.addTrack(track, stream);
+  }
+
+  removeStream(stream: MediaStream): void {
+    if (this.peer.destroyed) return;
+    for (const track of stream.getTracks()) {
+      try {
+        this.peer.removeTrack(track, stream);
+      } catch {
+        // never added to this link (it was created after the share stopped); nothing to remove
+      }
+    }
+  }
+
   async setVideoLimits(limits: VideoSendLimits): Promise<void> {
     this.videoLimits = limits;
     await this.applyVideoLimits();
@@ -140,7 +161,6 @@ export class PeerLink {
     clearTimeout(this.disconnectedTimer);
     this.peer.removeAllListeners();
     this.peer.destroy();
-    for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
   }
 
   private setState(next: PeerConnectionState): void {
@@ -168,16 +188,6 @@ export class PeerLink {
   private restartIce(): void {
     this.peer.restartIce();
     this.options.onIceRestart(++this.iceRestarts);
-  }
-
-  private addRemoteTrack(track: MediaStreamTrack): void {
-    if (!this.remoteStream.getTracks().includes(track)) {
-      // One track per kind: a renegotiated track of the same kind replaces the previous one.
-      for (const old of this.remoteStream.getTracks())
-        if (old.kind === track.kind) this.remoteStream.removeTrack(old);
-      this.remoteStream.addTrack(track);
-    }
-    this.options.onRemoteStream(this.remoteStream);
   }
 
   private async applyVideoLimits(): Promise<void> {

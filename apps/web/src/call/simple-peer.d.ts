@@ -28,6 +28,7 @@ declare module '@thaunknown/simple-peer' {
     negotiate(): void;
     addTrack(track: MediaStreamTrack, stream: MediaStream): void;
     replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack, stream: MediaStream): void;
+    removeTrack(track: MediaStreamTrack, stream: MediaStream): void;
     destroy(error?: Error): void;
     emit(event: string, ...args: unknown[]): boolean;
     on(event: 'signal', listener: (data: SimplePeerSignal) => void): this;

@@ -123,6 +123,34 @@ export function leaveCall(): void {
   });
 }
 
+export function sendChat(text: string): void {
+  const trimmed = text.trim();
+  if (trimmed && call) call.session.sendChat(trimmed);
+}
+
+export function setChatOpen(open: boolean): void {
+  useCallStore.setState((s) => ({ chat: { ...s.chat, open, unread: open ? 0 : s.chat.unread } }));
+}
+
+/** Starts or stops sharing the screen (with tab or system audio where the browser offers it). */
+export async function toggleScreenShare(): Promise<void> {
+  const session = call?.session;
+  if (!session) return;
+  if (session.sharingScreen) return session.stopScreenShare();
+  try {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
+    if (call?.session === session) session.startScreenShare(stream);
+    else for (const track of stream.getTracks()) track.stop(); // the call ended meanwhile
+  } catch (error) {
+    const cancelled = (error as { name?: string }).name === 'NotAllowedError';
+    useCallStore.setState({
+      notice: cancelled
+        ? 'Screen sharing was cancelled'
+        : 'Screen sharing is not available in this browser',
+    });
+  }
+}
+
 export async function copyLink(): Promise<void> {
   try {
     await navigator.clipboard.writeText(window.location.href);

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Participant } from '../call/call-session.ts';
+import type { ChatEntry, Participant } from '../call/call-session.ts';
 import type { DeviceLists } from '../call/media/devices.ts';
 import type { LocalMediaState } from '../call/media/local-media-session.ts';
 import type { ClosedReason, SignalingStatus } from '../call/signaling-client.ts';
@@ -15,6 +15,11 @@ export interface LocalUiState extends LocalMediaState {
   ready: boolean;
 }
 
+/** A chat line with the sender's name as it was when the message arrived. */
+export interface ChatLine extends ChatEntry {
+  fromName: string;
+}
+
 export interface CallUiState {
   phase: CallPhase;
   signaling: SignalingStatus | 'idle';
@@ -24,6 +29,9 @@ export interface CallUiState {
   local: LocalUiState;
   devices: DeviceLists;
   closedReason: ClosedReason | undefined;
+  /** True while we share our screen. */
+  sharingScreen: boolean;
+  chat: { open: boolean; unread: number; lines: ChatLine[] };
   /** A short message for the live region ("Link copied"). */
   notice: string | undefined;
 }
@@ -50,6 +58,8 @@ export const initialCallState: CallUiState = {
   local: initialLocalState,
   devices: { cameras: [], microphones: [] },
   closedReason: undefined,
+  sharingScreen: false,
+  chat: { open: false, unread: 0, lines: [] },
   notice: undefined,
 };
 

@@ -24,6 +24,20 @@ export function deleteStream(id: string): void {
   if (streams.delete(id)) notify();
 }
 
+/** Our screen share. Remote streams are keyed `${peerId}:${streamId}`. */
+export const SELF_SCREEN = 'self:screen';
+
+export function remoteStreamKey(peerId: string, streamId: string): string {
+  return `${peerId}:${streamId}`;
+}
+
+export function deletePeerStreams(peerId: string): void {
+  let changed = false;
+  for (const key of [...streams.keys()])
+    if (key.startsWith(`${peerId}:`)) changed = streams.delete(key) || changed;
+  if (changed) notify();
+}
+
 export function clearStreams(): void {
   streams.clear();
   notify();

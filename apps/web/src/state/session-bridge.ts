@@ -1,6 +1,12 @@
 import type { CallSession } from '../call/call-session.ts';
 import type { useCallStore } from './call-store.ts';
-import { deleteStream, setStream } from './media-streams.ts';
+import {
+  deletePeerStreams,
+  deleteStream,
+  remoteStreamKey,
+  SELF_SCREEN,
+  setStream,
+} from './media-streams.ts';
 import { markJoin } from './timing-marks.ts';
 
 type Store = typeof useCallStore;
@@ -21,13 +27,32 @@ export function bindSessionToStore(session: CallSession, store: Store): () => vo
       store.setState((s) => ({ participants: { ...s.participants, [p.id]: p } }));
     }),
     session.on('participant-left', (id) => {
-      deleteStream(id);
+      deletePeerStreams(id);
       store.setState((s) => {
         const { [id]: _gone, ...participants } = s.participants;
         return { participants };
       });
     }),
-    session.on('remote-stream', (id, stream) => setStream(id, stream)),
+    session.on('remote-stream', (id, stream) => setStream(remoteStreamKey(id, stream.id), stream)),
+    session.on('local-screen', (stream) => {
+      if (stream) setStream(SELF_SCREEN, stream);
+      else deleteStream(SELF_SCREEN);
+      store.setState({ sharingScreen: stream !== undefined });
+    }),
+    session.on('chat', (entry) =>
+      store.setState((s) => {
+        const fromName = entry.self
+          ? s.displayName
+          : (s.participants[entry.fromId]?.displayName ?? 'Someone');
+        return {
+          chat: {
+            ...s.chat,
+            unread: s.chat.open || entry.self ? s.chat.unread : s.chat.unread + 1,
+            lines: [...s.chat.lines, { ...entry, fromName }],
+          },
+        };
+      }),
+    ),
     session.on('local-media', (state) =>
       store.setState((s) => ({ local: { ...s.local, ...state } })),
     ),

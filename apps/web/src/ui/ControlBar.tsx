@@ -1,5 +1,11 @@
 import { useEffect, useState } from 'react';
-import { copyLink, leaveCall, toggleMedia } from '../state/call-controller.ts';
+import {
+  copyLink,
+  leaveCall,
+  setChatOpen,
+  toggleMedia,
+  toggleScreenShare,
+} from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
 import { DevicePickers } from './DevicePickers.tsx';
 
@@ -8,6 +14,8 @@ const SHORTCUTS: Record<string, 'audio' | 'video'> = { m: 'audio', v: 'video' };
 
 export function ControlBar() {
   const local = useCallStore((s) => s.local);
+  const sharing = useCallStore((s) => s.sharingScreen);
+  const chat = useCallStore((s) => s.chat);
   const [devicesOpen, setDevicesOpen] = useState(false);
 
   useEffect(() => {
@@ -65,11 +73,16 @@ export function ControlBar() {
         >
           Devices
         </button>
-        <button type="button" disabled title="Arrives with screen sharing">
-          Share screen
+        <button type="button" aria-pressed={sharing} onClick={() => void toggleScreenShare()}>
+          {sharing ? 'Stop sharing' : 'Share screen'}
         </button>
-        <button type="button" disabled title="Arrives with chat">
+        <button type="button" aria-expanded={chat.open} onClick={() => setChatOpen(!chat.open)}>
           Chat
+          {chat.unread > 0 && (
+            <span className="unread" aria-label={`${chat.unread} unread`}>
+              {chat.unread}
+            </span>
+          )}
         </button>
         <button type="button" disabled title="Arrives with file transfer">
           Send file

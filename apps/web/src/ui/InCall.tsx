@@ -1,5 +1,7 @@
 import { useCallStore } from '../state/call-store.ts';
-import { SELF } from '../state/media-streams.ts';
+import { remoteStreamKey, SELF, SELF_SCREEN } from '../state/media-streams.ts';
+import { ChatPanel } from './ChatPanel.tsx';
+import { VideoView } from './VideoView.tsx';
 import { ControlBar } from './ControlBar.tsx';
 import { Tile } from './Tile.tsx';
 
@@ -17,7 +19,22 @@ export function InCall() {
   const local = useCallStore((s) => s.local);
   const displayName = useCallStore((s) => s.displayName);
   const notice = useCallStore((s) => s.notice);
+  const sharing = useCallStore((s) => s.sharingScreen);
+  const chatOpen = useCallStore((s) => s.chat.open);
   const people = Object.values(participants);
+  const screens = [
+    ...(sharing ? [{ key: SELF_SCREEN, label: 'Your screen' }] : []),
+    ...people.flatMap((p) =>
+      p.screenStreamId !== null && p.streamIds.includes(p.screenStreamId)
+        ? [
+            {
+              key: remoteStreamKey(p.id, p.screenStreamId),
+              label: `Screen shared by ${p.displayName}`,
+            },
+          ]
+        : [],
+    ),
+  ];
   const anyReconnecting = people.some((p) => p.connection === 'reconnecting');
   const status =
     signaling === 'joined' && anyReconnecting ? 'Reconnecting…' : STATUS_TEXT[signaling];
@@ -32,34 +49,63 @@ export function InCall() {
           {notice}
         </p>
       </header>
-      <div className="grid" data-count={people.length + 1}>
-        <Tile
-          streamId={SELF}
-          name={displayName}
-          self
-          audio={local.audioEnabled}
-          video={local.videoEnabled}
-          speaking={local.speaking}
-        />
-        {people.map((p) => (
-          <Tile
-            key={p.id}
-            streamId={p.id}
-            name={p.displayName}
-            self={false}
-            audio={p.audio}
-            video={p.video}
-            speaking={p.speaking}
-            participant={p}
-          />
-        ))}
+      <div className="stage">
+        <div className="stage-main">
+          {screens.length > 0 && (
+            <div className="presentations">
+              {screens.map((screen) => (
+                <section
+                  key={screen.key}
+                  role="group"
+                  aria-label={screen.label}
+                  className="presentation"
+                >
+                  <VideoView
+                    streamId={screen.key}
+                    self={screen.key === SELF_SCREEN}
+                    mirror={false}
+                    label={screen.label}
+                  />
+                </section>
+              ))}
+            </div>
+          )}
+          <div className="grid" data-count={people.length + 1}>
+            <Tile
+              streamId={SELF}
+              name={displayName}
+              self
+              audio={local.audioEnabled}
+              video={local.videoEnabled}
+              speaking={local.speaking}
+            />
+            {people.map((p) => (
+              <Tile
+                key={p.id}
+                streamId={remoteStreamKey(p.id, cameraStreamId(p))}
+                name={p.displayName}
+                self={false}
+                audio={p.audio}
+                video={p.video}
+                speaking={p.speaking}
+                participant={p}
+              />
+            ))}
+          </div>
+          {people.length === 0 && (
+            <p className="waiting">
+              Waiting for others. Share the link: anyone who opens it joins this call.
+            </p>
+          )}
+        </div>
+        {chatOpen && <ChatPanel />}
       </div>
-      {people.length === 0 && (
-        <p className="waiting">
-          Waiting for others. Share the link: anyone who opens it joins this call.
-        </p>
-      )}
       <ControlBar />
     </main>
   );
+}
+
+/** The camera stream is whichever received stream is not the announced screen share. */
+function cameraStreamId(p: { streamIds: string[]; screenStreamId: string | null }): string {
+  return p.streamIds.find((id) => id !== p.screenStreamId) ?? 'none';
 }

@@ -6,12 +6,20 @@ interface VideoViewProps {
   streamId: string;
   /** Our own preview is muted (no echo) and mirrored (as people expect to see themselves). */
   self?: boolean;
+  /** Mirror the picture (default: only our own camera). */
+  mirror?: boolean;
   label: string;
   onVideo?: (video: HTMLVideoElement | null) => void;
 }
 
 /** Attaches a live MediaStream to a <video>. Remote audio plays through the same element. */
-export function VideoView({ streamId, self = false, label, onVideo }: VideoViewProps) {
+export function VideoView({
+  streamId,
+  self = false,
+  mirror = self,
+  label,
+  onVideo,
+}: VideoViewProps) {
   const entry = useStream(streamId);
   const ref = useRef<HTMLVideoElement>(null);
 
@@ -30,7 +38,7 @@ export function VideoView({ streamId, self = false, label, onVideo }: VideoViewP
   return (
     <video
       ref={ref}
-      className={self ? 'video mirrored' : 'video'}
+      className={mirror ? 'video mirrored' : 'video'}
       autoPlay
       playsInline
       muted={self}

@@ -23,6 +23,13 @@ export class FakePeerLink implements PeerLinkLike {
   async replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack): Promise<void> {
     this.replaced.push([oldTrack, newTrack]);
   }
+  readonly streams: MediaStream[] = [];
+  addStream(stream: MediaStream): void {
+    this.streams.push(stream);
+  }
+  removeStream(stream: MediaStream): void {
+    this.streams.splice(this.streams.indexOf(stream), 1);
+  }
   async setVideoLimits(limits: VideoSendLimits): Promise<void> {
     this.limits = limits;
   }
