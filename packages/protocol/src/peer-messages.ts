@@ -28,11 +28,109 @@ export const ChatSchema = v.strictObject({
   sentAt: v.pipe(v.number(), v.finite()),
 });
 
-export const PeerMessageSchema = v.variant('type', [MediaStateSchema, ChatSchema]);
+const TransferId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
+/** Data channel IDs for file data: pre-negotiated, in a range simple-peer's own channel never uses. */
+export const FILE_CHANNEL_ID_MIN = 256;
+export const FILE_CHANNEL_ID_MAX = 1023;
+const ChannelId = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(FILE_CHANNEL_ID_MIN),
+  v.maxValue(FILE_CHANNEL_ID_MAX),
+);
+const ByteCount = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(0),
+  v.maxValue(Number.MAX_SAFE_INTEGER),
+);
+const Sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+
+/** Sender → receiver: "may I send you this?". No data flows until it is accepted. */
+export const FileOfferSchema = v.strictObject({
+  type: v.literal('file-offer'),
+  transferId: TransferId,
+  /** As the sender named it; the receiver sanitises it before showing or saving it. */
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+  size: ByteCount,
+  mime: v.pipe(v.string(), v.maxLength(255)),
+});
+
+/**
+ * Receiver → sender: send from `offset` on the pre-negotiated data channel `channelId`.
+ * Sent once to accept, and again with the bytes already written to resume after a drop.
+ */
+export const FileAcceptSchema = v.strictObject({
+  type: v.literal('file-accept'),
+  transferId: TransferId,
+  offset: ByteCount,
+  channelId: ChannelId,
+});
+
+export const FileDeclineSchema = v.strictObject({
+  type: v.literal('file-decline'),
+  transferId: TransferId,
+});
+
+/** Either side stops the transfer for good. */
+export const FileCancelSchema = v.strictObject({
+  type: v.literal('file-cancel'),
+  transferId: TransferId,
+  reason: v.picklist(['cancelled', 'too-large', 'failed']),
+});
+
+/** Receiver → sender: bytes safely written; the sender keeps at most a window beyond this. */
+export const FileAckSchema = v.strictObject({
+  type: v.literal('file-ack'),
+  transferId: TransferId,
+  offset: ByteCount,
+});
+
+/** Sender → receiver: every byte is sent; this is the SHA-256 of the whole file. */
+export const FileEndSchema = v.strictObject({
+  type: v.literal('file-end'),
+  transferId: TransferId,
+  sha256: Sha256Hex,
+});
+
+/** Receiver → sender: whether the received file matched the hash. */
+export const FileResultSchema = v.strictObject({
+  type: v.literal('file-result'),
+  transferId: TransferId,
+  verified: v.boolean(),
+});
+
+export const FILE_MESSAGE_TYPES = [
+  'file-offer',
+  'file-accept',
+  'file-decline',
+  'file-cancel',
+  'file-ack',
+  'file-end',
+  'file-result',
+] as const;
+
+export const PeerMessageSchema = v.variant('type', [
+  MediaStateSchema,
+  ChatSchema,
+  FileOfferSchema,
+  FileAcceptSchema,
+  FileDeclineSchema,
+  FileCancelSchema,
+  FileAckSchema,
+  FileEndSchema,
+  FileResultSchema,
+]);
 
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 export type MediaState = Omit<v.InferOutput<typeof MediaStateSchema>, 'type'>;
 export type ChatMessage = v.InferOutput<typeof ChatSchema>;
+export type FileMessage = Extract<PeerMessage, { type: (typeof FILE_MESSAGE_TYPES)[number] }>;
+export type FileOffer = v.InferOutput<typeof FileOfferSchema>;
+
+export function isFileMessage(message: PeerMessage): message is FileMessage {
+  return (FILE_MESSAGE_TYPES as readonly string[]).includes(message.type);
+}
 
 /** Largest data-channel control message we accept (files travel on their own channels). */
 export const MAX_PEER_MESSAGE_LENGTH = 16 * 1024;

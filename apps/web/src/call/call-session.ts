@@ -1,4 +1,5 @@
 import {
+  isFileMessage,
   randomId,
   type IceServer,
   type JoinedMessage,
@@ -7,6 +8,8 @@ import {
   type PeerMessage,
 } from '@parley/protocol';
 import { videoLimitsFor } from './bitrate-policy.ts';
+import type { FileTransfers } from './files/file-transfers.ts';
+import type { TransferSnapshot } from './files/transfer-types.ts';
 import type { LocalMediaSession, LocalMediaState } from './media/local-media-session.ts';
 import type { LinkStats, PeerConnectionState, PeerLink, PeerLinkOptions } from './peer-link.ts';
 import {
@@ -55,6 +58,7 @@ export type CallSessionEvents = {
   /** Our screen share started (the stream) or stopped (undefined). */
   'local-screen': [stream: MediaStream | undefined];
   chat: [entry: ChatEntry];
+  transfer: [snapshot: TransferSnapshot];
   closed: [reason: ClosedReason];
 };
 
@@ -63,6 +67,9 @@ export type PeerLinkLike = Pick<
   PeerLink,
   | 'signal'
   | 'send'
+  | 'trySend'
+  | 'openChannel'
+  | 'maxMessageSize'
   | 'replaceTrack'
   | 'addStream'
   | 'removeStream'
@@ -81,7 +88,13 @@ export interface CallSessionOptions extends SignalingClientOptions {
   media: LocalMediaSource;
   /** Makes the connection to one participant: `new PeerLink(o)` in the app, a fake in tests. */
   createLink: (options: PeerLinkOptions) => PeerLinkLike;
+  /** Largest file this participant accepts. */
+  maxFileBytes?: number;
+  /** Loads the file-transfer code; a dynamic import in the app so the call page stays light. */
+  loadFileTransfers?: () => Promise<typeof FileTransfers>;
 }
+
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 ** 3;
 
 /**
  * A call: the signalling client, our local media, and one PeerLink per remote participant. It
@@ -98,6 +111,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   /** Peers kept across a server restart that the server has not announced again yet. */
   private readonly unconfirmed = new Set<string>();
   private screen: { stream: MediaStream; onEnded: () => void } | undefined;
+  private files: Promise<FileTransfers> | undefined;
+  private readonly polite = new Map<string, boolean>();
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -176,6 +191,49 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     for (const track of screen.stream.getTracks()) track.stop();
     this.broadcast({ type: 'media-state', ...this.mediaState() });
     this.emit('local-screen', undefined);
+  }
+
+  /** Offers files to the given participants (each gets its own transfer). */
+  sendFiles(files: File[], peerIds: string[]): void {
+    void this.fileTransfers().then((f) => f.send(files, peerIds));
+  }
+
+  acceptFile(id: string): void {
+    void this.fileTransfers().then((f) => f.accept(id));
+  }
+
+  declineFile(id: string): void {
+    void this.fileTransfers().then((f) => f.decline(id));
+  }
+
+  cancelFile(id: string): void {
+    void this.fileTransfers().then((f) => f.cancel(id));
+  }
+
+  private fileTransfers(): Promise<FileTransfers> {
+    this.files ??= (
+      this.options.loadFileTransfers ??
+      (() => import('./files/file-transfers.ts').then((m) => m.FileTransfers))
+    )().then(
+      (Transfers) =>
+        new Transfers({
+          peer: (peerId) => {
+            const link = this.links.get(peerId)?.link;
+            if (!link) return undefined;
+            return {
+              sendControl: (message) => link.trySend(message),
+              openChannel: (id) => link.openChannel(id),
+              maxMessageSize: () => link.maxMessageSize(),
+            };
+          },
+          isPolite: (peerId) => this.polite.get(peerId) ?? true,
+          displayName: (peerId) =>
+            this.links.get(peerId)?.participant.displayName ?? 'The other participant',
+          onUpdate: (snapshot) => this.emit('transfer', snapshot),
+          maxFileBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+        }),
+    );
+    return this.files;
   }
 
   get sharingScreen(): boolean {
@@ -273,6 +331,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       onStats: (stats) => this.update(peer.id, { stats }),
       onIceRestart: (iceRestarts) => this.update(peer.id, { iceRestarts }),
     };
+    this.polite.set(peer.id, peer.polite);
     const link = this.options.createLink(linkOptions);
     this.links.set(peer.id, { participant, link });
     this.emit('participant-joined', participant);
@@ -280,6 +339,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   }
 
   private onPeerMessage(peerId: string, message: PeerMessage): void {
+    if (isFileMessage(message))
+      return void this.fileTransfers().then((f) => f.handle(peerId, message));
     switch (message.type) {
       case 'media-state': {
         const current = this.links.get(peerId)?.participant;
@@ -319,9 +380,11 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   private removePeer(peerId: string): void {
     const entry = this.links.get(peerId);
     if (!entry) return;
+    if (this.files) void this.files.then((f) => f.peerLeft(peerId));
     entry.link.destroy();
     this.links.delete(peerId);
     this.unconfirmed.delete(peerId);
+    this.polite.delete(peerId);
     this.emit('participant-left', peerId);
     this.applyVideoLimits();
   }
@@ -336,6 +399,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     if (this.ended) return;
     this.ended = true;
     this.stopScreenShare();
+    if (this.files) void this.files.then((f) => f.dispose());
     for (const peerId of [...this.links.keys()]) this.removePeer(peerId);
     for (const off of this.unsubscribe.splice(0)) off();
     this.options.media.setTrackReplacer(undefined);

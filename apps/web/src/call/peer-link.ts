@@ -122,6 +122,30 @@ export class PeerLink {
     await sender?.replaceTrack(newTrack);
   }
 
+  /** Whether the peer's main data channel is open (control messages can be sent). */
+  get connected(): boolean {
+    return this.peer.connected;
+  }
+
+  /** Sends a peer message; false when the data channel is not open. */
+  trySend(message: PeerMessage): boolean {
+    if (!this.peer.connected) return false;
+    this.peer.send(JSON.stringify(message));
+    return true;
+  }
+
+  /**
+   * A pre-negotiated data channel for file data. Pre-negotiated, because simple-peer treats
+   * any announced incoming channel as its own; both sides open the same ID instead.
+   */
+  openChannel(id: number): RTCDataChannel {
+    return this.peer._pc.createDataChannel(`file-${id}`, { negotiated: true, id, ordered: true });
+  }
+
+  maxMessageSize(): number {
+    return this.peer._pc.sctp?.maxMessageSize ?? 64 * 1024;
+  }
+
   /** Starts sending another stream (a screen share); simple-peer renegotiates. */
   addStream(stream: MediaStream): void {
     if (this.peer.destroyed) return;

@@ -151,6 +151,33 @@ export async function toggleScreenShare(): Promise<void> {
   }
 }
 
+/** Offers files to one participant or to everyone connected (each gets its own transfer). */
+export function sendFiles(files: File[], to: string): void {
+  const session = call?.session;
+  if (!session || files.length === 0) return;
+  const { participants } = useCallStore.getState();
+  const peerIds =
+    to === 'everyone'
+      ? Object.values(participants)
+          .filter((p) => p.connection !== 'failed')
+          .map((p) => p.id)
+      : [to];
+  if (peerIds.length === 0) {
+    useCallStore.setState({ notice: 'Nobody is in the call to send files to yet' });
+    return;
+  }
+  session.sendFiles(files, peerIds);
+  setFilesOpen(true);
+}
+
+export const acceptFile = (id: string) => call?.session.acceptFile(id);
+export const declineFile = (id: string) => call?.session.declineFile(id);
+export const cancelFile = (id: string) => call?.session.cancelFile(id);
+
+export function setFilesOpen(open: boolean): void {
+  useCallStore.setState((s) => ({ files: { ...s.files, open } }));
+}
+
 export async function copyLink(): Promise<void> {
   try {
     await navigator.clipboard.writeText(window.location.href);

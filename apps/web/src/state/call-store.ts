@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { ChatEntry, Participant } from '../call/call-session.ts';
+import type { TransferSnapshot } from '../call/files/transfer-types.ts';
 import type { DeviceLists } from '../call/media/devices.ts';
 import type { LocalMediaState } from '../call/media/local-media-session.ts';
 import type { ClosedReason, SignalingStatus } from '../call/signaling-client.ts';
@@ -32,6 +33,7 @@ export interface CallUiState {
   /** True while we share our screen. */
   sharingScreen: boolean;
   chat: { open: boolean; unread: number; lines: ChatLine[] };
+  files: { open: boolean; transfers: Record<string, TransferSnapshot> };
   /** A short message for the live region ("Link copied"). */
   notice: string | undefined;
 }
@@ -60,6 +62,7 @@ export const initialCallState: CallUiState = {
   closedReason: undefined,
   sharingScreen: false,
   chat: { open: false, unread: 0, lines: [] },
+  files: { open: false, transfers: {} },
   notice: undefined,
 };
 

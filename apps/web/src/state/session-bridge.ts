@@ -39,6 +39,15 @@ export function bindSessionToStore(session: CallSession, store: Store): () => vo
       else deleteStream(SELF_SCREEN);
       store.setState({ sharingScreen: stream !== undefined });
     }),
+    session.on('transfer', (snapshot) =>
+      store.setState((s) => ({
+        files: {
+          // An incoming offer opens the panel so the Accept button is in view.
+          open: s.files.open || (snapshot.direction === 'in' && snapshot.state === 'offered'),
+          transfers: { ...s.files.transfers, [snapshot.id]: snapshot },
+        },
+      })),
+    ),
     session.on('chat', (entry) =>
       store.setState((s) => {
         const fromName = entry.self

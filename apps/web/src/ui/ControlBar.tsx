@@ -3,6 +3,7 @@ import {
   copyLink,
   leaveCall,
   setChatOpen,
+  setFilesOpen,
   toggleMedia,
   toggleScreenShare,
 } from '../state/call-controller.ts';
@@ -12,7 +13,8 @@ import { DevicePickers } from './DevicePickers.tsx';
 /** Keyboard shortcuts for the main toggles (ignored while typing in a field). */
 const SHORTCUTS: Record<string, 'audio' | 'video'> = { m: 'audio', v: 'video' };
 
-export function ControlBar() {
+/** `fileInputId`: the Files panel's file input, opened by "Send file". */
+export function ControlBar({ fileInputId }: { fileInputId: string }) {
   const local = useCallStore((s) => s.local);
   const sharing = useCallStore((s) => s.sharingScreen);
   const chat = useCallStore((s) => s.chat);
@@ -84,7 +86,14 @@ export function ControlBar() {
             </span>
           )}
         </button>
-        <button type="button" disabled title="Arrives with file transfer">
+        <button
+          type="button"
+          onClick={() => {
+            setFilesOpen(true);
+            // The panel renders its input on this click; open the chooser once it exists.
+            requestAnimationFrame(() => document.getElementById(fileInputId)?.click());
+          }}
+        >
           Send file
         </button>
         <button type="button" onClick={() => void copyLink()}>

@@ -1,6 +1,9 @@
 import { useCallStore } from '../state/call-store.ts';
 import { remoteStreamKey, SELF, SELF_SCREEN } from '../state/media-streams.ts';
 import { ChatPanel } from './ChatPanel.tsx';
+import { FilesPanel } from './FilesPanel.tsx';
+import { sendFiles } from '../state/call-controller.ts';
+import { useId, type DragEvent } from 'react';
 import { VideoView } from './VideoView.tsx';
 import { ControlBar } from './ControlBar.tsx';
 import { Tile } from './Tile.tsx';
@@ -21,6 +24,13 @@ export function InCall() {
   const notice = useCallStore((s) => s.notice);
   const sharing = useCallStore((s) => s.sharingScreen);
   const chatOpen = useCallStore((s) => s.chat.open);
+  const filesOpen = useCallStore((s) => s.files.open);
+  const fileInputId = useId();
+  const onDrop = (event: DragEvent) => {
+    if (event.dataTransfer.files.length === 0) return;
+    event.preventDefault();
+    sendFiles([...event.dataTransfer.files], 'everyone');
+  };
   const people = Object.values(participants);
   const screens = [
     ...(sharing ? [{ key: SELF_SCREEN, label: 'Your screen' }] : []),
@@ -40,7 +50,11 @@ export function InCall() {
     signaling === 'joined' && anyReconnecting ? 'Reconnecting…' : STATUS_TEXT[signaling];
 
   return (
-    <main className="call">
+    <main
+      className="call"
+      onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()}
+      onDrop={onDrop}
+    >
       <header className="call-header">
         <p role="status" className="signaling-status" data-status={signaling}>
           {status}
@@ -99,8 +113,9 @@ export function InCall() {
           )}
         </div>
         {chatOpen && <ChatPanel />}
+        {filesOpen && <FilesPanel inputId={fileInputId} />}
       </div>
-      <ControlBar />
+      <ControlBar fileInputId={fileInputId} />
     </main>
   );
 }

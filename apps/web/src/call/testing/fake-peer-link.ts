@@ -19,6 +19,16 @@ export class FakePeerLink implements PeerLinkLike {
   send(message: PeerMessage): void {
     this.sent.push(message);
   }
+  trySend(message: PeerMessage): boolean {
+    this.sent.push(message);
+    return true;
+  }
+  openChannel(): RTCDataChannel {
+    throw new Error('file channels are exercised in files/file-transfers.test.ts');
+  }
+  maxMessageSize(): number {
+    return 256 * 1024;
+  }
   readonly replaced: Array<[MediaStreamTrack, MediaStreamTrack]> = [];
   async replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack): Promise<void> {
     this.replaced.push([oldTrack, newTrack]);

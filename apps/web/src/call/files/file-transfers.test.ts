@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import type { FileMessage } from '@parley/protocol';
+import { describe, expect, it } from 'vitest';
+import { FileTransfers } from './file-transfers.ts';
+import { SEND_WINDOW_BYTES } from './outgoing-transfer.ts';
+import { createSha256 } from './sha256.ts';
+import type { ByteSink, DataChannelLike, TransferSnapshot } from './transfer-types.ts';
+
+/** One end of an in-memory ordered channel; messages are delivered asynchronously, like SCTP. */
+class FakeChannel implements DataChannelLike {
+  readyState: RTCDataChannelState = 'open';
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  binaryType: BinaryType = 'arraybuffer';
+  onopen: DataChannelLike['onopen'] = null;
+  onclose: DataChannelLike['onclose'] = null;
+  onmessage: DataChannelLike['onmessage'] = null;
+  onbufferedamountlow: DataChannelLike['onbufferedamountlow'] = null;
+  other: FakeChannel | undefined;
+  /** Test hook: alter bytes in transit. */
+  tamper: ((data: Uint8Array) => void) | undefined;
+
+  send(data: ArrayBuffer): void {
+    if (this.readyState !== 'open') throw new Error('closed');
+    const copy = new Uint8Array(data.slice(0));
+    this.tamper?.(copy);
+    const target = this.other;
+    setTimeout(
+      () =>
+        target?.readyState === 'open' && target.onmessage?.({ data: copy.buffer } as MessageEvent),
+    );
+  }
+
+  close(): void {
+    for (const end of [this, this.other]) {
+      if (!end || end.readyState === 'closed') continue;
+      end.readyState = 'closed';
+      setTimeout(() => end.onclose?.({} as Event));
+    }
+  }
+}
+
+class MemorySink implements ByteSink {
+  bytes = new Uint8Array(0);
+  discarded = false;
+  async write(chunk: ArrayBuffer, position: number): Promise<void> {
+    const end = position + chunk.byteLength;
+    if (end > this.bytes.length) {
+      const grown = new Uint8Array(end);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes.set(new Uint8Array(chunk), position);
+  }
+  async finish(): Promise<File> {
+    return new File([this.bytes], 'received');
+  }
+  async discard(): Promise<void> {
+    this.discarded = true;
+  }
+}
+
+/** Two participants, A and B, wired through fake control messages and channels. */
+function pair(options: { corruptFromA?: boolean } = {}) {
+  const channels = new Map<string, FakeChannel>();
+  const sinks: MemorySink[] = [];
+  const updates: Record<'A' | 'B', Map<string, TransferSnapshot>> = { A: new Map(), B: new Map() };
+  const opened: FakeChannel[] = [];
+  const make = (self: 'A' | 'B'): FileTransfers => {
+    const other = self === 'A' ? 'B' : 'A';
+    return new FileTransfers({
+      peer: () => ({
+        sendControl: (message: FileMessage) => {
+          setTimeout(() => sides[other].handle(self, structuredClone(message)));
+          return true;
+        },
+        openChannel: (id: number) => {
+          const end = new FakeChannel();
+          if (self === 'A' && options.corruptFromA) end.tamper = (data) => void (data[0]! ^= 0xff);
+          opened.push(end);
+          const key = String(id);
+          const waiting = channels.get(key);
+          if (waiting) {
+            waiting.other = end;
+            end.other = waiting;
+            channels.delete(key);
+          } else channels.set(key, end);
+          return end;
+        },
+        maxMessageSize: () => 256 * 1024,
+      }),
+      isPolite: () => self === 'A',
+      displayName: () => other,
+      onUpdate: (s) => updates[self].set(s.id, s),
+      maxFileBytes: 64 * 1024 * 1024,
+      openSink: async () => {
+        const sink = new MemorySink();
+        sinks.push(sink);
+        return sink;
+      },
+      createHash: createSha256,
+    });
+  };
+  const sides = { A: make('A'), B: make('B') };
+  return { ...sides, sinks, updates, opened };
+}
+
+function randomFile(size: number): File {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536)
+    crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)));
+  return new File([bytes], '../../secret plans.txt');
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+const only = (map: Map<string, TransferSnapshot>) => [...map.values()][0]!;
+
+describe('FileTransfers', () => {
+  it('sends a file only after acceptance, with a sanitised name, and verifies its SHA-256', async () => {
+    const { A, B, sinks, updates } = pair();
+    const file = randomFile(3 * 1024 * 1024 + 17);
+    await A.send([file], ['B']);
+    await until(() => updates.B.size === 1);
+    expect(only(updates.B)).toMatchObject({
+      state: 'offered',
+      name: 'secret plans.txt',
+      size: file.size,
+      direction: 'in',
+    });
+    expect(sinks).toHaveLength(0);
+
+    B.accept(only(updates.B).id);
+    await until(() => only(updates.A).state === 'done' && only(updates.B).state === 'done');
+    expect(only(updates.B)).toMatchObject({ verified: true, transferred: file.size });
+    const expected = createHash('sha256')
+      .update(new Uint8Array(await file.arrayBuffer()))
+      .digest('hex');
+    expect(createHash('sha256').update(sinks[0]!.bytes).digest('hex')).toBe(expected);
+    expect(only(updates.A).bytesSent).toBe(file.size);
+  });
+
+  it('sends nothing when declined', async () => {
+    const { A, B, sinks, updates, opened } = pair();
+    await A.send([randomFile(1024)], ['B']);
+    await until(() => updates.B.size === 1);
+    B.decline(only(updates.B).id);
+    await until(() => only(updates.A).state === 'declined');
+    expect(sinks).toHaveLength(0);
+    expect(opened).toHaveLength(0);
+  });
+
+  it('resumes from the received offset after the data channel drops, re-sending at most a window', async () => {
+    const { A, B, sinks, updates, opened } = pair();
+    const file = randomFile(40 * 1024 * 1024);
+    await A.send([file], ['B']);
+    await until(() => updates.B.size === 1);
+    B.accept(only(updates.B).id);
+    await until(() => (updates.B.get(only(updates.B).id)?.transferred ?? 0) > 5 * 1024 * 1024);
+    opened[0]!.close();
+    await until(() => only(updates.B).state === 'done');
+    expect(only(updates.B).verified).toBe(true);
+    expect(opened.length).toBeGreaterThanOrEqual(4); // a second channel pair was opened
+    await until(() => only(updates.A).state === 'done');
+    const resent = only(updates.A).bytesSent - file.size;
+    expect(resent).toBeGreaterThanOrEqual(0);
+    expect(resent).toBeLessThanOrEqual(SEND_WINDOW_BYTES);
+    expect(sinks[0]!.bytes.length).toBe(file.size);
+  });
+
+  it('deletes a file whose hash does not match and tells both sides', async () => {
+    const { A, B, sinks, updates } = pair({ corruptFromA: true });
+    await A.send([randomFile(512 * 1024)], ['B']);
+    await until(() => updates.B.size === 1);
+    B.accept(only(updates.B).id);
+    await until(() => only(updates.B).state === 'failed' && only(updates.A).state === 'failed');
+    expect(only(updates.B).error).toMatch(/checksum mismatch/);
+    expect(sinks[0]!.discarded).toBe(true);
+  });
+
+  it('refuses an offer over the size limit without asking', async () => {
+    const { A, updates } = pair();
+    const big = {
+      name: 'big.iso',
+      size: 65 * 1024 * 1024,
+      type: '',
+      slice: () => new Blob(),
+    } as unknown as File;
+    await A.send([big], ['B']);
+    await until(() => updates.A.size === 1 && only(updates.A).state === 'failed');
+    expect(only(updates.B).error).toMatch(/larger than the 64 MiB limit/);
+    expect(only(updates.A).error).toMatch(/larger than the receiver accepts/);
+  });
+});

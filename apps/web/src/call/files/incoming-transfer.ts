@@ -1,0 +1,276 @@
+import type { FileMessage, FileOffer } from '@parley/protocol';
+import { sanitizeFileName } from './sanitize-file-name.ts';
+import { SpeedMeter } from './speed-meter.ts';
+import {
+  TERMINAL_STATES,
+  type ByteSink,
+  type DataChannelLike,
+  type IncrementalHash,
+  type TransferPeer,
+  type TransferSnapshot,
+  type TransferState,
+} from './transfer-types.ts';
+
+/** Acknowledge written bytes this often; the sender keeps at most its window beyond the last ack. */
+const ACK_EVERY_BYTES = 1024 * 1024;
+const UPDATE_INTERVAL_MS = 200;
+
+export interface IncomingTransferOptions {
+  offer: FileOffer;
+  peerId: string;
+  peer: TransferPeer;
+  openSink: (transferId: string) => Promise<ByteSink>;
+  createHash: () => Promise<IncrementalHash>;
+  /** A free pre-negotiated channel ID for this peer (see FILE_CHANNEL_ID_MIN). */
+  allocateChannelId: () => number;
+  releaseChannelId: (id: number) => void;
+  onUpdate: (snapshot: TransferSnapshot) => void;
+}
+
+/**
+ * Receives one file: nothing flows until `accept()`. Bytes go straight to disk (the sink) and
+ * into an incremental SHA-256; the finished file is kept only if the hash matches the sender's.
+ */
+export class IncomingTransfer {
+  private state: TransferState = 'offered';
+  readonly name: string;
+  private sink: ByteSink | undefined;
+  private hash: IncrementalHash | undefined;
+  private channel: { channel: DataChannelLike; id: number } | undefined;
+  private received = 0;
+  private written = 0;
+  private lastAck = 0;
+  private writes: Promise<void> = Promise.resolve();
+  private expectedSha256: string | undefined;
+  private verified = false;
+  private error: string | undefined;
+  private downloadUrl: string | undefined;
+  private lastUpdate = 0;
+  private readonly meter = new SpeedMeter();
+
+  constructor(private readonly options: IncomingTransferOptions) {
+    this.name = sanitizeFileName(options.offer.name);
+  }
+
+  get id(): string {
+    return this.options.offer.transferId;
+  }
+
+  get finished(): boolean {
+    return TERMINAL_STATES.includes(this.state);
+  }
+
+  announce(): void {
+    this.update(true);
+  }
+
+  async accept(): Promise<void> {
+    if (this.state !== 'offered') return;
+    this.setState('transferring');
+    try {
+      this.sink = await this.options.openSink(this.id);
+      this.hash = await this.options.createHash();
+    } catch {
+      return this.fail('There is no room to save this file in the browser storage.', 'failed');
+    }
+    // Cancelled or declined while storage was opening: stay stopped.
+    if (!this.finished) this.request();
+  }
+
+  decline(): void {
+    if (this.state !== 'offered') return;
+    this.options.peer.sendControl({ type: 'file-decline', transferId: this.id });
+    this.setState('declined');
+  }
+
+  cancel(): void {
+    if (this.finished) return;
+    this.options.peer.sendControl({
+      type: 'file-cancel',
+      transferId: this.id,
+      reason: 'cancelled',
+    });
+    void this.stop('cancelled');
+  }
+
+  /** Refuse an offer over the configured size limit without asking the user. */
+  refuseTooLarge(limitText: string): void {
+    this.options.peer.sendControl({
+      type: 'file-cancel',
+      transferId: this.id,
+      reason: 'too-large',
+    });
+    this.error = `Refused: larger than the ${limitText} limit.`;
+    this.setState('failed');
+  }
+
+  handle(message: FileMessage): void {
+    if (this.finished) return;
+    switch (message.type) {
+      case 'file-end':
+        this.expectedSha256 = message.sha256;
+        return void this.maybeVerify();
+      case 'file-cancel':
+        return void this.stop(
+          message.reason === 'cancelled' ? 'cancelled' : 'failed',
+          message.reason === 'cancelled' ? undefined : 'The sender stopped the transfer.',
+        );
+      default:
+        return;
+    }
+  }
+
+  /** The connection to the peer is back: continue an interrupted transfer from our offset. */
+  resume(): void {
+    if (this.state === 'interrupted') this.request();
+  }
+
+  peerGone(name: string): void {
+    if (!this.finished)
+      void this.stop('failed', `${name} left the call before the transfer finished.`);
+  }
+
+  /** Opens a fresh data channel and asks for the bytes from `received` on. */
+  private request(): void {
+    this.closeChannel();
+    const id = this.options.allocateChannelId();
+    const channel = this.options.peer.openChannel(id);
+    this.channel = { channel, id };
+    channel.binaryType = 'arraybuffer';
+    channel.onmessage = (event) => this.receive(event.data as ArrayBuffer);
+    channel.onclose = () => {
+      if (
+        this.channel?.channel !== channel ||
+        this.finished ||
+        this.received === this.options.offer.size
+      )
+        return;
+      this.channel = undefined;
+      this.options.releaseChannelId(id);
+      this.setState('interrupted');
+      // If the peer connection itself is fine (only the channel died), continue right away;
+      // otherwise the session calls resume() when the peer is back.
+      this.request();
+    };
+    const sent = this.options.peer.sendControl({
+      type: 'file-accept',
+      transferId: this.id,
+      offset: this.received,
+      channelId: id,
+    });
+    this.meter.reset();
+    this.setState(sent ? 'transferring' : 'interrupted');
+  }
+
+  private receive(data: ArrayBuffer): void {
+    if (this.state !== 'transferring' || !this.sink || !this.hash) return;
+    const size = this.options.offer.size;
+    if (!(data instanceof ArrayBuffer) || this.received + data.byteLength > size) {
+      this.options.peer.sendControl({ type: 'file-cancel', transferId: this.id, reason: 'failed' });
+      return void this.stop('failed', 'The sender sent more data than it announced.');
+    }
+    const position = this.received;
+    this.received += data.byteLength;
+    this.hash.update(new Uint8Array(data));
+    const sink = this.sink;
+    this.writes = this.writes
+      .then(() => sink.write(data, position))
+      .then(() => {
+        this.written = position + data.byteLength;
+        if (this.written - this.lastAck >= ACK_EVERY_BYTES || this.written === size) {
+          this.lastAck = this.written;
+          this.options.peer.sendControl({
+            type: 'file-ack',
+            transferId: this.id,
+            offset: this.written,
+          });
+        }
+        this.meter.record(this.written);
+        this.update();
+      });
+    this.writes.catch(() => this.fail('Saving the file failed (is the disk full?).', 'failed'));
+    if (this.received === size) void this.maybeVerify();
+  }
+
+  /** The end message and the last bytes travel on different channels: verify once both are here. */
+  private async maybeVerify(): Promise<void> {
+    if (
+      this.expectedSha256 === undefined ||
+      this.received !== this.options.offer.size ||
+      this.state === 'verifying'
+    )
+      return;
+    this.setState('verifying');
+    await this.writes.catch(() => undefined);
+    if (this.finished || !this.sink || !this.hash) return;
+    const ok = this.hash.digest() === this.expectedSha256;
+    this.options.peer.sendControl({ type: 'file-result', transferId: this.id, verified: ok });
+    if (!ok)
+      return void this.stop(
+        'failed',
+        'The file arrived damaged (checksum mismatch) and was deleted.',
+      );
+    const file = await this.sink.finish();
+    this.closeChannel();
+    this.verified = true;
+    this.downloadUrl = URL.createObjectURL(file);
+    this.setState('done');
+  }
+
+  private fail(error: string, state: TransferState): void {
+    this.options.peer.sendControl({ type: 'file-cancel', transferId: this.id, reason: 'failed' });
+    void this.stop(state, error);
+  }
+
+  private async stop(state: TransferState, error?: string): Promise<void> {
+    this.closeChannel();
+    this.error = error;
+    this.setState(state);
+    await this.writes.catch(() => undefined);
+    await this.sink?.discard().catch(() => undefined);
+  }
+
+  private closeChannel(): void {
+    if (!this.channel) return;
+    const { channel, id } = this.channel;
+    this.channel = undefined;
+    channel.onclose = null;
+    channel.onmessage = null;
+    channel.close();
+    this.options.releaseChannelId(id);
+  }
+
+  /** Releases the object URL of a finished download (the user dismissed it or left). */
+  dispose(): void {
+    if (!this.finished) this.cancel();
+    if (this.downloadUrl) URL.revokeObjectURL(this.downloadUrl);
+  }
+
+  private setState(state: TransferState): void {
+    this.state = state;
+    this.update(true);
+  }
+
+  private update(force = false): void {
+    const now = performance.now();
+    if (!force && now - this.lastUpdate < UPDATE_INTERVAL_MS) return;
+    this.lastUpdate = now;
+    const speed = this.meter.speed();
+    const { size } = this.options.offer;
+    this.options.onUpdate({
+      id: this.id,
+      direction: 'in',
+      peerId: this.options.peerId,
+      name: this.name,
+      size,
+      transferred: this.received,
+      bytesSent: 0,
+      state: this.state,
+      speed,
+      eta: speed > 0 ? (size - this.written) / speed : undefined,
+      verified: this.verified,
+      error: this.error,
+      downloadUrl: this.downloadUrl,
+    });
+  }
+}

@@ -1,0 +1,215 @@
+import type { FileMessage } from '@parley/protocol';
+import { SpeedMeter } from './speed-meter.ts';
+import {
+  TERMINAL_STATES,
+  type DataChannelLike,
+  type IncrementalHash,
+  type TransferPeer,
+  type TransferSnapshot,
+  type TransferState,
+} from './transfer-types.ts';
+
+/** Unacknowledged bytes allowed in flight: bounds what the receiver may have to buffer. */
+export const SEND_WINDOW_BYTES = 8 * 1024 * 1024;
+/** Pause sending while the channel's own queue holds more than this (Chromium throws past ~16 MiB). */
+const BUFFER_HIGH_BYTES = 4 * 1024 * 1024;
+const BUFFER_LOW_BYTES = 1024 * 1024;
+/** SCTP messages above 256 KiB are refused by Chromium; larger chunks bring nothing (measured). */
+const MAX_CHUNK_BYTES = 256 * 1024;
+const UPDATE_INTERVAL_MS = 200;
+
+export interface OutgoingTransferOptions {
+  id: string;
+  peerId: string;
+  file: Blob;
+  name: string;
+  mime: string;
+  peer: TransferPeer;
+  hash: IncrementalHash;
+  onUpdate: (snapshot: TransferSnapshot) => void;
+}
+
+/**
+ * Sends one file to one peer, reading it slice by slice (never whole) and hashing as it goes.
+ * Each peer gets its own transfer, so a slow peer only ever slows itself. After a drop the
+ * receiver accepts again with the offset it has, and sending continues from there.
+ */
+export class OutgoingTransfer {
+  private state: TransferState = 'offered';
+  private acked = 0;
+  private bytesSent = 0;
+  private hashedUpTo = 0;
+  private sha256: string | undefined;
+  private channel: DataChannelLike | undefined;
+  /** Bumped whenever sending (re)starts or stops: a loop whose generation is stale exits. */
+  private generation = 0;
+  private wake: (() => void) | undefined;
+  private error: string | undefined;
+  private verified = false;
+  private lastUpdate = 0;
+  private readonly meter = new SpeedMeter();
+
+  constructor(private readonly options: OutgoingTransferOptions) {}
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  get finished(): boolean {
+    return TERMINAL_STATES.includes(this.state);
+  }
+
+  start(): void {
+    const { id, name, file, mime } = this.options;
+    this.options.peer.sendControl({
+      type: 'file-offer',
+      transferId: id,
+      name,
+      size: file.size,
+      mime,
+    });
+    this.update(true);
+  }
+
+  handle(message: FileMessage): void {
+    if (this.finished) return;
+    switch (message.type) {
+      case 'file-accept':
+        return void this.send(message.offset, message.channelId);
+      case 'file-decline':
+        return this.finish('declined');
+      case 'file-cancel':
+        return this.finish(
+          message.reason === 'cancelled' ? 'cancelled' : 'failed',
+          message.reason === 'too-large'
+            ? 'The file is larger than the receiver accepts.'
+            : undefined,
+        );
+      case 'file-ack':
+        this.acked = Math.max(this.acked, Math.min(message.offset, this.options.file.size));
+        this.meter.record(this.acked);
+        this.wake?.();
+        return this.update();
+      case 'file-result':
+        this.verified = message.verified;
+        return message.verified
+          ? this.finish('done')
+          : this.finish('failed', 'The receiver got a damaged copy (checksum mismatch).');
+      default:
+        return; // offers and ends only travel the other way
+    }
+  }
+
+  cancel(): void {
+    if (this.finished) return;
+    this.options.peer.sendControl({
+      type: 'file-cancel',
+      transferId: this.id,
+      reason: 'cancelled',
+    });
+    this.finish('cancelled');
+  }
+
+  /** The peer left the call for good. */
+  peerGone(name: string): void {
+    if (!this.finished)
+      this.finish('failed', `${name} left the call before the transfer finished.`);
+  }
+
+  private async send(offset: number, channelId: number): Promise<void> {
+    const generation = ++this.generation;
+    this.wake?.();
+    this.channel?.close();
+    const channel = this.options.peer.openChannel(channelId);
+    this.channel = channel;
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = BUFFER_LOW_BYTES;
+    channel.onbufferedamountlow = () => this.wake?.();
+    channel.onclose = () => {
+      if (generation !== this.generation || this.finished) return;
+      // The receiver will accept again from what it has; until then there is nothing to do.
+      this.generation++;
+      this.setState('interrupted');
+      this.wake?.();
+    };
+    if (channel.readyState !== 'open') {
+      await new Promise<void>((resolve) => {
+        channel.onopen = () => resolve();
+        this.wake = resolve;
+      });
+    }
+    if (generation !== this.generation) return;
+    this.acked = offset;
+    this.meter.reset();
+    this.setState('transferring');
+    await this.pump(channel, offset, generation);
+  }
+
+  private async pump(channel: DataChannelLike, start: number, generation: number): Promise<void> {
+    const { file, peer } = this.options;
+    const chunkSize = Math.max(16 * 1024, Math.min(MAX_CHUNK_BYTES, peer.maxMessageSize()));
+    let offset = start;
+    while (offset < file.size) {
+      if (generation !== this.generation) return;
+      if (offset - this.acked >= SEND_WINDOW_BYTES || channel.bufferedAmount > BUFFER_HIGH_BYTES) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      const end = Math.min(file.size, offset + chunkSize);
+      const chunk = await file.slice(offset, end).arrayBuffer();
+      if (generation !== this.generation) return;
+      // Resends (after a resume) cover bytes already hashed; hash each byte exactly once.
+      if (end > this.hashedUpTo) {
+        this.options.hash.update(new Uint8Array(chunk, this.hashedUpTo - offset));
+        this.hashedUpTo = end;
+      }
+      try {
+        channel.send(chunk);
+      } catch {
+        return; // the channel closed under us; onclose marks the transfer interrupted
+      }
+      this.bytesSent += chunk.byteLength;
+      offset = end;
+      this.update();
+    }
+    this.sha256 ??= this.options.hash.digest();
+    peer.sendControl({ type: 'file-end', transferId: this.id, sha256: this.sha256 });
+  }
+
+  private finish(state: TransferState, error?: string): void {
+    this.generation++;
+    this.wake?.();
+    this.channel?.close();
+    this.channel = undefined;
+    this.error = error;
+    this.setState(state);
+  }
+
+  private setState(state: TransferState): void {
+    this.state = state;
+    this.update(true);
+  }
+
+  private update(force = false): void {
+    const now = performance.now();
+    if (!force && now - this.lastUpdate < UPDATE_INTERVAL_MS) return;
+    this.lastUpdate = now;
+    const speed = this.meter.speed();
+    const size = this.options.file.size;
+    this.options.onUpdate({
+      id: this.id,
+      direction: 'out',
+      peerId: this.options.peerId,
+      name: this.options.name,
+      size,
+      transferred: this.acked,
+      bytesSent: this.bytesSent,
+      state: this.state,
+      speed,
+      eta: speed > 0 ? (size - this.acked) / speed : undefined,
+      verified: this.verified,
+      error: this.error,
+      downloadUrl: undefined,
+    });
+  }
+}
