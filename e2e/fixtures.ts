@@ -69,9 +69,11 @@ async function openAndJoin(
   roomUrl: string,
   name: string,
   opened: BrowserContext[],
+  setup?: (context: BrowserContext) => Promise<void>,
 ): Promise<Participant> {
   const context = await browser.newContext();
   opened.push(context);
+  await setup?.(context);
   const page = await context.newPage();
   await page.goto(roomUrl);
   await page.getByLabel('Your name').fill(name);
@@ -79,7 +81,12 @@ async function openAndJoin(
   return { page, name };
 }
 
-type JoinAs = (roomUrl: string, name: string, browser?: Browser) => Promise<Participant>;
+type JoinAs = (
+  roomUrl: string,
+  name: string,
+  browser?: Browser,
+  setup?: (context: BrowserContext) => Promise<void>,
+) => Promise<Participant>;
 
 export const test = base.extend<{ joinAs: JoinAs }, { parley: ParleyProcess }>({
   parley: [
@@ -96,7 +103,9 @@ export const test = base.extend<{ joinAs: JoinAs }, { parley: ParleyProcess }>({
   // and leftovers from earlier tests would starve later ones of CPU.
   joinAs: async ({ browser }, use) => {
     const opened: BrowserContext[] = [];
-    await use((roomUrl, name, other) => openAndJoin(other ?? browser, roomUrl, name, opened));
+    await use((roomUrl, name, other, setup) =>
+      openAndJoin(other ?? browser, roomUrl, name, opened, setup),
+    );
     await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
   },
 });

@@ -69,6 +69,8 @@ const EnvSchema = v.object({
     v.pipe(v.string(), v.minLength(24, 'must be at least 24 characters')),
   ),
   SHUTDOWN_GRACE_MS: v.optional(integer(0, 60_000), '5000'),
+  /** Largest file participants accept peer to peer (bytes); the server never sees the files. */
+  MAX_FILE_BYTES: v.optional(integer(0, Number.MAX_SAFE_INTEGER), String(10 * 1024 ** 3)),
 });
 
 export type Config = {
@@ -90,6 +92,7 @@ export type Config = {
   /** False when the secret was generated at start, i.e. resume will not survive a restart. */
   signalingSecretFromEnv: boolean;
   shutdownGraceMs: number;
+  maxFileBytes: number;
 };
 
 export class ConfigError extends Error {
@@ -128,5 +131,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     signalingSecret: e.SIGNALING_SECRET ?? randomBytes(32).toString('base64url'),
     signalingSecretFromEnv: e.SIGNALING_SECRET !== undefined,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    maxFileBytes: e.MAX_FILE_BYTES,
   };
 }

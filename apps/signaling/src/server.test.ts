@@ -57,6 +57,7 @@ describe('joining and leaving', () => {
       protocol: PROTOCOL_VERSION,
       capacity: 6,
       iceServers: [],
+      maxFileBytes: 10 * 1024 ** 3,
     });
 
     const bob = await client();

@@ -47,6 +47,7 @@ export async function startServer({
     messagesPerSecond: config.messagesPerSecond,
     joinBurstPerIp: config.joinBurstPerIp,
     joinsPerSecondPerIp: config.joinsPerSecondPerIp,
+    maxFileBytes: config.maxFileBytes,
   };
   if (iceServersFor) hubOptions.iceServersFor = iceServersFor;
   const hub = new SignalingHub(hubOptions);

@@ -225,6 +225,7 @@ const serverAccepts: Record<string, unknown> = {
     peers: [peerInfo],
     iceServers: [{ urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'p' }],
     capacity: 6,
+    maxFileBytes: 1024,
   },
   'peer-joined': { type: 'peer-joined', peer: peerInfo },
   'peer-left': { type: 'peer-left', peerId: peerA, reason: 'left' },

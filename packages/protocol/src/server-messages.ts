@@ -33,6 +33,8 @@ export const JoinedSchema = v.strictObject({
   peers: v.array(PeerInfoSchema),
   iceServers: v.array(IceServerSchema),
   capacity: v.number(),
+  /** The largest file participants should accept (the admin's MAX_FILE_BYTES). */
+  maxFileBytes: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 
 export const PeerJoinedSchema = v.strictObject({

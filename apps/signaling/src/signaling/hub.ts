@@ -35,6 +35,7 @@ export interface HubOptions {
   messagesPerSecond: number;
   joinBurstPerIp: number;
   joinsPerSecondPerIp: number;
+  maxFileBytes: number;
   /** ICE servers handed to a participant once admitted (TURN credentials are per participant). */
   iceServersFor?: (peerId: string) => IceServer[];
 }
@@ -284,6 +285,7 @@ export class ClientSession {
       peers: peersSeenBy(result.room, peerId),
       iceServers: this.options.iceServersFor?.(peerId) ?? [],
       capacity: this.options.roomCapacity,
+      maxFileBytes: this.options.maxFileBytes,
     });
     // A restored participant never left as far as the others know: announcing it would flicker.
     if (!result.restored) {

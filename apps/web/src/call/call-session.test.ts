@@ -28,6 +28,7 @@ function joined(overrides: Partial<JoinedMessage> = {}): JoinedMessage {
     peers: [],
     iceServers: [],
     capacity: 6,
+    maxFileBytes: 1024,
     ...overrides,
   };
 }

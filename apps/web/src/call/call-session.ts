@@ -88,13 +88,9 @@ export interface CallSessionOptions extends SignalingClientOptions {
   media: LocalMediaSource;
   /** Makes the connection to one participant: `new PeerLink(o)` in the app, a fake in tests. */
   createLink: (options: PeerLinkOptions) => PeerLinkLike;
-  /** Largest file this participant accepts. */
-  maxFileBytes?: number;
   /** Loads the file-transfer code; a dynamic import in the app so the call page stays light. */
   loadFileTransfers?: () => Promise<typeof FileTransfers>;
 }
-
-export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 ** 3;
 
 /**
  * A call: the signalling client, our local media, and one PeerLink per remote participant. It
@@ -113,6 +109,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   private screen: { stream: MediaStream; onEnded: () => void } | undefined;
   private files: Promise<FileTransfers> | undefined;
   private readonly polite = new Map<string, boolean>();
+  /** From the server at join: the admin's file size limit. */
+  private maxFileBytes = 0;
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -230,7 +228,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
           displayName: (peerId) =>
             this.links.get(peerId)?.participant.displayName ?? 'The other participant',
           onUpdate: (snapshot) => this.emit('transfer', snapshot),
-          maxFileBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+          maxFileBytes: () => this.maxFileBytes,
         }),
     );
     return this.files;
@@ -260,6 +258,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
 
   private onJoined(message: JoinedMessage): void {
     this.iceServers = message.iceServers.map(toRtcIceServer);
+    this.maxFileBytes = message.maxFileBytes;
     if (this.selfId !== undefined && this.selfId !== message.selfId) {
       // The server did not restore us (e.g. it restarted with another secret): to the others we
       // are someone new, so our old connections are stale.

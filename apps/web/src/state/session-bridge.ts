@@ -42,8 +42,9 @@ export function bindSessionToStore(session: CallSession, store: Store): () => vo
     session.on('transfer', (snapshot) =>
       store.setState((s) => ({
         files: {
-          // An incoming offer opens the panel so the Accept button is in view.
-          open: s.files.open || (snapshot.direction === 'in' && snapshot.state === 'offered'),
+          // A new incoming file (an offer, or one refused as too large) opens the panel.
+          open:
+            s.files.open || (snapshot.direction === 'in' && !(snapshot.id in s.files.transfers)),
           transfers: { ...s.files.transfers, [snapshot.id]: snapshot },
         },
       })),

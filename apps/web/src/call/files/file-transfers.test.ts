@@ -92,7 +92,7 @@ function pair(options: { corruptFromA?: boolean } = {}) {
       isPolite: () => self === 'A',
       displayName: () => other,
       onUpdate: (s) => updates[self].set(s.id, s),
-      maxFileBytes: 64 * 1024 * 1024,
+      maxFileBytes: () => 64 * 1024 * 1024,
       openSink: async () => {
         const sink = new MemorySink();
         sinks.push(sink);

@@ -24,7 +24,8 @@ export interface FileTransfersOptions {
   isPolite(peerId: string): boolean;
   displayName(peerId: string): string;
   onUpdate(snapshot: TransferSnapshot): void;
-  maxFileBytes: number;
+  /** The admin's limit, as announced by the server when we joined. */
+  maxFileBytes: () => number;
   openSink?: (transferId: string) => Promise<ByteSink>;
   createHash?: () => Promise<IncrementalHash>;
 }
@@ -123,8 +124,8 @@ export class FileTransfers {
       onUpdate: this.options.onUpdate,
     });
     this.incoming.set(offer.transferId, { transfer, peerId });
-    if (offer.size > this.options.maxFileBytes)
-      transfer.refuseTooLarge(formatBytes(this.options.maxFileBytes));
+    const limit = this.options.maxFileBytes();
+    if (offer.size > limit) transfer.refuseTooLarge(formatBytes(limit));
     else transfer.announce();
   }
 

@@ -13,6 +13,8 @@ import {
 
 /** Acknowledge written bytes this often; the sender keeps at most its window beyond the last ack. */
 const ACK_EVERY_BYTES = 1024 * 1024;
+/** Write to disk in batches this large: each write is a round trip to the browser's file system. */
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
 const UPDATE_INTERVAL_MS = 200;
 
 export interface IncomingTransferOptions {
@@ -41,6 +43,12 @@ export class IncomingTransfer {
   private written = 0;
   private lastAck = 0;
   private writes: Promise<void> = Promise.resolve();
+  /** Received bytes not yet handed to the sink, and where they start. */
+  private batch: { position: number; chunks: Uint8Array[]; bytes: number } = {
+    position: 0,
+    chunks: [],
+    bytes: 0,
+  };
   private expectedSha256: string | undefined;
   private verified = false;
   private error: string | undefined;
@@ -133,6 +141,7 @@ export class IncomingTransfer {
   /** Opens a fresh data channel and asks for the bytes from `received` on. */
   private request(): void {
     this.closeChannel();
+    this.flush();
     const id = this.options.allocateChannelId();
     const channel = this.options.peer.openChannel(id);
     this.channel = { channel, id };
@@ -169,14 +178,33 @@ export class IncomingTransfer {
       this.options.peer.sendControl({ type: 'file-cancel', transferId: this.id, reason: 'failed' });
       return void this.stop('failed', 'The sender sent more data than it announced.');
     }
-    const position = this.received;
-    this.received += data.byteLength;
-    this.hash.update(new Uint8Array(data));
+    if (this.batch.bytes === 0) this.batch.position = this.received;
+    const bytes = new Uint8Array(data);
+    this.batch.chunks.push(bytes);
+    this.batch.bytes += bytes.byteLength;
+    this.received += bytes.byteLength;
+    this.hash.update(bytes);
+    if (this.batch.bytes >= WRITE_BATCH_BYTES || this.received === size) this.flush();
+    if (this.received === size) void this.maybeVerify();
+  }
+
+  /** Hands the batch to the sink; writes are chained so they land in order. */
+  private flush(): void {
     const sink = this.sink;
+    const { position, chunks, bytes } = this.batch;
+    this.batch = { position: this.received, chunks: [], bytes: 0 };
+    if (!sink || bytes === 0) return;
+    const data = new Uint8Array(bytes);
+    let at = 0;
+    for (const chunk of chunks) {
+      data.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    const size = this.options.offer.size;
     this.writes = this.writes
-      .then(() => sink.write(data, position))
+      .then(() => sink.write(data.buffer, position))
       .then(() => {
-        this.written = position + data.byteLength;
+        this.written = position + bytes;
         if (this.written - this.lastAck >= ACK_EVERY_BYTES || this.written === size) {
           this.lastAck = this.written;
           this.options.peer.sendControl({
@@ -189,7 +217,6 @@ export class IncomingTransfer {
         this.update();
       });
     this.writes.catch(() => this.fail('Saving the file failed (is the disk full?).', 'failed'));
-    if (this.received === size) void this.maybeVerify();
   }
 
   /** The end message and the last bytes travel on different channels: verify once both are here. */

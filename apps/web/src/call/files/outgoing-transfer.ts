@@ -10,12 +10,14 @@ import {
 } from './transfer-types.ts';
 
 /** Unacknowledged bytes allowed in flight: bounds what the receiver may have to buffer. */
-export const SEND_WINDOW_BYTES = 8 * 1024 * 1024;
+export const SEND_WINDOW_BYTES = 16 * 1024 * 1024;
 /** Pause sending while the channel's own queue holds more than this (Chromium throws past ~16 MiB). */
 const BUFFER_HIGH_BYTES = 4 * 1024 * 1024;
 const BUFFER_LOW_BYTES = 1024 * 1024;
 /** SCTP messages above 256 KiB are refused by Chromium; larger chunks bring nothing (measured). */
 const MAX_CHUNK_BYTES = 256 * 1024;
+/** Read the file in blocks this large (each Blob read is a round trip), then send it in chunks. */
+const READ_BLOCK_BYTES = 4 * 1024 * 1024;
 const UPDATE_INTERVAL_MS = 200;
 
 export interface OutgoingTransferOptions {
@@ -149,22 +151,30 @@ export class OutgoingTransfer {
     const { file, peer } = this.options;
     const chunkSize = Math.max(16 * 1024, Math.min(MAX_CHUNK_BYTES, peer.maxMessageSize()));
     let offset = start;
+    let block = { start: 0, bytes: new Uint8Array(0) };
     while (offset < file.size) {
       if (generation !== this.generation) return;
       if (offset - this.acked >= SEND_WINDOW_BYTES || channel.bufferedAmount > BUFFER_HIGH_BYTES) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
-      const end = Math.min(file.size, offset + chunkSize);
-      const chunk = await file.slice(offset, end).arrayBuffer();
-      if (generation !== this.generation) return;
+      if (offset < block.start || offset >= block.start + block.bytes.length) {
+        const end = Math.min(file.size, offset + READ_BLOCK_BYTES);
+        block = {
+          start: offset,
+          bytes: new Uint8Array(await file.slice(offset, end).arrayBuffer()),
+        };
+        if (generation !== this.generation) return;
+      }
+      const end = Math.min(file.size, offset + chunkSize, block.start + block.bytes.length);
+      const chunk = block.bytes.slice(offset - block.start, end - block.start);
       // Resends (after a resume) cover bytes already hashed; hash each byte exactly once.
       if (end > this.hashedUpTo) {
-        this.options.hash.update(new Uint8Array(chunk, this.hashedUpTo - offset));
+        this.options.hash.update(chunk.subarray(this.hashedUpTo - offset));
         this.hashedUpTo = end;
       }
       try {
-        channel.send(chunk);
+        channel.send(chunk.buffer);
       } catch {
         return; // the channel closed under us; onclose marks the transfer interrupted
       }
