@@ -2,6 +2,7 @@ import { MAX_CHAT_LENGTH } from '@parley/protocol';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { sendChat, setChatOpen } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
+import { PanelHeader } from './PanelHeader.tsx';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
@@ -22,13 +23,8 @@ export function ChatPanel() {
   }
 
   return (
-    <aside className="chat-panel" aria-label="Chat">
-      <div className="row chat-header">
-        <h2>Chat</h2>
-        <button type="button" onClick={() => setChatOpen(false)}>
-          Close chat
-        </button>
-      </div>
+    <aside className="side-panel chat-panel" aria-label="Chat">
+      <PanelHeader title="Chat" onClose={() => setChatOpen(false)} />
       <ol ref={logRef} role="log" aria-label="Chat messages" className="chat-log">
         {lines.map((line) => (
           <li

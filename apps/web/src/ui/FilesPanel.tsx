@@ -9,6 +9,7 @@ import {
   setFilesOpen,
 } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
+import { PanelHeader } from './PanelHeader.tsx';
 
 const STATE_TEXT: Record<TransferSnapshot['state'], string> = {
   offered: 'Waiting for an answer',
@@ -36,12 +37,7 @@ export function FilesPanel({ inputId }: { inputId: string }) {
   const list = Object.values(transfers).reverse();
   return (
     <aside className="side-panel files-panel" aria-label="Files">
-      <div className="row panel-header">
-        <h2>Files</h2>
-        <button type="button" onClick={() => setFilesOpen(false)}>
-          Close files
-        </button>
-      </div>
+      <PanelHeader title="Files" onClose={() => setFilesOpen(false)} />
       <div className="files-send">
         <label htmlFor={`${id}-to`}>Send to</label>
         <select id={`${id}-to`} value={to} onChange={(e) => setTo(e.target.value)}>

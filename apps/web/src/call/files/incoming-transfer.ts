@@ -1,6 +1,6 @@
 import type { FileMessage, FileOffer } from '@parley/protocol';
 import { sanitizeFileName } from './sanitize-file-name.ts';
-import { SpeedMeter } from './speed-meter.ts';
+import { TransferReporter } from './transfer-reporter.ts';
 import {
   TERMINAL_STATES,
   type ByteSink,
@@ -15,7 +15,6 @@ import {
 const ACK_EVERY_BYTES = 1024 * 1024;
 /** Write to disk in batches this large: each write is a round trip to the browser's file system. */
 const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
-const UPDATE_INTERVAL_MS = 200;
 
 export interface IncomingTransferOptions {
   offer: FileOffer;
@@ -53,11 +52,11 @@ export class IncomingTransfer {
   private verified = false;
   private error: string | undefined;
   private downloadUrl: string | undefined;
-  private lastUpdate = 0;
-  private readonly meter = new SpeedMeter();
+  private readonly reporter: TransferReporter;
 
   constructor(private readonly options: IncomingTransferOptions) {
     this.name = sanitizeFileName(options.offer.name);
+    this.reporter = new TransferReporter(options.onUpdate);
   }
 
   get id(): string {
@@ -167,7 +166,7 @@ export class IncomingTransfer {
       offset: this.received,
       channelId: id,
     });
-    this.meter.reset();
+    this.reporter.restart();
     this.setState(sent ? 'transferring' : 'interrupted');
   }
 
@@ -213,7 +212,7 @@ export class IncomingTransfer {
             offset: this.written,
           });
         }
-        this.meter.record(this.written);
+        this.reporter.progress(this.written);
         this.update();
       });
     this.writes.catch(() => this.fail('Saving the file failed (is the disk full?).', 'failed'));
@@ -279,12 +278,8 @@ export class IncomingTransfer {
   }
 
   private update(force = false): void {
-    const now = performance.now();
-    if (!force && now - this.lastUpdate < UPDATE_INTERVAL_MS) return;
-    this.lastUpdate = now;
-    const speed = this.meter.speed();
     const { size } = this.options.offer;
-    this.options.onUpdate({
+    const base = {
       id: this.id,
       direction: 'in',
       peerId: this.options.peerId,
@@ -293,11 +288,10 @@ export class IncomingTransfer {
       transferred: this.received,
       bytesSent: 0,
       state: this.state,
-      speed,
-      eta: speed > 0 ? (size - this.written) / speed : undefined,
       verified: this.verified,
       error: this.error,
       downloadUrl: this.downloadUrl,
-    });
+    } as const;
+    this.reporter.report(base, size - this.written, force);
   }
 }

@@ -1,5 +1,5 @@
 import type { FileMessage } from '@parley/protocol';
-import { SpeedMeter } from './speed-meter.ts';
+import { TransferReporter } from './transfer-reporter.ts';
 import {
   TERMINAL_STATES,
   type DataChannelLike,
@@ -18,7 +18,6 @@ const BUFFER_LOW_BYTES = 1024 * 1024;
 const MAX_CHUNK_BYTES = 256 * 1024;
 /** Read the file in blocks this large (each Blob read is a round trip), then send it in chunks. */
 const READ_BLOCK_BYTES = 4 * 1024 * 1024;
-const UPDATE_INTERVAL_MS = 200;
 
 export interface OutgoingTransferOptions {
   id: string;
@@ -48,10 +47,11 @@ export class OutgoingTransfer {
   private wake: (() => void) | undefined;
   private error: string | undefined;
   private verified = false;
-  private lastUpdate = 0;
-  private readonly meter = new SpeedMeter();
+  private readonly reporter: TransferReporter;
 
-  constructor(private readonly options: OutgoingTransferOptions) {}
+  constructor(private readonly options: OutgoingTransferOptions) {
+    this.reporter = new TransferReporter(options.onUpdate);
+  }
 
   get id(): string {
     return this.options.id;
@@ -89,7 +89,7 @@ export class OutgoingTransfer {
         );
       case 'file-ack':
         this.acked = Math.max(this.acked, Math.min(message.offset, this.options.file.size));
-        this.meter.record(this.acked);
+        this.reporter.progress(this.acked);
         this.wake?.();
         return this.update();
       case 'file-result':
@@ -142,7 +142,7 @@ export class OutgoingTransfer {
     }
     if (generation !== this.generation) return;
     this.acked = offset;
-    this.meter.reset();
+    this.reporter.restart();
     this.setState('transferring');
     await this.pump(channel, offset, generation);
   }
@@ -201,12 +201,8 @@ export class OutgoingTransfer {
   }
 
   private update(force = false): void {
-    const now = performance.now();
-    if (!force && now - this.lastUpdate < UPDATE_INTERVAL_MS) return;
-    this.lastUpdate = now;
-    const speed = this.meter.speed();
     const size = this.options.file.size;
-    this.options.onUpdate({
+    const base = {
       id: this.id,
       direction: 'out',
       peerId: this.options.peerId,
@@ -215,11 +211,10 @@ export class OutgoingTransfer {
       transferred: this.acked,
       bytesSent: this.bytesSent,
       state: this.state,
-      speed,
-      eta: speed > 0 ? (size - this.acked) / speed : undefined,
       verified: this.verified,
       error: this.error,
       downloadUrl: undefined,
-    });
+    } as const;
+    this.reporter.report(base, size - this.acked, force);
   }
 }
