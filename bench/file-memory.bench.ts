@@ -1,22 +1,55 @@
-import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { expect, test } from '../e2e/fixtures.ts';
+import { CHROMIUM_ARGS } from '../e2e/playwright.config.ts';
 
 /**
- * Receiver memory while a large file arrives. The receiver streams to OPFS, so the browser's
- * memory should stay flat however large the file is. Reports the RSS of the whole Chromium
- * process tree (both participants) and the receiver page's JS heap, sampled every 2 s.
+ * Receiver memory while a large file arrives. The receiver streams to OPFS, so its memory
+ * should stay flat however large the file is. The receiver runs in its own Chromium with a
+ * persistent profile: Playwright's default contexts are off-the-record, where Chromium keeps
+ * OPFS in memory, which would measure the test setup rather than Parley. Reports the RSS of the
+ * receiver's whole Chromium process tree and its page's JS heap, sampled every 2 s.
  */
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_FILE_MIB ?? 1024) * MiB;
 
-function chromiumRssMiB(): number {
-  const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
-  return out.split('\n').reduce((sum, line) => sum + (Number(line.trim()) || 0), 0) / 1024;
+/** RSS (MiB) of the Chromium started with `profileDir` and all of its descendants. */
+function browserTreeRssMiB(profileDir: string): number {
+  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  const info = new Map<number, { ppid: number; rssKiB: number; cmd: string }>();
+  for (const pid of procs) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      info.set(Number(pid), { ppid, rssKiB, cmd });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const roots = [...info]
+    .filter(([, p]) => p.cmd.includes(profileDir) && !p.cmd.includes('--type='))
+    .map(([pid]) => pid);
+  const tree = new Set(roots);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, p] of info)
+      if (!tree.has(pid) && tree.has(p.ppid)) grew = tree.add(pid) !== undefined;
+  }
+  return [...tree].reduce((sum, pid) => sum + (info.get(pid)?.rssKiB ?? 0), 0) / 1024;
 }
 
 test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, parley }) => {
@@ -30,7 +63,17 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
 
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
   const ada = await joinAs(roomUrl, 'Ada');
-  const bob = await joinAs(roomUrl, 'Bob');
+  const profile = mkdtempSync(join(tmpdir(), 'parley-receiver-profile-'));
+  const receiver = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    permissions: ['camera', 'microphone'],
+    acceptDownloads: false,
+  });
+  const bob = { page: receiver.pages()[0] ?? (await receiver.newPage()) };
+  await bob.page.goto(roomUrl);
+  await bob.page.getByLabel('Your name').fill('Bob');
+  await bob.page.getByRole('button', { name: 'Join call' }).click();
   await expect(ada.page.locator('[data-connection=connected]')).toHaveCount(1);
   const cdp = await bob.page.context().newCDPSession(bob.page);
   await cdp.send('Performance.enable');
@@ -44,7 +87,7 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
   const row = bob.page
     .getByRole('list', { name: 'Transfers' })
     .getByRole('group', { name: 'big.bin', exact: true });
-  const before = { rss: chromiumRssMiB(), heap: await heapMiB() };
+  const before = { rss: browserTreeRssMiB(profile), heap: await heapMiB() };
   const started = Date.now();
   await row.getByRole('button', { name: 'Accept' }).click();
 
@@ -59,7 +102,7 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
     );
     samples.push({
       s: (Date.now() - started) / 1000,
-      rss: chromiumRssMiB(),
+      rss: browserTreeRssMiB(profile),
       heap: await heapMiB(),
       received: received / MiB,
     });
@@ -67,7 +110,9 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
   }
   const seconds = (Date.now() - started) / 1000;
   await expect(row).toContainText('verified');
+  await receiver.close();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
 
   const peakRss = Math.max(...samples.map((x) => x.rss));
   const peakHeap = Math.max(...samples.map((x) => x.heap));
@@ -75,7 +120,7 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
     fileMiB: SIZE / MiB,
     seconds: Number(seconds.toFixed(1)),
     throughputMiBps: Number((SIZE / MiB / seconds).toFixed(1)),
-    chromiumTreeRssMiB: {
+    receiverBrowserRssMiB: {
       before: Math.round(before.rss),
       peak: Math.round(peakRss),
       growth: Math.round(peakRss - before.rss),
