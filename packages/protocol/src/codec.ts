@@ -29,6 +29,19 @@ function parseJsonObject(text: string): { ok: true; value: JsonObject } | Decode
   return { ok: true, value: value as JsonObject };
 }
 
+/**
+ * Error texts quote the input (an unknown key names itself in the path and again in valibot's
+ * "received ..." message), so a 60 KB key used to come back as a 180 KB error: a 3x reflection
+ * amplifier. Quoted input is cut to this many characters.
+ */
+export const MAX_ERROR_TEXT_LENGTH = 200;
+
+function clip(text: string): string {
+  return text.length <= MAX_ERROR_TEXT_LENGTH
+    ? text
+    : `${text.slice(0, MAX_ERROR_TEXT_LENGTH - 1)}…`;
+}
+
 function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): DecodeResult<T> {
   const result = v.safeParse(schema, value, { abortEarly: true });
   if (result.success) return { ok: true, message: result.output };
@@ -37,9 +50,9 @@ function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): Decod
   const failure: DecodeFailure = {
     ok: false,
     code: 'bad-message',
-    message: path ? `${path}: ${issue.message}` : issue.message,
+    message: clip(path ? `${path}: ${issue.message}` : issue.message),
   };
-  if (path) failure.path = path;
+  if (path) failure.path = clip(path);
   return failure;
 }
 
