@@ -40,6 +40,19 @@ const originList = v.pipe(
   ),
 );
 
+/** A comma-separated list of ICE URLs of one scheme family, e.g. `turn:` and `turns:`. */
+const iceUrlList = (pattern: RegExp, example: string) =>
+  v.pipe(
+    v.string(),
+    v.transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    ),
+    v.array(v.pipe(v.string(), v.regex(pattern, `must be a comma-separated list like ${example}`))),
+  );
+
 const EnvSchema = v.object({
   PORT: v.optional(integer(0, 65535), '8080'),
   HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '0.0.0.0'),
@@ -71,6 +84,21 @@ const EnvSchema = v.object({
   SHUTDOWN_GRACE_MS: v.optional(integer(0, 60_000), '5000'),
   /** Largest file participants accept peer to peer (bytes); the server never sees the files. */
   MAX_FILE_BYTES: v.optional(integer(0, Number.MAX_SAFE_INTEGER), String(10 * 1024 ** 3)),
+  /** STUN servers for browsers. None by default: we never send users to a third party's STUN. */
+  STUN_URLS: v.optional(iceUrlList(/^stun:[^\s?]+$/, 'stun:turn.example.org:3478'), ''),
+  /** TURN servers; participants get time-limited credentials for them when admitted. */
+  TURN_URLS: v.optional(
+    iceUrlList(
+      /^turns?:[^\s?]+(\?transport=(udp|tcp))?$/,
+      'turn:turn.example.org:3478?transport=udp',
+    ),
+    '',
+  ),
+  /** coturn's `static-auth-secret`: credentials are HMACs under it, checked by coturn. */
+  TURN_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
+  TURN_CREDENTIAL_TTL_SECONDS: v.optional(integer(60, 7 * 24 * 3600), '3600'),
+  /** Tick the lobby's "Relay only" privacy option by default. */
+  RELAY_ONLY_DEFAULT: v.optional(boolean, 'false'),
 });
 
 export type Config = {
@@ -93,6 +121,9 @@ export type Config = {
   signalingSecretFromEnv: boolean;
   shutdownGraceMs: number;
   maxFileBytes: number;
+  stunUrls: string[];
+  turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
+  relayOnlyDefault: boolean;
 };
 
 export class ConfigError extends Error {
@@ -113,6 +144,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = result.output;
+  if (e.TURN_URLS.length > 0 && e.TURN_SECRET === undefined) {
+    throw new ConfigError(
+      "invalid configuration:\n  TURN_SECRET: must be set when TURN_URLS is (the same value as coturn's static-auth-secret)",
+    );
+  }
+  if (e.RELAY_ONLY_DEFAULT && e.TURN_URLS.length === 0) {
+    throw new ConfigError(
+      'invalid configuration:\n  RELAY_ONLY_DEFAULT: relay-only calls need a TURN server; set TURN_URLS and TURN_SECRET',
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -132,5 +173,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     signalingSecretFromEnv: e.SIGNALING_SECRET !== undefined,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     maxFileBytes: e.MAX_FILE_BYTES,
+    stunUrls: e.STUN_URLS,
+    turn:
+      e.TURN_URLS.length > 0 && e.TURN_SECRET !== undefined
+        ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS }
+        : undefined,
+    relayOnlyDefault: e.RELAY_ONLY_DEFAULT,
   };
 }

@@ -10,6 +10,7 @@ import type { Logger } from './logger.ts';
 import { InMemoryRoomStore } from './rooms/in-memory-room-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
 import { SignalingHub, type HubOptions } from './signaling/hub.ts';
+import { iceServersFromConfig } from './turn/ice-servers.ts';
 import { checkUpgrade, clientAddress } from './ws/upgrade-guard.ts';
 
 export interface ParleyServer {
@@ -48,8 +49,8 @@ export async function startServer({
     joinBurstPerIp: config.joinBurstPerIp,
     joinsPerSecondPerIp: config.joinsPerSecondPerIp,
     maxFileBytes: config.maxFileBytes,
+    iceServersFor: iceServersFor ?? iceServersFromConfig(config),
   };
-  if (iceServersFor) hubOptions.iceServersFor = iceServersFor;
   const hub = new SignalingHub(hubOptions);
 
   const staticSite = config.staticDir ? createStaticSite(config.staticDir) : undefined;
@@ -64,6 +65,12 @@ export async function startServer({
     setSecurityHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    // What the lobby needs before joining; no credentials here (those are for members only).
+    if (path === '/client-config.json')
+      return json(res, 200, {
+        relayAvailable: config.turn !== undefined,
+        relayOnlyDefault: config.relayOnlyDefault,
+      });
     if (path === '/readyz')
       return json(res, shuttingDown ? 503 : 200, {
         status: shuttingDown ? 'shutting-down' : 'ready',

@@ -45,11 +45,18 @@ export const ClientPingSchema = v.strictObject({
   t: v.pipe(v.number(), v.finite()),
 });
 
+/**
+ * Asks for fresh ICE servers (new TURN credentials) before an ICE restart: coturn checks a
+ * credential only when an allocation is made, so a restart after expiry needs new ones.
+ */
+export const RefreshIceServersSchema = v.strictObject({ type: v.literal('refresh-ice-servers') });
+
 export const ClientMessageSchema = v.variant('type', [
   JoinSchema,
   LeaveSchema,
   ClientSignalSchema,
   ClientPingSchema,
+  RefreshIceServersSchema,
 ]);
 
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;

@@ -55,6 +55,7 @@ const clientAccepts: Record<string, unknown> = {
     },
   },
   ping: { type: 'ping', t: 123.5 },
+  'refresh-ice-servers': { type: 'refresh-ice-servers' },
 };
 
 /** Each rejected fixture names the path the error must point at (undefined: whole frame). */
@@ -232,11 +233,16 @@ const serverAccepts: Record<string, unknown> = {
   signal: { type: 'signal', from: peerA, payload: candidate },
   ping: { type: 'ping', t: 1 },
   pong: { type: 'pong', t: 1 },
+  'ice-servers': {
+    type: 'ice-servers',
+    iceServers: [{ urls: 'turn:127.0.0.1:3478?transport=udp', username: 'u', credential: 'p' }],
+  },
   error: { type: 'error', code: 'room-full', message: 'full' },
   'error with path': { type: 'error', code: 'bad-message', message: 'bad', path: 'payload.sdp' },
 };
 
 const serverRejects: Record<string, [frame: string, path: string | undefined]> = {
+  'ice-servers without a list': [JSON.stringify({ type: 'ice-servers' }), 'iceServers'],
   'signal without from': [JSON.stringify({ type: 'signal', payload: offer }), 'from'],
   'unknown error code': [JSON.stringify({ type: 'error', code: 'oops', message: 'x' }), 'code'],
   'peer-left with odd reason': [

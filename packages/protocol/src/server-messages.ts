@@ -37,6 +37,12 @@ export const JoinedSchema = v.strictObject({
   maxFileBytes: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 
+/** The answer to `refresh-ice-servers`: the same servers with newly minted credentials. */
+export const IceServersSchema = v.strictObject({
+  type: v.literal('ice-servers'),
+  iceServers: v.array(IceServerSchema),
+});
+
 export const PeerJoinedSchema = v.strictObject({
   type: v.literal('peer-joined'),
   peer: PeerInfoSchema,
@@ -83,6 +89,7 @@ export const ServerMessageSchema = v.variant('type', [
   ServerPingSchema,
   ServerPongSchema,
   ServerErrorSchema,
+  IceServersSchema,
 ]);
 
 export type ServerMessage = v.InferOutput<typeof ServerMessageSchema>;

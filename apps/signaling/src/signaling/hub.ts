@@ -234,6 +234,8 @@ export class ClientSession {
         return this.relay(message);
       case 'ping':
         return this.send({ type: 'pong', t: message.t });
+      case 'refresh-ice-servers':
+        return this.refreshIceServers();
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
@@ -299,6 +301,13 @@ export class ClientSession {
       }));
     }
     this.options.logger.debug({ roomId, peerId, restored: result.restored }, 'peer joined');
+  }
+
+  /** Fresh TURN credentials, for members only: a stranger must not get relay access. */
+  private refreshIceServers(): void {
+    const seat = this.seat;
+    if (!seat) return this.error('not-in-room', 'join a room before asking for ICE servers');
+    this.send({ type: 'ice-servers', iceServers: this.options.iceServersFor?.(seat.peerId) ?? [] });
   }
 
   private async leave(): Promise<void> {

@@ -297,4 +297,59 @@ describe('CallSession', () => {
     expect(links.every((l) => l.destroyed)).toBe(true);
     expect(closed).toHaveBeenCalledWith('left');
   });
+
+  describe('TURN credentials', () => {
+    let expiry = 0;
+    beforeEach(() => {
+      expiry = Math.floor(Date.now() / 1000) + 3600;
+    });
+    const turn = (password: string) => ({
+      urls: ['turn:127.0.0.1:3478?transport=udp'],
+      username: `${expiry}:${SELF}`,
+      credential: password,
+    });
+
+    it('gives links the servers from join and the relay policy', () => {
+      sockets.last.receive(joined({ peers: [ada], iceServers: [turn('first')] }));
+      expect(links[0]!.options.iceServers).toEqual([turn('first')]);
+      expect(links[0]!.options.iceTransportPolicy).toBe('all');
+    });
+
+    it('asks the server for fresh ones before an ICE restart and uses its answer', async () => {
+      sockets.last.receive(joined({ peers: [ada], iceServers: [turn('first')] }));
+      const fresh = links[0]!.options.freshIceServers!();
+      expect(sockets.last.sent.at(-1)).toEqual({ type: 'refresh-ice-servers' });
+      sockets.last.receive({ type: 'ice-servers', iceServers: [turn('second')] });
+      await expect(fresh).resolves.toEqual([turn('second')]);
+      // Every link gets them, so the side that did not start the restart is current too.
+      expect(links[0]!.iceServerUpdates.at(-1)).toEqual([turn('second')]);
+    });
+
+    it('goes on with the current ones when the server does not answer in time', async () => {
+      sockets.last.receive(joined({ peers: [ada], iceServers: [turn('first')] }));
+      const fresh = links[0]!.options.freshIceServers!();
+      vi.advanceTimersByTime(3000);
+      await expect(fresh).resolves.toEqual([turn('first')]);
+    });
+
+    it('renews them halfway through their lifetime', () => {
+      sockets.last.receive(joined({ peers: [ada], iceServers: [turn('first')] }));
+      const socket = sockets.last;
+      const before = socket.sent.length;
+      // Keep the link alive as the server's heartbeat would, for 30 minutes less a second.
+      for (let s = 0; s < 1799; s++) {
+        if (s % 10 === 0) socket.receive({ type: 'ping', t: s });
+        vi.advanceTimersByTime(1000);
+      }
+      expect(socket.sent.slice(before)).not.toContainEqual({ type: 'refresh-ice-servers' });
+      vi.advanceTimersByTime(2000);
+      expect(socket.sent.slice(before)).toContainEqual({ type: 'refresh-ice-servers' });
+    });
+
+    it('does not ask when there are no credentials to renew', async () => {
+      sockets.last.receive(joined({ peers: [ada], iceServers: [] }));
+      await expect(links[0]!.options.freshIceServers!()).resolves.toEqual([]);
+      expect(sockets.last.sent).not.toContainEqual({ type: 'refresh-ice-servers' });
+    });
+  });
 });

@@ -1,7 +1,6 @@
 import {
   isFileMessage,
   randomId,
-  type IceServer,
   type JoinedMessage,
   type MediaState,
   type PeerInfo,
@@ -11,6 +10,7 @@ import { videoLimitsFor } from './bitrate-policy.ts';
 import type { FileTransfers } from './files/file-transfers.ts';
 import type { TransferSnapshot } from './files/transfer-types.ts';
 import type { LocalMediaSession, LocalMediaState } from './media/local-media-session.ts';
+import { IceServerSource } from './ice-server-source.ts';
 import type { LinkStats, PeerConnectionState, PeerLink, PeerLinkOptions } from './peer-link.ts';
 import {
   SignalingClient,
@@ -75,6 +75,7 @@ export type PeerLinkLike = Pick<
   | 'removeStream'
   | 'setVideoLimits'
   | 'signalingRestored'
+  | 'setIceServers'
   | 'destroy'
 >;
 
@@ -88,6 +89,8 @@ export interface CallSessionOptions extends SignalingClientOptions {
   media: LocalMediaSource;
   /** Makes the connection to one participant: `new PeerLink(o)` in the app, a fake in tests. */
   createLink: (options: PeerLinkOptions) => PeerLinkLike;
+  /** Privacy mode: only TURN relay candidates, so peers never learn our IP address. */
+  relayOnly?: boolean;
   /** Loads the file-transfer code; a dynamic import in the app so the call page stays light. */
   loadFileTransfers?: () => Promise<typeof FileTransfers>;
 }
@@ -100,7 +103,7 @@ export interface CallSessionOptions extends SignalingClientOptions {
 export class CallSession extends TypedEmitter<CallSessionEvents> {
   private readonly signaling: SignalingClient;
   private readonly links = new Map<string, { link: PeerLinkLike; participant: Participant }>();
-  private iceServers: RTCIceServer[] = [];
+  private readonly iceServers: IceServerSource;
   private selfId: string | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   private ended = false;
@@ -117,7 +120,11 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.signaling = new SignalingClient(options);
     const s = this.signaling;
     const media = options.media;
+    this.iceServers = new IceServerSource(s);
     this.unsubscribe.push(
+      this.iceServers.on('changed', (servers) => {
+        for (const { link } of this.links.values()) link.setIceServers(servers);
+      }),
       s.on('status', (status) => {
         this.emit('status', status);
         if (status === 'closed') this.end(s.closedReason ?? 'left');
@@ -257,7 +264,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   }
 
   private onJoined(message: JoinedMessage): void {
-    this.iceServers = message.iceServers.map(toRtcIceServer);
+    this.iceServers.set(message.iceServers);
     this.maxFileBytes = message.maxFileBytes;
     if (this.selfId !== undefined && this.selfId !== message.selfId) {
       // The server did not restore us (e.g. it restarted with another secret): to the others we
@@ -308,7 +315,9 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     const linkOptions: PeerLinkOptions = {
       peerId: peer.id,
       polite: peer.polite,
-      iceServers: this.iceServers,
+      iceServers: this.iceServers.current,
+      iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all',
+      freshIceServers: () => this.iceServers.fresh(),
       localStream: this.options.media.stream,
       screenStream: this.screen?.stream,
       sendSignal: (payload) => this.signaling.sendSignal(peer.id, payload),
@@ -402,15 +411,9 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     for (const peerId of [...this.links.keys()]) this.removePeer(peerId);
     for (const off of this.unsubscribe.splice(0)) off();
     this.options.media.setTrackReplacer(undefined);
+    this.iceServers.dispose();
     this.signaling.dispose();
     this.emit('closed', reason);
     this.removeAllListeners();
   }
-}
-
-function toRtcIceServer(server: IceServer): RTCIceServer {
-  const result: RTCIceServer = { urls: server.urls };
-  if (server.username !== undefined) result.username = server.username;
-  if (server.credential !== undefined) result.credential = server.credential;
-  return result;
 }

@@ -13,6 +13,16 @@ export interface LinkStats {
   rttMs: number | undefined;
   /** `relay` when either side of the selected pair is a TURN relay. */
   route: 'direct' | 'relay' | undefined;
+  /** Candidate types of the selected pair: host, srflx, prflx or relay. */
+  localCandidateType: string | undefined;
+  remoteCandidateType: string | undefined;
+  /** Share of inbound RTP packets lost since the previous reading, in percent. */
+  lossPercent: number | undefined;
+  /** Bitrates since the previous reading, over the selected candidate pair, in kbit/s. */
+  sendKbps: number | undefined;
+  receiveKbps: number | undefined;
+  /** Outgoing video bitrate alone (what the mesh budget limits), in kbit/s. */
+  videoSendKbps: number | undefined;
 }
 
 export interface PeerLinkEvents {
@@ -31,6 +41,10 @@ export interface PeerLinkOptions extends PeerLinkEvents {
   /** The impolite side initiates: in simple-peer only the initiator ever makes offers. */
   polite: boolean;
   iceServers: RTCIceServer[];
+  /** `relay` for the relay-only privacy mode. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** New TURN credentials before an ICE restart (the old ones may have expired). */
+  freshIceServers?: () => Promise<RTCIceServer[]>;
   localStream: MediaStream;
   /** Our screen share, when one is running as the link is created (late joiners see it). */
   screenStream?: MediaStream | undefined;
@@ -63,6 +77,8 @@ export class PeerLink {
   private videoLimits: VideoSendLimits | undefined;
   private signalLost = false;
   private iceRestarts = 0;
+  private restarting = false;
+  private previousTotals: StatsTotals | undefined;
 
   constructor(private readonly options: PeerLinkOptions) {
     const peerOptions: SimplePeerOptions = {
@@ -70,7 +86,10 @@ export class PeerLink {
       trickle: true,
       objectMode: true,
       channelName: 'parley',
-      config: { iceServers: options.iceServers },
+      config: {
+        iceServers: options.iceServers,
+        iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+      },
       // A receive-only initiator must still offer to receive the other side's media.
       offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
       streams: [options.localStream, options.screenStream].filter(
@@ -180,6 +199,16 @@ export class PeerLink {
     else if (this.state !== 'connected') this.restartIce();
   }
 
+  /** New ICE servers (renewed TURN credentials); used by the next gathering, e.g. a restart. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.peer.destroyed) return;
+    try {
+      this.peer._pc.setConfiguration({ ...this.peer._pc.getConfiguration(), iceServers });
+    } catch {
+      // Refused only for a closed connection; nothing left to configure.
+    }
+  }
+
   destroy(): void {
     clearInterval(this.pollTimer);
     clearTimeout(this.disconnectedTimer);
@@ -209,9 +238,18 @@ export class PeerLink {
     }
   }
 
+  /** Renews TURN credentials first: coturn refuses an allocation with an expired one. */
   private restartIce(): void {
-    this.peer.restartIce();
+    if (this.restarting) return;
+    this.restarting = true;
     this.options.onIceRestart(++this.iceRestarts);
+    const fresh = this.options.freshIceServers?.() ?? Promise.resolve(undefined);
+    void fresh.then((servers) => {
+      this.restarting = false;
+      if (this.peer.destroyed) return;
+      if (servers) this.setIceServers(servers);
+      this.peer.restartIce();
+    });
   }
 
   private async applyVideoLimits(): Promise<void> {
@@ -245,32 +283,71 @@ export class PeerLink {
       this.speaking = speaking;
       this.options.onSpeaking(speaking);
     }
-    if (this.pollCount++ % 4 === 0) this.options.onStats(await readStats(pc));
+    if (this.pollCount++ % 4 === 0) {
+      const { stats, totals } = await readStats(pc, this.previousTotals);
+      this.previousTotals = totals;
+      this.options.onStats(stats);
+    }
   }
 }
 
-async function readStats(pc: RTCPeerConnection): Promise<LinkStats> {
+/** Cumulative counters kept between readings, to turn them into rates. */
+interface StatsTotals {
+  at: number;
+  bytesSent: number;
+  bytesReceived: number;
+  videoBytesSent: number;
+  packetsReceived: number;
+  packetsLost: number;
+}
+
+async function readStats(
+  pc: RTCPeerConnection,
+  previous: StatsTotals | undefined,
+): Promise<{ stats: LinkStats; totals: StatsTotals }> {
   const stats: LinkStats = {
     framesDecoded: 0,
     audioPacketsReceived: 0,
     rttMs: undefined,
     route: undefined,
+    localCandidateType: undefined,
+    remoteCandidateType: undefined,
+    lossPercent: undefined,
+    sendKbps: undefined,
+    receiveKbps: undefined,
+    videoSendKbps: undefined,
+  };
+  const totals: StatsTotals = {
+    at: performance.now(),
+    bytesSent: 0,
+    bytesReceived: 0,
+    videoBytesSent: 0,
+    packetsReceived: 0,
+    packetsLost: 0,
   };
   const report = await pc.getStats();
   const byId = new Map<string, Record<string, unknown>>();
   report.forEach((entry: Record<string, unknown>) => byId.set(entry.id as string, entry));
   for (const entry of byId.values()) {
-    if (entry.type === 'inbound-rtp' && entry.kind === 'video')
-      stats.framesDecoded += Number(entry.framesDecoded ?? 0);
-    if (entry.type === 'inbound-rtp' && entry.kind === 'audio')
-      stats.audioPacketsReceived += Number(entry.packetsReceived ?? 0);
+    if (entry.type === 'inbound-rtp') {
+      totals.packetsReceived += Number(entry.packetsReceived ?? 0);
+      totals.packetsLost += Math.max(0, Number(entry.packetsLost ?? 0));
+      if (entry.kind === 'video') stats.framesDecoded += Number(entry.framesDecoded ?? 0);
+      if (entry.kind === 'audio') stats.audioPacketsReceived += Number(entry.packetsReceived ?? 0);
+    }
+    if (entry.type === 'outbound-rtp' && entry.kind === 'video')
+      totals.videoBytesSent += Number(entry.bytesSent ?? 0);
     if (entry.type === 'transport' && typeof entry.selectedCandidatePairId === 'string') {
       const pair = byId.get(entry.selectedCandidatePairId);
       if (pair) {
         if (typeof pair.currentRoundTripTime === 'number')
           stats.rttMs = Math.round(pair.currentRoundTripTime * 1000);
+        totals.bytesSent += Number(pair.bytesSent ?? 0);
+        totals.bytesReceived += Number(pair.bytesReceived ?? 0);
         const local = byId.get(pair.localCandidateId as string);
         const remote = byId.get(pair.remoteCandidateId as string);
+        stats.localCandidateType = local?.candidateType as string | undefined;
+        stats.remoteCandidateType = remote?.candidateType as string | undefined;
         stats.route =
           local?.candidateType === 'relay' || remote?.candidateType === 'relay'
             ? 'relay'
@@ -278,5 +355,18 @@ async function readStats(pc: RTCPeerConnection): Promise<LinkStats> {
       }
     }
   }
-  return stats;
+  if (previous) {
+    const seconds = (totals.at - previous.at) / 1000;
+    // Counters restart when the selected pair changes (an ICE restart): skip that reading.
+    const kbps = (now: number, before: number) =>
+      seconds > 0 && now >= before ? Math.round(((now - before) * 8) / seconds / 1000) : undefined;
+    stats.sendKbps = kbps(totals.bytesSent, previous.bytesSent);
+    stats.receiveKbps = kbps(totals.bytesReceived, previous.bytesReceived);
+    stats.videoSendKbps = kbps(totals.videoBytesSent, previous.videoBytesSent);
+    const received = totals.packetsReceived - previous.packetsReceived;
+    const lost = totals.packetsLost - previous.packetsLost;
+    if (received >= 0 && lost >= 0 && received + lost > 0)
+      stats.lossPercent = Math.round((lost / (received + lost)) * 1000) / 10;
+  }
+  return { stats, totals };
 }

@@ -3,6 +3,7 @@ import {
   decodeServerMessage,
   encodeMessage,
   type ClientMessage,
+  type IceServer,
   type JoinedMessage,
   type PeerInfo,
   type ServerErrorMessage,
@@ -45,6 +46,8 @@ export type SignalingEvents = {
   'peer-joined': [peer: PeerInfo];
   'peer-left': [peerId: string, reason: 'left' | 'disconnected'];
   signal: [from: string, payload: SignalPayload];
+  /** Fresh ICE servers (new TURN credentials), answering `requestIceServers()`. */
+  'ice-servers': [servers: IceServer[]];
   /** Non-fatal server errors (e.g. a signal to a peer who just left). */
   error: [error: ServerErrorMessage];
 };
@@ -113,6 +116,11 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   /** Sends a signal if we are joined; returns false when it had to be dropped. */
   sendSignal(to: string, payload: SignalPayload): boolean {
     return this.send({ type: 'signal', to, payload });
+  }
+
+  /** Asks for fresh TURN credentials; false when signalling is down (keep the old ones). */
+  requestIceServers(): boolean {
+    return this.send({ type: 'refresh-ice-servers' });
   }
 
   /** Says goodbye (others see us leave at once) and stops for good. */
@@ -186,6 +194,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
         return this.emit('peer-left', message.peerId, message.reason);
       case 'signal':
         return this.emit('signal', message.from, message.payload);
+      case 'ice-servers':
+        return this.emit('ice-servers', message.iceServers);
       case 'ping':
       case 'pong':
         return; // liveness is tracked on every inbound frame

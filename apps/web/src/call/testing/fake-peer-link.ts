@@ -43,6 +43,10 @@ export class FakePeerLink implements PeerLinkLike {
   async setVideoLimits(limits: VideoSendLimits): Promise<void> {
     this.limits = limits;
   }
+  readonly iceServerUpdates: RTCIceServer[][] = [];
+  setIceServers(servers: RTCIceServer[]): void {
+    this.iceServerUpdates.push(servers);
+  }
   signalingRestored(): void {
     this.restoredCount++;
   }

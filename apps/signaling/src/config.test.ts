@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('TURN configuration', () => {
+  it('reads TURN and STUN URL lists, the secret and the TTL', () => {
+    const config = loadConfig({
+      STUN_URLS: 'stun:turn.example.org:3478',
+      TURN_URLS:
+        'turn:turn.example.org:3478?transport=udp, turn:turn.example.org:3478?transport=tcp',
+      TURN_SECRET: 'a-secret-of-sixteen+',
+      TURN_CREDENTIAL_TTL_SECONDS: '600',
+      RELAY_ONLY_DEFAULT: 'true',
+    });
+    expect(config.stunUrls).toEqual(['stun:turn.example.org:3478']);
+    expect(config.turn).toEqual({
+      urls: [
+        'turn:turn.example.org:3478?transport=udp',
+        'turn:turn.example.org:3478?transport=tcp',
+      ],
+      secret: 'a-secret-of-sixteen+',
+      ttlSeconds: 600,
+    });
+    expect(config.relayOnlyDefault).toBe(true);
+  });
+
+  it('defaults to no ICE servers at all and a one-hour TTL', () => {
+    const config = loadConfig({});
+    expect(config.stunUrls).toEqual([]);
+    expect(config.turn).toBeUndefined();
+    expect(
+      loadConfig({ TURN_URLS: 'turn:t.example:3478', TURN_SECRET: 'x'.repeat(16) }).turn,
+    ).toMatchObject({ ttlSeconds: 3600 });
+  });
+
+  it.each([
+    [{ TURN_URLS: 'turn:t.example:3478' }, 'TURN_SECRET'],
+    [{ TURN_URLS: 'http://t.example', TURN_SECRET: 'x'.repeat(16) }, 'TURN_URLS'],
+    [{ STUN_URLS: 'turn:t.example:3478' }, 'STUN_URLS'],
+    [{ TURN_URLS: 'turn:t.example:3478', TURN_SECRET: 'short' }, 'TURN_SECRET'],
+    [{ RELAY_ONLY_DEFAULT: 'true' }, 'RELAY_ONLY_DEFAULT'],
+  ])('refuses %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
