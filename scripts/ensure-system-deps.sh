@@ -9,6 +9,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 # Fault-injection e2e tests drop loopback traffic inside their own network namespace.
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
+# TURN tests run a real coturn (turnserver, turnutils_uclient), on loopback and in the NAT lab.
+command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
