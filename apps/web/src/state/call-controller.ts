@@ -85,6 +85,28 @@ export function toggleMedia(kind: 'audio' | 'video'): void {
   media.setEnabled(kind, !(kind === 'audio' ? state.audioEnabled : state.videoEnabled));
 }
 
+/** Asks the server whether it offers a relay, for the lobby's privacy option. */
+export async function loadClientConfig(): Promise<void> {
+  try {
+    const response = await fetch('/client-config.json');
+    if (!response.ok) return;
+    const config = (await response.json()) as {
+      relayAvailable?: unknown;
+      relayOnlyDefault?: unknown;
+    };
+    const available = config.relayAvailable === true;
+    useCallStore.setState({
+      relay: { available, relayOnly: available && config.relayOnlyDefault === true },
+    });
+  } catch {
+    // An older server or the dev proxy without it: no relay option, calls work as before.
+  }
+}
+
+export function setRelayOnly(relayOnly: boolean): void {
+  useCallStore.setState((s) => ({ relay: { ...s.relay, relayOnly } }));
+}
+
 export async function joinCall(roomId: string, displayName: string): Promise<void> {
   endCall();
   resetJoinMarks();
@@ -106,6 +128,7 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     displayName,
     hints: browserHints,
     media,
+    relayOnly: useCallStore.getState().relay.relayOnly,
     createLink: (options) => new PeerLink(options),
   });
   call = { session, unbind: bindSessionToStore(session, useCallStore) };

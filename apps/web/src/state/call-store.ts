@@ -36,6 +36,8 @@ export interface CallUiState {
   files: { open: boolean; transfers: Record<string, TransferSnapshot> };
   /** A short message for the live region ("Link copied"). */
   notice: string | undefined;
+  /** Whether the server offers a TURN relay, and whether this participant wants relay only. */
+  relay: { available: boolean; relayOnly: boolean };
 }
 
 export const initialLocalState: LocalUiState = {
@@ -64,6 +66,7 @@ export const initialCallState: CallUiState = {
   chat: { open: false, unread: 0, lines: [] },
   files: { open: false, transfers: {} },
   notice: undefined,
+  relay: { available: false, relayOnly: false },
 };
 
 export const useCallStore = create<CallUiState>()(() => initialCallState);

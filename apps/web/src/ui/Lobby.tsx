@@ -1,6 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { MEDIA_PROBLEM_TEXT } from '../call/media/media-problems.ts';
-import { copyLink, joinCall, prepareMedia, toggleMedia } from '../state/call-controller.ts';
+import {
+  copyLink,
+  joinCall,
+  loadClientConfig,
+  prepareMedia,
+  setRelayOnly,
+  toggleMedia,
+} from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
 import { SELF } from '../state/media-streams.ts';
 import { DevicePickers } from './DevicePickers.tsx';
@@ -11,10 +18,12 @@ const NAME_KEY = 'parley.displayName';
 export function Lobby({ roomId }: { roomId: string }) {
   const local = useCallStore((s) => s.local);
   const notice = useCallStore((s) => s.notice);
+  const relay = useCallStore((s) => s.relay);
   const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? '');
 
   useEffect(() => {
     void prepareMedia();
+    void loadClientConfig();
   }, []);
 
   function join(event: FormEvent) {
@@ -88,6 +97,24 @@ export function Lobby({ roomId }: { roomId: string }) {
               onChange={(e) => setName(e.target.value)}
             />
           </label>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={relay.relayOnly}
+              disabled={!relay.available}
+              aria-describedby="relay-hint"
+              onChange={(e) => setRelayOnly(e.target.checked)}
+            />
+            Relay only (hides your IP address)
+          </label>
+          <p id="relay-hint" className="hint">
+            {relay.available
+              ? 'Media goes through this server’s relay, so other participants never see your address. It can add delay.'
+              : 'This server has no relay (TURN) configured, so calls connect directly.'}{' '}
+            <a href="/test" target="_blank" rel="noreferrer">
+              Test my connection
+            </a>
+          </p>
           {joinMode && <p className="hint">{joinMode}</p>}
           <button type="submit" className="primary" disabled={!local.ready}>
             Join call

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { Participant } from '../call/call-session.ts';
+import { ConnectionStats } from './ConnectionStats.tsx';
 import { VideoView } from './VideoView.tsx';
 
 const CONNECTION_TEXT = {
@@ -57,11 +58,7 @@ export function Tile({ streamId, name, self, audio, video, speaking, participant
         {connection && CONNECTION_TEXT[connection] && (
           <span className="badge">{CONNECTION_TEXT[connection]}</span>
         )}
-        {stats?.route && (
-          <span className="badge" title={`Round trip ${stats.rttMs ?? '?'} ms`}>
-            {stats.route === 'relay' ? 'Relayed' : 'Direct'}
-          </span>
-        )}
+        {participant && connection === 'connected' && <ConnectionStats stats={stats} name={name} />}
         {!self && videoElement && 'requestPictureInPicture' in videoElement && (
           <button
             type="button"

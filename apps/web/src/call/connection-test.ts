@@ -1,0 +1,188 @@
+import { createRoomId, type IceServer } from '@parley/protocol';
+import { SignalingClient, type SignalingClientOptions } from './signaling-client.ts';
+
+/**
+ * "Test my connection": can this browser reach the server's STUN and TURN services with the
+ * credentials a participant would get? Each check gathers ICE candidates against one kind of
+ * server only and reports what came back, in words a non-expert can act on.
+ */
+
+export type CheckId = 'stun' | 'turn-udp' | 'turn-tcp';
+export type CheckStatus = 'ok' | 'failed' | 'not-configured';
+
+export interface CheckResult {
+  id: CheckId;
+  status: CheckStatus;
+  detail: string;
+  /** Time to the answer that decided the check. */
+  ms?: number;
+}
+
+/** Longest we wait for one check; an unreachable server would otherwise stall gathering. */
+const GATHER_TIMEOUT_MS = 10_000;
+const JOIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Credentials are for room members only, so the test joins a fresh room of its own (nobody else
+ * can guess it) just long enough to be given them, then leaves.
+ */
+export function fetchIceServersAsMember(
+  options: Pick<SignalingClientOptions, 'url' | 'createSocket'>,
+): Promise<IceServer[]> {
+  const client = new SignalingClient({
+    ...options,
+    roomId: createRoomId(),
+    displayName: 'Connection test',
+  });
+  return new Promise<IceServer[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.dispose();
+      reject(new Error('the signalling server did not answer'));
+    }, JOIN_TIMEOUT_MS);
+    client.on('joined', (message) => {
+      clearTimeout(timer);
+      client.leave();
+      client.dispose();
+      resolve(message.iceServers);
+    });
+    client.on('status', (status) => {
+      if (status !== 'closed') return;
+      clearTimeout(timer);
+      reject(new Error(`the signalling server refused the test (${client.closedReason})`));
+    });
+    client.start();
+  });
+}
+
+/** Splits the servers into what each check uses. */
+export function serversForChecks(servers: IceServer[]): Record<CheckId, RTCIceServer[]> {
+  const result: Record<CheckId, RTCIceServer[]> = { stun: [], 'turn-udp': [], 'turn-tcp': [] };
+  for (const server of servers) {
+    const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+    const pick = (keep: (url: string) => boolean, id: CheckId) => {
+      const kept = urls.filter(keep);
+      if (kept.length === 0) return;
+      const entry: RTCIceServer = { urls: kept };
+      if (server.username !== undefined) entry.username = server.username;
+      if (server.credential !== undefined) entry.credential = server.credential;
+      result[id].push(entry);
+    };
+    pick((u) => u.startsWith('stun:'), 'stun');
+    pick((u) => u.startsWith('turn:') && !/transport=tcp/.test(u), 'turn-udp');
+    pick(
+      (u) => u.startsWith('turns:') || (u.startsWith('turn:') && /transport=tcp/.test(u)),
+      'turn-tcp',
+    );
+  }
+  return result;
+}
+
+interface Gathered {
+  candidates: RTCIceCandidate[];
+  errors: Array<{ code: number; text: string }>;
+  ms: number;
+  complete: boolean;
+}
+
+/** Gathers candidates against `iceServers` only, until gathering completes or times out. */
+async function gather(
+  iceServers: RTCIceServer[],
+  policy: RTCIceTransportPolicy,
+  stopEarly: (c: RTCIceCandidate) => boolean,
+): Promise<Gathered> {
+  const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: policy });
+  const started = performance.now();
+  const result: Gathered = { candidates: [], errors: [], ms: 0, complete: false };
+  try {
+    pc.createDataChannel('probe');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, GATHER_TIMEOUT_MS);
+      pc.onicecandidate = ({ candidate }) => {
+        if (!candidate || !candidate.candidate) {
+          result.complete = true;
+          clearTimeout(timer);
+          return resolve();
+        }
+        result.candidates.push(candidate);
+        if (stopEarly(candidate)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      pc.onicecandidateerror = (event) => {
+        const e = event as RTCPeerConnectionIceErrorEvent;
+        result.errors.push({ code: e.errorCode, text: e.errorText });
+      };
+      void pc.createOffer().then((offer) => pc.setLocalDescription(offer));
+    });
+  } finally {
+    result.ms = Math.round(performance.now() - started);
+    pc.onicecandidate = pc.onicecandidateerror = null;
+    pc.close();
+  }
+  return result;
+}
+
+export async function runCheck(id: CheckId, servers: RTCIceServer[]): Promise<CheckResult> {
+  if (servers.length === 0) {
+    return {
+      id,
+      status: 'not-configured',
+      detail:
+        id === 'stun'
+          ? 'This server does not offer STUN.'
+          : 'This server does not offer a relay of this kind.',
+    };
+  }
+  if (id === 'stun') {
+    const g = await gather(servers, 'all', (c) => c.type === 'srflx');
+    const srflx = g.candidates.find((c) => c.type === 'srflx');
+    if (srflx)
+      return {
+        id,
+        status: 'ok',
+        ms: g.ms,
+        detail: `Reachable. The internet sees you as ${srflx.address ?? 'a public address'}.`,
+      };
+    // No reflexive candidate yet no error: the server answered with the address we already
+    // have (the browser drops such duplicates), i.e. there is no NAT between us.
+    if (g.complete && g.errors.length === 0)
+      return {
+        id,
+        status: 'ok',
+        ms: g.ms,
+        detail: 'Reachable. Your address is not translated on the way (no NAT).',
+      };
+    return { id, status: 'failed', ms: g.ms, detail: explain(g) };
+  }
+  const g = await gather(servers, 'relay', (c) => c.type === 'relay');
+  const relay = g.candidates.find((c) => c.type === 'relay');
+  if (relay)
+    return {
+      id,
+      status: 'ok',
+      ms: g.ms,
+      detail: `Relay allocated (${relay.address ?? 'relay address'}). Calls will connect even through strict firewalls.`,
+    };
+  return { id, status: 'failed', ms: g.ms, detail: explain(g) };
+}
+
+function explain(g: Gathered): string {
+  const codes = new Set(g.errors.map((e) => e.code));
+  if (codes.has(401))
+    return 'The relay refused the credentials (401). Ask the admin to check TURN_SECRET.';
+  if (codes.has(403)) return 'The relay refused the request (403).';
+  if (codes.has(486)) return 'The relay is at its allocation quota (486). Try again later.';
+  if (codes.has(701) || g.errors.length > 0 || !g.complete)
+    return 'Unreachable: no answer. A firewall may block it, or the server is down.';
+  return 'No answer from the server.';
+}
+
+export async function runConnectionTest(
+  url: string,
+  onResult: (result: CheckResult) => void,
+): Promise<void> {
+  const byCheck = serversForChecks(await fetchIceServersAsMember({ url }));
+  for (const id of ['stun', 'turn-udp', 'turn-tcp'] as const)
+    onResult(await runCheck(id, byCheck[id]));
+}

@@ -1,0 +1,81 @@
+import { useState } from 'react';
+import { runConnectionTest, type CheckId, type CheckResult } from '../call/connection-test.ts';
+import { signalingUrlFor } from '../call/signaling-client.ts';
+
+const CHECKS: Array<{ id: CheckId; title: string; why: string }> = [
+  { id: 'stun', title: 'STUN', why: 'finds your public address, for direct connections' },
+  {
+    id: 'turn-udp',
+    title: 'Relay over UDP',
+    why: 'the usual fallback when a direct connection fails',
+  },
+  { id: 'turn-tcp', title: 'Relay over TCP', why: 'the fallback for networks that block UDP' },
+];
+
+const STATUS_TEXT = { ok: 'Works', failed: 'Does not work', 'not-configured': 'Not offered' };
+
+/** "Test my connection": runs the checks with the credentials a participant would get. */
+export function ConnectionTestPage() {
+  const [results, setResults] = useState<Partial<Record<CheckId, CheckResult>>>({});
+  const [running, setRunning] = useState(false);
+  const [problem, setProblem] = useState<string>();
+
+  async function run() {
+    setRunning(true);
+    setResults({});
+    setProblem(undefined);
+    try {
+      await runConnectionTest(signalingUrlFor(window.location), (result) =>
+        setResults((r) => ({ ...r, [result.id]: result })),
+      );
+    } catch (error) {
+      setProblem(`Could not run the test: ${(error as Error).message}.`);
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  const done = CHECKS.every((c) => results[c.id]);
+  const relayWorks = results['turn-udp']?.status === 'ok' || results['turn-tcp']?.status === 'ok';
+
+  return (
+    <main className="page connection-test">
+      <h1>Test my connection</h1>
+      <p>
+        Checks whether your browser can reach this server’s connection helpers. Nothing is sent to
+        anyone else.
+      </p>
+      <button type="button" className="primary" onClick={() => void run()} disabled={running}>
+        {running ? 'Testing…' : 'Test my connection'}
+      </button>
+      {problem && <p role="alert">{problem}</p>}
+      <ul aria-live="polite" aria-busy={running}>
+        {CHECKS.map(({ id, title, why }) => {
+          const result = results[id];
+          return (
+            <li key={id} data-check={id} data-status={result?.status ?? 'pending'}>
+              <strong>
+                {title}: {result ? STATUS_TEXT[result.status] : running ? 'checking…' : '—'}
+              </strong>{' '}
+              <span className="hint">({why})</span>
+              {result && (
+                <p className="hint">
+                  {result.detail}
+                  {result.ms !== undefined && ` (${result.ms} ms)`}
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {done && (
+        <p role="status">
+          {relayWorks
+            ? 'Calls should connect from this network, even when a direct connection is blocked.'
+            : 'Calls will work where a direct connection is possible; behind strict firewalls they may not connect.'}
+        </p>
+      )}
+      <a href="/">Back to Parley</a>
+    </main>
+  );
+}
