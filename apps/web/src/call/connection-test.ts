@@ -35,20 +35,27 @@ export function fetchIceServersAsMember(
     displayName: 'Connection test',
   });
   return new Promise<IceServer[]>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
     const timer = setTimeout(() => {
+      settle(() => reject(new Error('the signalling server did not answer')));
       client.dispose();
-      reject(new Error('the signalling server did not answer'));
     }, JOIN_TIMEOUT_MS);
     client.on('joined', (message) => {
-      clearTimeout(timer);
+      settle(() => resolve(message.iceServers));
       client.leave();
       client.dispose();
-      resolve(message.iceServers);
     });
     client.on('status', (status) => {
-      if (status !== 'closed') return;
-      clearTimeout(timer);
-      reject(new Error(`the signalling server refused the test (${client.closedReason})`));
+      if (status === 'closed')
+        settle(() =>
+          reject(new Error(`the signalling server refused the test (${client.closedReason})`)),
+        );
     });
     client.start();
   });
