@@ -1,7 +1,15 @@
+import { lazy, Suspense, useEffect } from 'react';
 import { joinCall } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
-import { InCall } from './InCall.tsx';
 import { Lobby } from './Lobby.tsx';
+
+/**
+ * The in-call UI (tiles, controls, chat and files panels) is not needed to show the lobby, so it
+ * is a separate chunk, kept off the page's critical path. The lobby starts loading it at once,
+ * while the user picks devices and types a name, so joining never waits for it.
+ */
+const loadInCall = () => import('./InCall.tsx');
+const InCall = lazy(() => loadInCall().then(({ InCall }) => ({ default: InCall })));
 
 const REFUSALS: Record<string, string> = {
   'room-full': 'This call is full. Ask someone to leave, or start a new call.',
@@ -14,8 +22,17 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const closedReason = useCallStore((s) => s.closedReason);
   const displayName = useCallStore((s) => s.displayName);
 
+  useEffect(() => {
+    void loadInCall();
+  }, []);
+
   if (phase === 'lobby') return <Lobby roomId={roomId} />;
-  if (phase === 'in-call') return <InCall />;
+  if (phase === 'in-call')
+    return (
+      <Suspense fallback={<main className="page" aria-busy="true" />}>
+        <InCall />
+      </Suspense>
+    );
   return (
     <main className="page">
       <h1>{phase === 'left' ? 'You left the call' : 'Could not join'}</h1>
