@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeMachine, loadAverage, machineLines } from './lib/machine.ts';
+import { readBenchResults, RESULTS_DIR, type BenchResult } from './lib/result.ts';
+import { renderTable } from './lib/table.ts';
+
+/**
+ * `npm run bench`: every benchmark of issue 6 on this machine, then one table and
+ * bench/results/summary.json. Goals are reported, never asserted: the exit code says only
+ * whether every bench ran.
+ *
+ *   npm run bench                  everything (under 10 minutes on 2 cores)
+ *   npm run bench:quick            the same, shortened (BENCH_QUICK=1), for development
+ *   npm run bench -- --only=signaling | --only=browser
+ *   npm run bench -- --no-build    reuse the existing production build
+ */
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick') || process.env.BENCH_QUICK === '1';
+if (quick) process.env.BENCH_QUICK = '1';
+const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const runSignaling = only === undefined || only === 'signaling';
+const runBrowser = only === undefined || only === 'browser';
+
+const startedAt = Date.now();
+const machine = describeMachine();
+const failures: string[] = [];
+const log = (line: string) => console.log(line);
+
+function run(title: string, command: string, commandArgs: string[]): boolean {
+  log(`\n$ ${[command, ...commandArgs].join(' ')}`);
+  const result = spawnSync(command, commandArgs, { cwd: ROOT, stdio: 'inherit', env: process.env });
+  if (result.status === 0) return true;
+  failures.push(`${title} exited with ${result.status ?? result.signal}`);
+  return false;
+}
+
+function openFilesLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    return Number(line?.split(/\s+/)[3] ?? Number.POSITIVE_INFINITY);
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+log(`Parley benchmarks${quick ? ' (quick mode: shortened, for development only)' : ''}`);
+for (const line of machineLines(machine)) log(line);
+if (machine.loadAverage.start > machine.cores)
+  log(
+    `note: the load average exceeds the core count; other work on this machine will skew absolute figures (ratios hold up better)`,
+  );
+
+if (!args.has('--no-build')) {
+  // Signalling benches run the production bundle; browser benches serve the built web app.
+  if (runBrowser) run('build', 'npm', ['run', 'build', '--silent']);
+  else run('build', 'npm', ['run', 'build', '--silent', '-w', '@parley/signaling']);
+}
+
+if (runSignaling) {
+  if (openFilesLimit() < 12_000)
+    log(
+      `note: open-files limit ${openFilesLimit()} is below what 5k connections need; run \`ulimit -n 20000\` first`,
+    );
+  log('\n== Signalling server benches ==');
+  try {
+    const { runSignalingBenches } = await import('./signaling/index.ts');
+    await runSignalingBenches(quick, log);
+  } catch (error) {
+    failures.push(`signalling benches: ${error instanceof Error ? error.stack : String(error)}`);
+    log(`signalling benches failed: ${String(error)}`);
+  }
+}
+
+if (runBrowser) {
+  log('\n== Browser benches ==');
+  run('browser benches', 'bash', [
+    'scripts/run-isolated.sh',
+    'npx',
+    'playwright',
+    'test',
+    '-c',
+    'bench/playwright.config.ts',
+  ]);
+}
+
+/** How this run was started, as a user would type it. */
+function commandLine(): string {
+  const extra = process.argv.slice(2).filter((a) => a !== '--quick');
+  return `npm run bench${quick ? ':quick' : ''}${extra.length ? ` -- ${extra.join(' ')}` : ''}`;
+}
+
+mkdirSync(RESULTS_DIR, { recursive: true });
+const results = readBenchResults();
+const stale = new Set(
+  results
+    .filter((r) => statSync(join(RESULTS_DIR, `${r.id}.json`)).mtimeMs < startedAt)
+    .map((r) => r.id),
+);
+machine.loadAverage.end = loadAverage();
+const durationS = Math.round((Date.now() - startedAt) / 1000);
+
+log(`\n== Results ==`);
+for (const line of machineLines(machine)) log(line);
+log('');
+log(renderTable(results, stale));
+const goals = results.flatMap((r) => r.rows).filter((row) => row.met !== undefined);
+log(
+  `\nGoals: ${goals.filter((g) => g.met).length} of ${goals.length} met` +
+    (goals.some((g) => !g.met)
+      ? `; missed: ${goals
+          .filter((g) => !g.met)
+          .map((g) => `${g.measure} (${g.goal})`)
+          .join('; ')}`
+      : ''),
+);
+for (const r of results.filter((x) => stale.has(x.id)))
+  log(`note: "${r.title}" is from an earlier run; this run did not produce it`);
+for (const f of failures) log(`FAILED: ${f}`);
+log(
+  `Took ${Math.floor(durationS / 60)} min ${durationS % 60} s. Notes on method: bench/results/*.json and BENCHMARKS.md.`,
+);
+
+const summary: {
+  command: string;
+  quick: boolean;
+  startedAt: string;
+  durationS: number;
+  machine: typeof machine;
+  results: Array<BenchResult & { fromEarlierRun: boolean }>;
+  failures: string[];
+} = {
+  command: commandLine(),
+  quick,
+  startedAt: new Date(startedAt).toISOString(),
+  durationS,
+  machine,
+  results: results.map((r) => ({ ...r, fromEarlierRun: stale.has(r.id) })),
+  failures,
+};
+writeFileSync(join(RESULTS_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+log(`Wrote ${join('bench', 'results', 'summary.json')}`);
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { ratio, writeBenchResult, type BenchRow } from '../lib/result.ts';
+import { round } from '../lib/stats.ts';
+import { both, setUp, type Memory } from './harness.ts';
+import { SERVER_LABELS, type ServerKind } from './wire.ts';
+
+/**
+ * Bench 3: memory per idle connection. A fresh server process measures its RSS after full GCs,
+ * the two client processes open `connections` sockets (Parley: once only connected, once
+ * joined into rooms of 4), and the server measures again after full GCs.
+ */
+
+type Case = { kind: ServerKind; joined: boolean; label: string };
+
+const CASES: Case[] = [
+  { kind: 'bare', joined: false, label: SERVER_LABELS.bare },
+  { kind: 'parley', joined: false, label: 'Parley, connected' },
+  { kind: 'parley', joined: true, label: 'Parley, joined (rooms of 4)' },
+  { kind: 'peerjs', joined: false, label: `${SERVER_LABELS.peerjs} (registered)` },
+];
+
+const KiB = 1024;
+export const ROOM_SIZE = 4;
+
+async function measure(c: Case, connections: number) {
+  const setup = await setUp(c.kind, `memory-${c.kind}${c.joined ? '-joined' : ''}`);
+  try {
+    const before = await setup.server.call<Memory>('settledMemory');
+    const runId = randomBytes(6).toString('base64url');
+    await both(setup.clients, 'connect', (side) => ({
+      kind: c.kind,
+      port: setup.port,
+      side,
+      count: connections / 2,
+      runId,
+      purpose: c.joined ? 'joined' : 'idle',
+      roomSize: ROOM_SIZE,
+    }));
+    // Joined: wait until every member has heard of all others, so the server's sends are done.
+    if (c.joined) await both(setup.clients, 'ready', (side) => ({ side, roomSize: ROOM_SIZE }));
+    const after = await setup.server.call<Memory>('settledMemory');
+    return {
+      rssPerConn: (after.rss - before.rss) / connections / KiB,
+      heapPerConn: (after.heapUsed - before.heapUsed) / connections / KiB,
+      before,
+      after,
+    };
+  } finally {
+    await setup.close();
+  }
+}
+
+export async function runMemoryBench(connections: number, log: (line: string) => void) {
+  const measured: Array<{ c: Case; m: Awaited<ReturnType<typeof measure>> }> = [];
+  for (const c of CASES) {
+    const m = await measure(c, connections);
+    measured.push({ c, m });
+    log(
+      `  ${c.label.padEnd(30)} ${m.rssPerConn.toFixed(1).padStart(6)} KB RSS/conn   ${m.heapPerConn.toFixed(1).padStart(6)} KB JS heap/conn`,
+    );
+  }
+  const bare = measured.find(({ c }) => c.kind === 'bare')?.m.rssPerConn ?? Number.NaN;
+  const rows = measured
+    .filter(({ c }) => c.kind !== 'bare')
+    .map(({ c, m }) => {
+      const row: BenchRow = {
+        measure: `Memory per idle connection at ${connections / 1000}k: ${c.label}`,
+        value: round(m.rssPerConn),
+        unit: 'KB RSS/conn',
+        baseline: { name: SERVER_LABELS.bare, value: round(bare) },
+        ratio: ratio(m.rssPerConn, bare),
+      };
+      if (c.kind === 'parley') {
+        row.goal = '≤ 12 KB';
+        row.met = m.rssPerConn <= 12;
+      }
+      return row;
+    });
+  writeBenchResult({
+    id: 'idle-memory',
+    title: `3. Memory per idle connection at ${connections / 1000}k connections`,
+    rows,
+    notes: [
+      `RSS of the server process after full GCs (node --expose-gc, triggered over IPC by the bench harness), before and after ${connections} connections from 2 client processes, divided by ${connections}; KB = 1024 bytes. A fresh server process per row.`,
+      'Parley "connected": WebSocket open, no join. "joined": every socket joined a room of 4 and has heard of the other 3 (joined + peer-joined), the state of a participant sitting in a call.',
+      `JS heap per connection (KB): ${measured.map(({ c, m }) => `${c.label} ${m.heapPerConn.toFixed(1)}`).join(', ')}.`,
+      'The PeerJS server registers each client on connect (its equivalent of joining) and needs a HEARTBEAT every 5 s, which the clients send.',
+    ],
+  });
+}

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { writeBenchResult, ratio, type BenchRow } from '../lib/result.ts';
+import { describeRange, max, median, quantile, round, shuffled } from '../lib/stats.ts';
+import { both, connectSides, drain, mergeErrors, setUp, sleep, type Counts } from './harness.ts';
+import { FRAME_BYTES, SERVER_LABELS, type ServerKind } from './wire.ts';
+
+/**
+ * Benches 1 and 2: relay throughput (closed loop) and relay latency at a fixed rate, for Parley,
+ * the bare forwarder and the PeerJS server, on the same sockets of one fresh server process per
+ * server and round. Rounds alternate the order of the servers at random.
+ */
+
+export type RelayPlan = {
+  rounds: number;
+  /** Sockets in all, half in each client process; every socket has a partner in the other. */
+  sockets: number;
+  /** Signals each socket keeps in flight in the closed loop. */
+  window: number;
+  warmupMs: number;
+  throughputMs: number;
+  latencyRate: number;
+  latencyWarmupMs: number;
+  latencyMs: number;
+};
+
+type RoundResult = {
+  kind: ServerKind;
+  round: number;
+  throughput: number;
+  latency: { p50: number; p99: number; max: number; achievedRate: number; samples: number };
+  missing: number;
+  errors: Record<string, number>;
+};
+
+export async function measureOne(
+  kind: ServerKind,
+  round: number,
+  plan: RelayPlan,
+): Promise<RoundResult> {
+  const setup = await setUp(kind, `relay-${kind}-${round}`);
+  const { clients, port } = setup;
+  try {
+    const runId = randomBytes(6).toString('base64url');
+    const pairs = plan.sockets / 2;
+    await connectSides(clients, () => ({ kind, port, count: pairs, runId, purpose: 'relay' }));
+    await both(clients, 'ready', (side) => ({ side }));
+
+    // Throughput: closed loop, warm up, then count what arrives in the window.
+    await both(clients, 'startLoop', () => ({ window: plan.window }));
+    await sleep(plan.warmupMs);
+    const start = await both<Counts>(clients, 'counts');
+    await sleep(plan.throughputMs);
+    const end = await both<Counts>(clients, 'counts');
+    await both(clients, 'stop');
+    const missingAfterLoop = await drain(clients);
+    // Each process counts over its own clock readings; their rates add up.
+    const rate = (s: Counts, e: Counts) =>
+      (e.relayReceived - s.relayReceived) / ((e.t - s.t) / 1000);
+    const throughput = rate(start[0], end[0]) + rate(start[1], end[1]);
+
+    // Latency: open loop at a fixed aggregate rate, half from each process.
+    const perProcess = { ratePerSecond: plan.latencyRate / 2 };
+    await both(clients, 'paced', () => ({ ...perProcess, durationMs: plan.latencyWarmupMs }));
+    await drain(clients);
+    await both(clients, 'record', () => ({ on: true }));
+    const t0 = performance.now();
+    const sent = await both<{ sent: number }>(clients, 'paced', () => ({
+      ...perProcess,
+      durationMs: plan.latencyMs,
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    const missingAfterPaced = await drain(clients);
+    const final = await both<Counts>(clients, 'record', () => ({ on: false }));
+    const samples = await both<Float64Array>(clients, 'takeLatencies');
+    const all = Float64Array.from([...samples[0], ...samples[1]]);
+    return {
+      kind,
+      round,
+      throughput,
+      latency: {
+        p50: quantile(all, 0.5),
+        p99: quantile(all, 0.99),
+        max: max(all),
+        achievedRate: (sent[0].sent + sent[1].sent) / seconds,
+        samples: all.length,
+      },
+      missing: missingAfterLoop + missingAfterPaced,
+      errors: mergeErrors(final[0].errors, final[1].errors),
+    };
+  } finally {
+    await setup.close();
+  }
+}
+
+export async function runRelayBenches(plan: RelayPlan, log: (line: string) => void) {
+  const kinds: ServerKind[] = ['parley', 'bare', 'peerjs'];
+  const results: RoundResult[] = [];
+  const orders: string[] = [];
+  for (let round = 1; round <= plan.rounds; round++) {
+    const order = shuffled(kinds);
+    orders.push(order.join(' → '));
+    for (const kind of order) {
+      const r = await measureOne(kind, round, plan);
+      results.push(r);
+      log(
+        `  round ${round} ${SERVER_LABELS[kind].padEnd(18)} ${Math.round(r.throughput).toString().padStart(7)} msgs/s   ` +
+          `latency p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} max ${r.latency.max.toFixed(1)} ms` +
+          (r.missing > 0 ? `   ${r.missing} lost` : '') +
+          (Object.keys(r.errors).length ? `   errors ${JSON.stringify(r.errors)}` : ''),
+      );
+    }
+  }
+
+  const of = (kind: ServerKind) => results.filter((r) => r.kind === kind);
+  const tput = (kind: ServerKind) => of(kind).map((r) => r.throughput);
+  /** Ratio per round (same conditions), then the median over rounds. */
+  const roundRatio = (a: ServerKind, b: ServerKind, pick: (r: RoundResult) => number) =>
+    median(
+      Array.from({ length: plan.rounds }, (_, i) => {
+        const x = results.find((r) => r.kind === a && r.round === i + 1);
+        const y = results.find((r) => r.kind === b && r.round === i + 1);
+        return x && y ? pick(x) / pick(y) : Number.NaN;
+      }),
+    );
+
+  const setupNote =
+    `${plan.sockets} sockets (${plan.sockets / 2} pairs, one side of each pair in each of 2 client processes), ` +
+    `${FRAME_BYTES}-byte signals as sent, compression off everywhere, 127.0.0.1; ` +
+    `${plan.rounds} round(s), a fresh server process per server and round, server order shuffled per round: ${orders.join('; ')}.`;
+  const lost = results.filter((r) => r.missing > 0 || Object.keys(r.errors).length > 0);
+  const problems = lost.map(
+    (r) =>
+      `${SERVER_LABELS[r.kind]} round ${r.round}: ${r.missing} signals lost, errors ${JSON.stringify(r.errors)}`,
+  );
+
+  const tputRows: BenchRow[] = [];
+  const parleyTput = median(tput('parley'));
+  const bareTput = median(tput('bare'));
+  const peerTput = median(tput('peerjs'));
+  const vsBare = roundRatio('parley', 'bare', (r) => r.throughput);
+  const vsPeer = roundRatio('parley', 'peerjs', (r) => r.throughput);
+  tputRows.push(
+    {
+      measure: 'Relay throughput: Parley vs bare ws forwarder',
+      value: round(parleyTput),
+      unit: 'msgs/s',
+      baseline: { name: SERVER_LABELS.bare, value: round(bareTput) },
+      ratio: round(vsBare),
+      goal: '≥ 0.7× bare',
+      met: vsBare >= 0.7,
+    },
+    {
+      measure: 'Relay throughput: Parley vs PeerJS server',
+      value: round(parleyTput),
+      unit: 'msgs/s',
+      baseline: { name: SERVER_LABELS.peerjs, value: round(peerTput) },
+      ratio: round(vsPeer),
+      goal: '≥ 2× PeerJS',
+      met: vsPeer >= 2,
+    },
+  );
+  writeBenchResult({
+    id: 'relay-throughput',
+    title: '1. Signalling relay throughput',
+    rows: tputRows,
+    notes: [
+      setupNote,
+      `Closed loop: each socket keeps ${plan.window} signal(s) in flight to its partner and sends a new one for each it receives; ` +
+        `${plan.warmupMs / 1000} s warm-up, then ${plan.throughputMs / 1000} s counted. Figures are medians over rounds; ratios are the median of per-round ratios.`,
+      `Per round (msgs/s), median (range): Parley ${describeRange(tput('parley'))}, bare ${describeRange(tput('bare'))}, PeerJS ${describeRange(tput('peerjs'))}.`,
+      'Parley runs its production bundle (apps/signaling/dist/main.js) with MESSAGE_BURST, MESSAGES_PER_SECOND, JOIN_BURST_PER_IP and JOINS_PER_SECOND_PER_IP raised to 100000; each pair joins its own room and relays offer/answer `signal`s, validated and stamped by the server.',
+      ...problems,
+    ],
+  });
+
+  const lat = (kind: ServerKind, pick: 'p50' | 'p99') =>
+    median(of(kind).map((r) => r.latency[pick]));
+  const latMax = (kind: ServerKind) => max(of(kind).map((r) => r.latency.max));
+  const latRows: BenchRow[] = [];
+  for (const kind of ['parley', 'peerjs'] as const) {
+    for (const pick of ['p50', 'p99', 'max'] as const) {
+      const value = pick === 'max' ? latMax(kind) : lat(kind, pick);
+      const base = pick === 'max' ? latMax('bare') : lat('bare', pick);
+      const row: BenchRow = {
+        measure: `Relay latency ${pick} at ${plan.latencyRate / 1000}k msgs/s: ${SERVER_LABELS[kind]}`,
+        value: round(value),
+        unit: 'ms',
+        baseline: { name: SERVER_LABELS.bare, value: round(base) },
+        ratio: ratio(value, base),
+      };
+      if (kind === 'parley' && pick === 'p99') {
+        row.goal = '≤ 2 ms';
+        row.met = value <= 2;
+      }
+      latRows.push(row);
+    }
+  }
+  const rates = results.map((r) => r.latency.achievedRate);
+  writeBenchResult({
+    id: 'relay-latency',
+    title: `2. Relay latency at a fixed ${plan.latencyRate / 1000}k msgs/s`,
+    rows: latRows,
+    notes: [
+      setupNote,
+      `Open loop: each client process sends ${plan.latencyRate / 2} signals/s round-robin over its sockets, stamped with CLOCK_MONOTONIC; ` +
+        `the other process computes send→receive latency. ${plan.latencyWarmupMs / 1000} s warm-up, then ${plan.latencyMs / 1000} s recorded ` +
+        `(${Math.round(median(results.map((r) => r.latency.samples)))} samples per server and round); achieved rate ${Math.round(Math.min(...rates))}–${Math.round(Math.max(...rates))} msgs/s.`,
+      'p50 and p99 are medians over rounds of each round’s percentile; max is the largest over all rounds.',
+      `Per round p99 (ms): Parley ${describeRange(
+        of('parley').map((r) => r.latency.p99),
+        2,
+      )}, bare ${describeRange(
+        of('bare').map((r) => r.latency.p99),
+        2,
+      )}, PeerJS ${describeRange(
+        of('peerjs').map((r) => r.latency.p99),
+        2,
+      )}.`,
+      ...problems,
+    ],
+  });
+  return results;
+}

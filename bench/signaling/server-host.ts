@@ -1,0 +1,51 @@
+import { announceReady, serveRpc } from './rpc.ts';
+import { startBareForwarder } from './servers/bare-forwarder.ts';
+import { startParley } from './servers/parley.ts';
+import { startPeerJs } from './servers/peerjs.ts';
+import type { ServerKind } from './wire.ts';
+
+/**
+ * Runs one server under test in its own process (started with --expose-gc), and answers the
+ * bench's memory questions over IPC. The GC hook lives here, in the bench harness, never in
+ * production code.
+ */
+
+const kind = process.argv[2] as ServerKind;
+const port = Number(process.argv[3] ?? 0);
+const HOST = '127.0.0.1';
+
+function memory() {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+serveRpc({
+  memory,
+  /** Full GCs until RSS stops shrinking (at most 5), then the memory figures. */
+  async settledMemory() {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error('start the server host with --expose-gc');
+    let last = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 5; i++) {
+      gc();
+      // let finalizers and freed sockets' native memory go
+      await new Promise((resolve) => setImmediate(resolve));
+      const rss = process.memoryUsage().rss;
+      if (rss >= last) break;
+      last = rss;
+    }
+    return memory();
+  },
+});
+
+// Parley's own entry handles SIGTERM (graceful shutdown, then exit); the others just exit, so
+// that --cpu-prof still writes its profile.
+if (kind !== 'parley') process.on('SIGTERM', () => process.exit(0));
+
+const started =
+  kind === 'parley'
+    ? await startParley(port)
+    : kind === 'bare'
+      ? await startBareForwarder(HOST)
+      : await startPeerJs(HOST);
+announceReady({ port: started, pid: process.pid });
