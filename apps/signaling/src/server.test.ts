@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -349,5 +349,18 @@ describe('http', () => {
     expect(await room.text()).toContain('<title>Parley</title>');
     expect(room.headers.get('cache-control')).toBe('no-cache');
     expect(room.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('survives a built file removed under it (a redeploy): that request fails, the server stays up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-static-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Parley</title>');
+    writeFileSync(join(dir, 'assets', 'gone-abc123.js'), 'console.log(1)');
+    await start({ staticDir: dir });
+    rmSync(join(dir, 'assets', 'gone-abc123.js'));
+    await expect(
+      fetch(`${server!.url}/assets/gone-abc123.js`).then((r) => r.text()),
+    ).rejects.toThrow();
+    expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
   });
 });

@@ -12,7 +12,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => 
  */
 export function createStaticSite(dir: string): Handler | undefined {
   if (!existsSync(join(dir, 'index.html'))) return undefined;
-  return sirv(dir, {
+  const serve = sirv(dir, {
     single: true,
     etag: true,
     gzip: true,
@@ -24,4 +24,11 @@ export function createStaticSite(dir: string): Handler | undefined {
       );
     },
   });
+  // sirv lists the files once at start and pipes a read stream without an error handler. A file
+  // removed since (a redeploy replacing dist/ under a running server) would crash the process
+  // with an unhandled 'error'; instead, only that response is cut off.
+  return (req, res, next) => {
+    res.once('pipe', (source) => source.once('error', () => res.destroy()));
+    serve(req, res, next);
+  };
 }
