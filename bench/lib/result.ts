@@ -44,7 +44,7 @@ export function writeBenchResult(result: BenchResult): string {
   return path;
 }
 
-/** Every result file in `bench/results/` except the summary and temporary files, by id. */
+/** Every result file in `bench/results/` except the summary and temporary files, by title. */
 export function readBenchResults(dir = RESULTS_DIR): BenchResult[] {
   let names: string[];
   try {
@@ -54,8 +54,8 @@ export function readBenchResults(dir = RESULTS_DIR): BenchResult[] {
   }
   return names
     .filter((n) => n.endsWith('.json') && n !== 'summary.json' && !n.endsWith('.tmp.json'))
-    .sort()
-    .map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as BenchResult);
+    .map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as BenchResult)
+    .sort((a, b) => a.title.localeCompare(b.title, 'en', { numeric: true }));
 }
 
 /** Ratio rounded for display and JSON (3 significant decimals are plenty on a noisy box). */

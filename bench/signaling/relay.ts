@@ -27,6 +27,8 @@ type RoundResult = {
   kind: ServerKind;
   round: number;
   throughput: number;
+  /** Server CPU time (µs) per relayed signal during the throughput window. */
+  cpuPerSignal: number;
   latency: { p50: number; p99: number; max: number; achievedRate: number; samples: number };
   missing: number;
   errors: Record<string, number>;
@@ -48,15 +50,20 @@ export async function measureOne(
     // Throughput: closed loop, warm up, then count what arrives in the window.
     await both(clients, 'startLoop', () => ({ window: plan.window }));
     await sleep(plan.warmupMs);
+    const cpuStart = await setup.server.call<number>('cpuMicros');
     const start = await both<Counts>(clients, 'counts');
     await sleep(plan.throughputMs);
     const end = await both<Counts>(clients, 'counts');
+    const cpuEnd = await setup.server.call<number>('cpuMicros');
     await both(clients, 'stop');
     const missingAfterLoop = await drain(clients);
     // Each process counts over its own clock readings; their rates add up.
     const rate = (s: Counts, e: Counts) =>
       (e.relayReceived - s.relayReceived) / ((e.t - s.t) / 1000);
     const throughput = rate(start[0], end[0]) + rate(start[1], end[1]);
+    const relayed =
+      end[0].relayReceived - start[0].relayReceived + end[1].relayReceived - start[1].relayReceived;
+    const cpuPerSignal = (cpuEnd - cpuStart) / relayed;
 
     // Latency: open loop at a fixed aggregate rate, half from each process.
     const perProcess = { ratePerSecond: plan.latencyRate / 2 };
@@ -77,6 +84,7 @@ export async function measureOne(
       kind,
       round,
       throughput,
+      cpuPerSignal,
       latency: {
         p50: quantile(all, 0.5),
         p99: quantile(all, 0.99),
@@ -103,7 +111,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
       const r = await measureOne(kind, round, plan);
       results.push(r);
       log(
-        `  round ${round} ${SERVER_LABELS[kind].padEnd(18)} ${Math.round(r.throughput).toString().padStart(7)} msgs/s   ` +
+        `  round ${round} ${SERVER_LABELS[kind].padEnd(18)} ${Math.round(r.throughput).toString().padStart(7)} msgs/s (${r.cpuPerSignal.toFixed(1)} µs server CPU each)   ` +
           `latency p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} max ${r.latency.max.toFixed(1)} ms` +
           (r.missing > 0 ? `   ${r.missing} lost` : '') +
           (Object.keys(r.errors).length ? `   errors ${JSON.stringify(r.errors)}` : ''),
@@ -137,6 +145,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
   const parleyTput = median(tput('parley'));
   const bareTput = median(tput('bare'));
   const peerTput = median(tput('peerjs'));
+  const cpuOf = (kind: ServerKind) => median(of(kind).map((r) => r.cpuPerSignal));
   const vsBare = roundRatio('parley', 'bare', (r) => r.throughput);
   const vsPeer = roundRatio('parley', 'peerjs', (r) => r.throughput);
   tputRows.push(
@@ -148,6 +157,13 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
       ratio: round(vsBare),
       goal: '≥ 0.7× bare',
       met: vsBare >= 0.7,
+    },
+    {
+      measure: 'Server CPU per relayed signal: Parley vs bare ws forwarder',
+      value: round(cpuOf('parley')),
+      unit: 'µs',
+      baseline: { name: SERVER_LABELS.bare, value: round(cpuOf('bare')) },
+      ratio: round(roundRatio('parley', 'bare', (r) => r.cpuPerSignal)),
     },
     {
       measure: 'Relay throughput: Parley vs PeerJS server',
@@ -167,6 +183,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
       setupNote,
       `Closed loop: each socket keeps ${plan.window} signal(s) in flight to its partner and sends a new one for each it receives; ` +
         `${plan.warmupMs / 1000} s warm-up, then ${plan.throughputMs / 1000} s counted. Figures are medians over rounds; ratios are the median of per-round ratios.`,
+      'Server CPU per relayed signal (user + system time of the server process over the counted window, divided by the signals delivered) is less sensitive to other load on the machine than the rates.',
       `Per round (msgs/s), median (range): Parley ${describeRange(tput('parley'))}, bare ${describeRange(tput('bare'))}, PeerJS ${describeRange(tput('peerjs'))}.`,
       'Parley runs its production bundle (apps/signaling/dist/main.js) with MESSAGE_BURST, MESSAGES_PER_SECOND, JOIN_BURST_PER_IP and JOINS_PER_SECOND_PER_IP raised to 100000; each pair joins its own room and relays offer/answer `signal`s, validated and stamped by the server.',
       ...problems,
@@ -196,6 +213,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
     }
   }
   const rates = results.map((r) => r.latency.achievedRate);
+  const slow = results.filter((r) => r.latency.achievedRate < plan.latencyRate * 0.95);
   writeBenchResult({
     id: 'relay-latency',
     title: `2. Relay latency at a fixed ${plan.latencyRate / 1000}k msgs/s`,
@@ -206,6 +224,11 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
         `the other process computes send→receive latency. ${plan.latencyWarmupMs / 1000} s warm-up, then ${plan.latencyMs / 1000} s recorded ` +
         `(${Math.round(median(results.map((r) => r.latency.samples)))} samples per server and round); achieved rate ${Math.round(Math.min(...rates))}–${Math.round(Math.max(...rates))} msgs/s.`,
       'p50 and p99 are medians over rounds of each round’s percentile; max is the largest over all rounds.',
+      ...(slow.length
+        ? [
+            `WARNING: the load generators could not keep ${plan.latencyRate} msgs/s in ${slow.length} run(s) (the machine was busy); those latencies include the generators' own delays.`,
+          ]
+        : []),
       `Per round p99 (ms): Parley ${describeRange(
         of('parley').map((r) => r.latency.p99),
         2,

@@ -1,7 +1,4 @@
 import { announceReady, serveRpc } from './rpc.ts';
-import { startBareForwarder } from './servers/bare-forwarder.ts';
-import { startParley } from './servers/parley.ts';
-import { startPeerJs } from './servers/peerjs.ts';
 import type { ServerKind } from './wire.ts';
 
 /**
@@ -21,6 +18,11 @@ function memory() {
 
 serveRpc({
   memory,
+  /** CPU time this process has used (user + system, µs): robust to other load, unlike rates. */
+  cpuMicros() {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  },
   /** Full GCs until RSS stops shrinking (at most 5), then the memory figures. */
   async settledMemory() {
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -42,10 +44,13 @@ serveRpc({
 // that --cpu-prof still writes its profile.
 if (kind !== 'parley') process.on('SIGTERM', () => process.exit(0));
 
-const started =
-  kind === 'parley'
-    ? await startParley(port)
-    : kind === 'bare'
-      ? await startBareForwarder(HOST)
-      : await startPeerJs(HOST);
+// Each host loads only the server it runs, so none carries another's modules in its memory.
+async function start(): Promise<number> {
+  if (kind === 'parley') return (await import('./servers/parley.ts')).startParley(port);
+  if (kind === 'bare')
+    return (await import('./servers/bare-forwarder.ts')).startBareForwarder(HOST);
+  return (await import('./servers/peerjs.ts')).startPeerJs(HOST);
+}
+
+const started = await start();
 announceReady({ port: started, pid: process.pid });
