@@ -31,6 +31,10 @@ export const ErrorCodeSchema = v.picklist(ERROR_CODES);
  */
 export const CLOSE_CODES = {
   goingAway: 1001,
+  /** A frame that breaks RFC 6455 (unmasked, reserved opcode or bits, bad control frame); sent by `ws`. */
+  protocolError: 1002,
+  /** A text frame that is not valid UTF-8; sent by `ws`. */
+  invalidPayload: 1007,
   policyViolation: 1008,
   messageTooBig: 1009,
   serviceRestart: 1012,
