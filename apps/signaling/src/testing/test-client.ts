@@ -34,13 +34,20 @@ export class TestClient {
 
   static connect(
     baseUrl: string,
-    options: { origin?: string; autoPong?: boolean; path?: string } = {},
+    options: {
+      origin?: string;
+      autoPong?: boolean;
+      path?: string;
+      /** Source address, e.g. 127.0.0.2 to appear as another client IP on loopback. */
+      localAddress?: string;
+    } = {},
   ): Promise<TestClient> {
     const url = baseUrl.replace(/^http/, 'ws') + (options.path ?? '/ws');
     const socket = new WebSocket(url, {
       origin: options.origin ?? baseUrl,
       autoPong: options.autoPong ?? true,
       perMessageDeflate: false,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new TestClient(socket)));
