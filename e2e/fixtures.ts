@@ -15,16 +15,24 @@ export class ParleyProcess {
   private process: ChildProcess | undefined;
   port = 0;
 
-  constructor(private readonly env: Record<string, string> = {}) {}
+  /**
+   * `commandPrefix` runs the server through another command, e.g. `ip netns exec NS` to put it
+   * in a network namespace (that command must exec in place, so stop() signals the server).
+   */
+  constructor(
+    private readonly env: Record<string, string> = {},
+    private readonly commandPrefix: string[] = [],
+  ) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.env.HOST ?? '127.0.0.1'}:${this.port}`;
   }
 
   /** Starts the server; on restart it reuses the same port so open pages can reconnect. */
   async start(): Promise<void> {
     const entry = fileURLToPath(new URL('../apps/signaling/dist/main.js', import.meta.url));
-    const child = spawn(process.execPath, [entry], {
+    const [command, ...args] = [...this.commandPrefix, process.execPath, entry];
+    const child = spawn(command!, args, {
       env: {
         ...process.env,
         HOST: '127.0.0.1',

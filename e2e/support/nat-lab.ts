@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TURNSERVER } from './coturn.ts';
@@ -69,7 +69,7 @@ export function natLabUnavailableReason(): string | undefined {
     if (!existsSync(tool))
       return `${tool} is missing; install ${pkg} (scripts/ensure-system-deps.sh)`;
   }
-  const probe = `${PREFIX}-probe-${process.pid}`;
+  const probe = `${PREFIX}-probe-${process.pid}-ns`;
   try {
     ip('netns', 'add', probe);
     ip('netns', 'del', probe);
@@ -199,6 +199,11 @@ function firewall(nat: NatMode | undefined): string {
   ];
   if (nat) {
     lines.push(
+      // Like a home router, drop unsolicited packets from the WAN to the router itself. Besides
+      // realism this matters for hole punching: the dropped packet's conntrack entry is never
+      // confirmed, so it cannot claim the NAT mapping the client's own packet needs a moment later.
+      '-A INPUT -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+      '-A INPUT -i wan -j DROP',
       '-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
       '-A FORWARD -i lan -o wan -j ACCEPT',
     );
@@ -221,13 +226,16 @@ function firewall(nat: NatMode | undefined): string {
   return lines.join('\n') + '\n';
 }
 
-/** Deletes labs whose creating process has died (a crashed or killed earlier run). */
+/** Deletes labs (namespaces, scratch dirs) whose creating process has died: a killed run. */
 async function removeStaleLabs(): Promise<void> {
-  const stale = listNamespaces().filter((name) => {
-    const match = new RegExp(`^${PREFIX}-(?:probe-)?(\\d+)`).exec(name);
+  const stale = (name: string) => {
+    const match = new RegExp(`^${PREFIX}-(?:probe-)?(\\d+)-`).exec(name);
     return match !== null && !isAlive(Number(match[1]));
-  });
-  if (stale.length > 0) await destroyNamespaces(stale);
+  };
+  const namespaces = listNamespaces().filter(stale);
+  if (namespaces.length > 0) await destroyNamespaces(namespaces);
+  for (const entry of readdirSync(tmpdir()).filter(stale))
+    rmSync(join(tmpdir(), entry), { recursive: true, force: true });
 }
 
 /** Kills every process in the namespaces (by PID), waits until they are gone, deletes them. */

@@ -1,0 +1,28 @@
+import { expect, type Browser, type BrowserContext } from '@playwright/test';
+import type { Participant } from '../fixtures.ts';
+
+/**
+ * Joins a call from a fresh context of `browser`, optionally ticking the lobby's relay-only
+ * option first. For browsers a spec launches itself (e.g. inside a NAT lab namespace), where
+ * the `joinAs` fixture's browser does not apply. The caller closes `opened` when done.
+ */
+export async function joinFrom(
+  browser: Browser,
+  roomUrl: string,
+  name: string,
+  opened: BrowserContext[],
+  options: { relayOnly?: boolean } = {},
+): Promise<Participant> {
+  const context = await browser.newContext();
+  opened.push(context);
+  const page = await context.newPage();
+  await page.goto(roomUrl);
+  await page.getByLabel('Your name').fill(name);
+  if (options.relayOnly) {
+    const relayOnly = page.getByLabel('Relay only (hides your IP address)');
+    await expect(relayOnly).toBeEnabled();
+    await relayOnly.check();
+  }
+  await page.getByRole('button', { name: 'Join call' }).click();
+  return { page, name };
+}
