@@ -11,6 +11,8 @@ command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 # TURN tests run a real coturn (turnserver, turnutils_uclient), on loopback and in the NAT lab.
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+# infra/compose.test.ts validates docker-compose.yml with Debian's docker-compose (no engine).
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# npm run test:compose: brings the real docker-compose.yml up on this machine and proves that
+# https://DOMAIN answers through Caddy, a WebSocket join gets TURN credentials, and coturn
+# relays with them (and refuses a wrong one and private peers).
+#
+# Where it runs: as root on Linux. A private containerd and dockerd run inside a network
+# namespace of their own, so Docker's bridges, iptables rules and coturn's host networking stay
+# out of the machine's own network; the namespace has one "public" address, 203.0.113.10, that
+# DOMAIN (parley.test) resolves to for the test's clients, which run inside it too.
+#
+# What is real and what stands in: no image registry is reachable here, so the base images
+# (node, coturn, caddy) are stand-ins built from Debian packages (debootstrap; the root
+# filesystem is cached) and swapped in through the compose file's image variables, and the app
+# image is built from the host's `npm run build` output through the Dockerfile's `prebuilt`
+# stage. docker-compose.yml, the Dockerfile's runtime stage, the Caddyfile, turnserver.conf and
+# start-coturn.sh are the shipped files, unchanged. Caddy uses its internal CA (CADDY_TLS=internal)
+# because ACME cannot reach a test domain.
+#
+# Everything it starts is stopped by PID, and everything it creates removed, on any exit.
+# It skips itself (exit 0, with the reason) where it cannot run: not root, not Linux, no
+# network namespaces, or missing packages that cannot be installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+DOMAIN=parley.test
+PUBLIC_IP=203.0.113.10
+PROJECT=parley-compose-smoke
+APP_IMAGE=parley:compose-smoke
+CACHE=${PARLEY_COMPOSE_CACHE:-/var/cache/parley-compose-test}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# Bump when the stand-in package list changes, so a stale cached root filesystem is not reused.
+ROOTFS_TAR=$CACHE/standin-rootfs-bookworm-v1.tar
+
+# --- Output and timing -------------------------------------------------------------------------
+checks=0
+timings=()
+phase_started=$(date +%s%N)
+run_started=$phase_started
+
+say() { printf '[test:compose] %s\n' "$*"; }
+skip() {
+  say "skipped: $*"
+  exit 0
+}
+fail() {
+  say "FAILED: $*" >&2
+  exit 1
+}
+ok() {
+  checks=$((checks + 1))
+  say "ok $checks - $*"
+}
+# Records how long the phase that just ended took.
+phase() {
+  local now ms
+  now=$(date +%s%N)
+  ms=$(((now - phase_started) / 1000000))
+  timings+=("$(printf '%-44s %4d.%d s' "$1" $((ms / 1000)) $(((ms % 1000) / 100)))")
+  phase_started=$now
+}
+print_timings() {
+  local ms=$((($(date +%s%N) - run_started) / 1000000))
+  say "timings:"
+  local line
+  for line in "${timings[@]}"; do say "  $line"; done
+  say "  $(printf '%-44s %4d.%d s' total $((ms / 1000)) $(((ms % 1000) / 100)))"
+}
+
+# --- Where it can run ----------------------------------------------------------------------------
+[ "$(uname -s)" = Linux ] || skip "needs Linux (network namespaces and a private Docker engine)"
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, dockerd); run: sudo npm run test:compose"
+[ -x node_modules/.bin/tsx ] || fail "run npm ci first"
+
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v containerd >/dev/null 2>&1 || missing+=(containerd)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v turnutils_uclient >/dev/null 2>&1 || missing+=(coturn)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+[ -f "$ROOTFS_TAR" ] || command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null 2>&1 ||
+    skip "missing ${missing[*]} and no apt-get to install them"
+  # docker.io brings a dockerd this script starts privately; on a systemd machine apt also
+  # enables the system's own Docker service, which this test does not use.
+  say "installing ${missing[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The client from the same package as dockerd: it builds with the engine's own BuildKit.
+DOCKER=docker
+[ -x /usr/bin/docker ] && DOCKER=/usr/bin/docker
+
+# --- Teardown, on every exit -----------------------------------------------------------------------
+TMP=$(mktemp -d /tmp/parley-compose-smoke.XXXXXX)
+NS=parley-compose-$$
+ns_created=0
+containerd_pid=
+dockerd_pid=
+peer_pid=
+compose_up=0
+export DOCKER_HOST=unix://$TMP/docker.sock
+
+COMPOSE=(docker-compose --project-name "$PROJECT" --env-file "$TMP/test.env" -f "$ROOT/docker-compose.yml")
+compose() { "${COMPOSE[@]}" "$@"; }
+
+# SIGTERM, up to $2 seconds' grace, then SIGKILL; returns once the process is gone.
+stop_pid() {
+  local pid=$1 grace=${2:-10} i
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+
+teardown() {
+  local status=$?
+  trap - EXIT INT TERM
+  set +e
+  if [ $status -ne 0 ] && [ $compose_up -eq 1 ]; then
+    say "last logs:"
+    compose logs --no-color --tail=40 2>&1 | sed 's/^/    /' | tail -120
+  fi
+  phase "$([ $status -eq 0 ] && echo 'last check' || echo 'until the failure')"
+  if [ $compose_up -eq 1 ]; then
+    timeout 60 "${COMPOSE[@]}" down --volumes --timeout 5 >/dev/null 2>&1
+    phase "docker-compose down"
+  fi
+  stop_pid "$peer_pid" 2
+  stop_pid "$dockerd_pid" 20
+  phase "dockerd stop"
+  stop_pid "$containerd_pid" 10
+  phase "containerd stop"
+  # Anything dockerd left mounted under the temp dir (e.g. its netns bind mount), deepest first.
+  awk -v prefix="$TMP/" 'index($2, prefix) == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r mountpoint; do umount -l "$mountpoint"; done
+  [ $ns_created -eq 1 ] && ip netns delete "$NS"
+  rm -rf "$TMP"
+  phase "namespace and temp files removed"
+  print_timings
+  if [ $status -eq 0 ]; then say "passed: $checks checks"; else say "failed (exit $status)"; fi
+  exit $status
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+# --- Stand-in root filesystem (cached) -------------------------------------------------------------
+if [ ! -f "$ROOTFS_TAR" ]; then
+  say "first run: building the stand-in root filesystem with debootstrap (minutes; cached in $CACHE)"
+  mkdir -p "$CACHE"
+  rootfs=$TMP/rootfs
+  debootstrap --variant=minbase --include=coturn,caddy,ca-certificates bookworm "$rootfs" "$MIRROR" \
+    >"$TMP/debootstrap.log" 2>&1 || { tail -20 "$TMP/debootstrap.log"; fail "debootstrap"; }
+  tar -C "$rootfs" -cf "$ROOTFS_TAR.partial" .
+  mv "$ROOTFS_TAR.partial" "$ROOTFS_TAR"
+  rm -rf "$rootfs"
+fi
+phase "stand-in root filesystem"
+
+# --- The app, built on the host ------------------------------------------------------------------
+# The engine's namespace cannot reach npm, so the /app tree the Dockerfile's build stage makes
+# is made here by the same commands and handed to its `prebuilt` stage.
+npm run build --silent >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log"; fail "npm run build"; }
+lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+deps=$CACHE/runtime-deps-$lock_hash
+if [ ! -d "$deps/node_modules" ]; then
+  mkdir -p "$TMP/deps/packages/protocol" "$TMP/deps/apps/signaling" "$TMP/deps/apps/web"
+  cp package.json package-lock.json .npmrc "$TMP/deps/"
+  for workspace in packages/protocol apps/signaling apps/web; do
+    cp "$workspace/package.json" "$TMP/deps/$workspace/"
+  done
+  (cd "$TMP/deps" && npm ci --omit=dev --omit=optional --workspace @parley/signaling \
+    --no-audit --no-fund --prefer-offline --silent) || fail "npm ci for the runtime dependencies"
+  rm -rf "$TMP/deps/node_modules/@parley" "$TMP/deps/node_modules/.package-lock.json"
+  mkdir -p "$deps.partial"
+  mv "$TMP/deps/node_modules" "$deps.partial/"
+  mv "$deps.partial" "$deps"
+fi
+context=$TMP/app-context
+mkdir -p "$context/apps/signaling" "$context/apps/web"
+cp -r "$deps/node_modules" "$context/"
+cp -r apps/signaling/package.json apps/signaling/dist "$context/apps/signaling/"
+cp -r apps/web/dist "$context/apps/web/"
+phase "npm run build + runtime dependencies"
+
+# --- A network namespace with its own containerd and dockerd ------------------------------------
+ip netns add "$NS" 2>/dev/null || skip "cannot create network namespaces here (ip netns add failed)"
+ns_created=1
+ip -n "$NS" link set lo up
+# A veth pair inside the namespace: an interface to carry the "public" address.
+ip -n "$NS" link add pub0 type veth peer name pub1
+ip -n "$NS" addr add "$PUBLIC_IP/24" dev pub0
+ip -n "$NS" link set pub0 up
+ip -n "$NS" link set pub1 up
+
+# Its own containerd, always: a dockerd would otherwise pick up a system containerd, whose
+# containers (coturn on the "host" network above all) would live outside this namespace.
+mkdir -p "$TMP/containerd" "$TMP/data" "$TMP/exec"
+printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >"$TMP/containerd.toml"
+nsenter --net="/run/netns/$NS" containerd --config "$TMP/containerd.toml" \
+  --address "$TMP/containerd.sock" --root "$TMP/containerd/root" --state "$TMP/containerd/state" \
+  >"$TMP/containerd.log" 2>&1 &
+containerd_pid=$!
+for ((i = 0; i < 100; i++)); do [ -S "$TMP/containerd.sock" ] && break; sleep 0.1; done
+[ -S "$TMP/containerd.sock" ] || fail "containerd did not start: $(tail -5 "$TMP/containerd.log")"
+
+nsenter --net="/run/netns/$NS" dockerd --containerd "$TMP/containerd.sock" \
+  --data-root "$TMP/data" --exec-root "$TMP/exec" --pidfile "$TMP/dockerd.pid" \
+  -H "$DOCKER_HOST" --default-ulimit nofile=4096:4096 >"$TMP/dockerd.log" 2>&1 &
+dockerd_pid=$!
+for ((i = 0; i < 300; i++)); do $DOCKER info >/dev/null 2>&1 && break; sleep 0.1; done
+$DOCKER info >/dev/null 2>&1 || fail "dockerd did not start: $(tail -5 "$TMP/dockerd.log")"
+phase "namespace, containerd, dockerd"
+
+# --- Images: stand-ins for node, coturn and caddy, then the app's real Dockerfile ----------------
+export DOCKER_BUILDKIT=1
+$DOCKER import "$ROOTFS_TAR" parley-standin/base >/dev/null
+standin() {
+  mkdir -p "$TMP/standin-$1"
+  cat >"$TMP/standin-$1/Dockerfile"
+  [ "$1" = node ] && cp "$(command -v node)" "$TMP/standin-node/node"
+  $DOCKER build -q -t "parley-standin/$1" "$TMP/standin-$1" >/dev/null
+}
+# As node:*-slim: node on the PATH and the unprivileged user `node`, uid 1000. The binary is the
+# host's own Node (Debian bookworm's package is too old for the app).
+standin node <<'EOF'
+FROM parley-standin/base
+COPY node /usr/local/bin/node
+RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home node
+EOF
+# As coturn/coturn: turnserver as `nobody`, /etc/coturn and /var/lib/coturn.
+standin coturn <<'EOF'
+FROM parley-standin/base
+RUN mkdir -p /etc/coturn /var/lib/coturn && chown nobody:nogroup /var/lib/coturn
+USER nobody:nogroup
+ENTRYPOINT ["turnserver"]
+EOF
+# As caddy:2: its data and config directories and its default command.
+standin caddy <<'EOF'
+FROM parley-standin/base
+ENV XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data
+RUN mkdir -p /config/caddy /data/caddy /etc/caddy /srv
+WORKDIR /srv
+CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]
+EOF
+$DOCKER build -q -f "$ROOT/Dockerfile" --build-arg NODE_IMAGE=parley-standin/node \
+  --build-arg APP_FILES=prebuilt -t "$APP_IMAGE" "$context" >/dev/null
+phase "images (stand-ins + app)"
+
+# --- docker compose up -d ------------------------------------------------------------------------
+turn_secret=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')
+cat >"$TMP/test.env" <<EOF
+DOMAIN=$DOMAIN
+TURN_SECRET=$turn_secret
+SIGNALING_SECRET=$(head -c 32 /dev/urandom | base64)
+CADDY_TLS=internal
+PARLEY_IMAGE=$APP_IMAGE
+COTURN_IMAGE=parley-standin/coturn
+CADDY_IMAGE=parley-standin/caddy
+TURN_ALLOWED_PEER_IP=$PUBLIC_IP
+EOF
+compose_up=1
+compose up -d --no-build >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "docker-compose up"; }
+phase "docker-compose up -d"
+
+container() { compose ps -q "$1"; }
+app=$(container app)
+caddy=$(container caddy)
+coturn=$(container coturn)
+
+# --- Checks --------------------------------------------------------------------------------------
+# Docker runs the first probe one interval (15 s) after the start.
+for ((i = 0; i < 120; i++)); do
+  health=$($DOCKER inspect -f '{{.State.Health.Status}}' "$app")
+  [ "$health" = healthy ] && break
+  [ "$health" = unhealthy ] && fail "the app container is unhealthy"
+  sleep 0.5
+done
+[ "$health" = healthy ] || fail "the app container was not healthy within 60 s ($health)"
+ok "the app container turns healthy (the Dockerfile's HEALTHCHECK on /healthz)"
+phase "app healthy"
+
+app_uid=$($DOCKER exec "$app" node -e 'process.stdout.write(String(process.getuid()))')
+[ "$app_uid" = 1000 ] || fail "the app runs as uid $app_uid"
+ok "the app runs as the unprivileged user node (uid 1000)"
+
+# Caddy makes its local CA at start; its root certificate lets curl verify the chain for real.
+for ((i = 0; i < 300; i++)); do
+  $DOCKER cp "$caddy:/data/caddy/pki/authorities/local/root.crt" "$TMP/caddy-root.crt" 2>/dev/null && break
+  sleep 0.2
+done
+[ -s "$TMP/caddy-root.crt" ] || fail "Caddy made no local CA"
+in_ns() { ip netns exec "$NS" "$@"; }
+https() {
+  in_ns curl -sS --max-time 10 --cacert "$TMP/caddy-root.crt" --resolve "$DOMAIN:443:$PUBLIC_IP" "$@"
+}
+for ((i = 0; i < 150; i++)); do
+  https -o /dev/null "https://$DOMAIN/healthz" 2>/dev/null && break
+  sleep 0.2
+done
+body=$(https "https://$DOMAIN/healthz") || fail "https://$DOMAIN/healthz did not answer over verified TLS"
+[ "$body" = '{"status":"ok"}' ] || fail "healthz answered $body"
+ok "https://$DOMAIN/healthz answers through Caddy over TLS that verifies"
+phase "HTTPS through Caddy"
+
+headers=$(https -D - -o "$TMP/index.html" "https://$DOMAIN/")
+grep -qi '^content-security-policy: default-src' <<<"$headers" || fail "no CSP from the app on /: $headers"
+grep -qi '^strict-transport-security: max-age=' <<<"$headers" || fail "no HSTS from Caddy on /"
+grep -qi '<div id="root"' "$TMP/index.html" || fail "/ did not serve the web app"
+ok "/ serves the web app with the app's CSP and Caddy's HSTS"
+
+redirect=$(in_ns curl -sS --max-time 10 --resolve "$DOMAIN:80:$PUBLIC_IP" -o /dev/null \
+  -w '%{http_code} %{redirect_url}' "http://$DOMAIN/r/room")
+[ "$redirect" = "308 https://$DOMAIN/r/room" ] || fail "http:// answered $redirect"
+ok "http:// redirects to https://"
+
+join_output=$(in_ns node_modules/.bin/tsx scripts/test-compose-join.ts "$DOMAIN" "$PUBLIC_IP" \
+  "$TMP/caddy-root.crt") || fail "the WebSocket join through Caddy failed"
+turn_username=$(sed -n 's/^TURN_USERNAME=//p' <<<"$join_output")
+turn_credential=$(sed -n 's/^TURN_CREDENTIAL=//p' <<<"$join_output")
+ok "wss://$DOMAIN/ws refuses a foreign Origin (403) and a join gets 'joined' with TURN credentials"
+phase "WebSocket join"
+
+# coturn shares the namespace's network (network_mode: host), runs as nobody, and its command
+# line carries no secret.
+# The container's first process is docker's init (init: true); turnserver is its child.
+coturn_pid=$(pgrep -P "$($DOCKER inspect -f '{{.State.Pid}}' "$coturn")" -x turnserver) ||
+  fail "no turnserver process in the coturn container"
+[ "$(readlink "/proc/$coturn_pid/ns/net")" = "$(readlink "/proc/$dockerd_pid/ns/net")" ] ||
+  fail "coturn is not on the engine's host network"
+coturn_uid=$(awk '/^Uid:/ { print $2 }' "/proc/$coturn_pid/status")
+[ "$coturn_uid" = 65534 ] || fail "coturn runs as uid $coturn_uid"
+! grep -qF "$turn_secret" "/proc/$coturn_pid/cmdline" || fail "TURN_SECRET is on coturn's command line"
+ok "coturn runs on the host network as nobody, with no secret on its command line"
+
+for ((i = 0; i < 100; i++)); do
+  in_ns ss -Hlnu "sport = :3478" | grep -q "$PUBLIC_IP:3478" && break
+  sleep 0.1
+done
+# Not through in_ns: `ip netns exec` execs in place, so $! is turnutils_peer's own PID.
+ip netns exec "$NS" turnutils_peer -L "$PUBLIC_IP" -p 3480 >"$TMP/peer.log" 2>&1 &
+peer_pid=$!
+uclient() {
+  # -X: IPv4 relay; -c: no RTCP allocation; 10 messages to the peer and back.
+  in_ns timeout 30 turnutils_uclient -v -X -c -p 3478 -u "$1" -w "$2" -e "$3" -r 3480 -n 10 "$PUBLIC_IP" 2>&1
+}
+relay=$(uclient "$turn_username" "$turn_credential" "$PUBLIC_IP") ||
+  fail "coturn refused the minted credential: $(tail -5 <<<"$relay")"
+grep -q "Received relay addr: $PUBLIC_IP:" <<<"$relay" || fail "no relay address on $PUBLIC_IP"
+grep -q 'tot_send_msgs=10, tot_recv_msgs=10' <<<"$relay" || fail "the relay lost messages"
+ok "coturn allocates with the minted credential and relays 10/10 messages to a peer and back"
+
+wrong=$(uclient "$turn_username" "bm90LXRoZS1yaWdodC1wYXNzd29yZA==" "$PUBLIC_IP") &&
+  fail "coturn accepted a wrong credential"
+grep -q 'Cannot complete Allocation' <<<"$wrong" || fail "unexpected refusal: $(tail -3 <<<"$wrong")"
+ok "coturn refuses a wrong credential"
+
+for peer in 127.0.0.1 10.0.0.1 169.254.169.254; do
+  denied=$(uclient "$turn_username" "$turn_credential" "$peer") && fail "coturn relayed to $peer"
+  grep -q 'error 403 (Forbidden IP)' <<<"$denied" || fail "peer $peer: $(tail -3 <<<"$denied")"
+done
+ok "coturn refuses loopback, private and metadata peers (403)"
+phase "TURN checks"
+
+# SIGTERM reaches the server through init: true, and it exits cleanly well inside the grace.
+stop_started=$(date +%s%N)
+compose stop --timeout 10 app >/dev/null 2>&1
+stop_ms=$((($(date +%s%N) - stop_started) / 1000000))
+exit_code=$($DOCKER inspect -f '{{.State.ExitCode}}' "$app")
+[ "$exit_code" = 0 ] || fail "the app exited with $exit_code on docker-compose stop"
+ok "docker-compose stop: the app exits 0 on SIGTERM (in ${stop_ms} ms)"
