@@ -16,6 +16,16 @@ export class ResilientPeer extends SimplePeer {
     super._onIceStateChange();
   }
 
+  /**
+   * Stock simple-peer also destroys the peer when the connection state reaches "failed", which
+   * follows ICE failing (Chromium: about 30 s without connectivity). That would end the call
+   * after a long outage instead of letting the ICE restart above bring it back.
+   */
+  override _onConnectionStateChange(): void {
+    if (this._pc.connectionState === 'failed') return;
+    super._onConnectionStateChange();
+  }
+
   override signal(data: SimplePeerSignal): void {
     if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) {
       this._pc.restartIce();

@@ -23,6 +23,7 @@ declare module '@thaunknown/simple-peer' {
     _pc: RTCPeerConnection;
     _channel: RTCDataChannel | null;
     _onIceStateChange(): void;
+    _onConnectionStateChange(): void;
     signal(data: SimplePeerSignal): void;
     send(data: string | ArrayBufferView | ArrayBuffer | Blob): void;
     negotiate(): void;
