@@ -1,0 +1,357 @@
+import { PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
+import WebSocket from 'ws';
+
+/**
+ * One load-generating process of `npm run test:load`: a share of the rooms, every participant of
+ * a room in this process (so a relay's latency is read on one clock). Driven over IPC by
+ * load-test.ts: connect and join everyone → `ready`; `start` → signal and churn; `stop` → go
+ * quiet, settle, and `report`.
+ *
+ * Each participant is its own socket from its own loopback address (127.a.b.c), so the
+ * server's per-address join limit applies exactly as in production, with its default values.
+ */
+
+export type WorkerArgs = {
+  port: number;
+  worker: number;
+  rooms: number;
+  perRoom: number;
+  /** Signals per second this process sends, spread over its joined participants. */
+  signalsPerSecond: number;
+  /** Mean time between two churns of one participant. */
+  churnMeanMs: number;
+};
+
+export type WorkerReport = {
+  participants: number;
+  connects: number;
+  joins: number;
+  resumes: number;
+  leaves: number;
+  drops: number;
+  signalsSent: number;
+  signalsDelivered: number;
+  /** `unknown-peer`: the target left between our view and the server's. Expected during churn. */
+  refusedTargetGone: number;
+  /**
+   * Sent to a peer that was away at the time: one that left (the server answers unknown-peer)
+   * or one reconnecting to resume (its seat is held, its socket gone: dropped by design; the
+   * peers renegotiate when it is back).
+   */
+  sentToAway: number;
+  /** Relays that should have arrived (neither side churned since) and did not. Must be 0. */
+  lost: number;
+  /** Anything that should not happen: other error codes, unexpected closes, failed resumes. */
+  errors: Record<string, number>;
+  latenciesMs: number[];
+};
+
+type ServerFrame = {
+  type: string;
+  selfId?: string;
+  resumeToken?: string;
+  resumed?: boolean;
+  peers?: Array<{ id: string }>;
+  peer?: { id: string };
+  peerId?: string;
+  from?: string;
+  payload?: { type: string; sdp?: string; candidate?: { candidate: string } };
+  code?: string;
+  t?: number;
+};
+
+const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
+const url = `ws://127.0.0.1:${args.port}/ws`;
+const origin = `http://127.0.0.1:${args.port}`;
+
+const report: WorkerReport = {
+  participants: 0,
+  connects: 0,
+  joins: 0,
+  resumes: 0,
+  leaves: 0,
+  drops: 0,
+  signalsSent: 0,
+  signalsDelivered: 0,
+  refusedTargetGone: 0,
+  sentToAway: 0,
+  lost: 0,
+  errors: {},
+  latenciesMs: [],
+};
+const fault = (what: string) => (report.errors[what] = (report.errors[what] ?? 0) + 1);
+
+type Outstanding = { sentAt: number; from: Participant; to: Participant; epochs: [number, number] };
+/** Relays in flight, by sequence number (carried in the payload). */
+const outstanding = new Map<number, Outstanding>();
+let seq = 0;
+let measuring = false;
+
+class Participant {
+  socket: WebSocket | undefined;
+  selfId: string | undefined;
+  token: string | undefined;
+  state: 'connecting' | 'joined' | 'away' = 'connecting';
+  /** Settles when the current connection attempt has joined (or failed). */
+  connecting: Promise<void> = Promise.resolve();
+  /** Bumped at every churn: relays across a churn may legitimately vanish. */
+  epoch = 0;
+  readonly peers = new Set<string>();
+  /** Candidates sent per target since our last offer to it (the server caps them at 64). */
+  readonly candidates = new Map<string, number>();
+  private pongWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly room: { id: string; members: Participant[] },
+    readonly address: string,
+  ) {}
+
+  connect(resume: boolean): Promise<void> {
+    this.connecting = new Promise((resolve) => {
+      const socket = new WebSocket(url, {
+        origin,
+        perMessageDeflate: false,
+        localAddress: this.address,
+      });
+      this.socket = socket;
+      this.state = 'connecting';
+      report.connects++;
+      socket.on('open', () => {
+        socket.send(
+          JSON.stringify({
+            type: 'join',
+            protocol: PROTOCOL_VERSION,
+            roomId: this.room.id,
+            displayName: 'load',
+            ...(resume && this.selfId && this.token
+              ? { resume: { peerId: this.selfId, token: this.token } }
+              : {}),
+          }),
+        );
+      });
+      socket.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as ServerFrame;
+        // A socket we are leaving may still deliver relays sent before; nothing else counts.
+        if (this.socket !== socket) return frame.type === 'signal' ? received(frame) : undefined;
+        if (frame.type === 'joined') {
+          if (resume && !frame.resumed) fault('resume refused');
+          if (frame.resumed) report.resumes++;
+          else report.joins++;
+          this.selfId = frame.selfId;
+          this.token = frame.resumeToken;
+          this.peers.clear();
+          for (const p of frame.peers ?? []) this.peers.add(p.id);
+          this.candidates.clear();
+          this.state = 'joined';
+          resolve();
+        } else this.handle(frame);
+      });
+      socket.on('close', (code) => {
+        if (this.socket !== socket) return; // a churn replaced it on purpose
+        fault(`unexpected close ${code}`);
+        this.state = 'away';
+        resolve();
+      });
+      socket.on('error', (error) => {
+        if (this.socket === socket) fault(`socket error ${error.message}`);
+      });
+    });
+    return this.connecting;
+  }
+
+  private handle(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'peer-joined':
+        if (frame.peer) this.peers.add(frame.peer.id);
+        return;
+      case 'peer-left':
+        if (frame.peerId) {
+          this.peers.delete(frame.peerId);
+          this.candidates.delete(frame.peerId);
+        }
+        return;
+      case 'signal':
+        return received(frame);
+      case 'pong': {
+        const waiters = this.pongWaiters;
+        this.pongWaiters = [];
+        for (const w of waiters) w();
+        return;
+      }
+      case 'ping':
+        return; // the server's heartbeat
+      case 'error':
+        if (frame.code === 'unknown-peer') report.refusedTargetGone++;
+        else fault(`error ${frame.code}`);
+        return;
+      default:
+        fault(`unexpected ${frame.type}`);
+    }
+  }
+
+  /** Resolves once the server has handled everything this participant sent before. */
+  sync(): Promise<void> {
+    if (this.state !== 'joined' || !this.socket) return Promise.resolve();
+    this.socket.send(JSON.stringify({ type: 'ping', t: 0 }));
+    return new Promise((resolve) => this.pongWaiters.push(resolve));
+  }
+
+  /** Sends one signal to a random peer it knows; the payload carries the sequence number. */
+  signal(): void {
+    if (this.state !== 'joined' || !this.socket || this.peers.size === 0) return;
+    const to = randomOf([...this.peers]);
+    const target = this.room.members.find((m) => m.selfId === to);
+    const n = seq++;
+    const count = this.candidates.get(to) ?? 0;
+    // Like a browser: an offer (a few KB), then trickled candidates, a fresh offer before the cap.
+    const payload =
+      count >= 20 || Math.random() < 0.1
+        ? { type: 'offer', sdp: `v=0\r\no=- ${n} 2 IN IP4 127.0.0.1\r\n${SDP_BODY}` }
+        : {
+            type: 'candidate',
+            candidate: {
+              candidate: `candidate:${n} 1 udp 2122260223 127.0.0.1 ${40000 + (n % 20000)} typ host`,
+              sdpMid: '0',
+              sdpMLineIndex: 0,
+            },
+          };
+    this.candidates.set(to, payload.type === 'offer' ? 0 : count + 1);
+    this.socket.send(JSON.stringify({ type: 'signal', to, payload }));
+    report.signalsSent++;
+    if (!target || target.state !== 'joined' || target.selfId !== to) {
+      report.sentToAway++;
+      return;
+    }
+    outstanding.set(n, {
+      sentAt: performance.now(),
+      from: this,
+      to: target,
+      epochs: [this.epoch, target.epoch],
+    });
+  }
+
+  /**
+   * Churn, half and half: say goodbye and come back as a new participant, or lose the socket
+   * abruptly and resume as the same one. Either way after a short random pause.
+   */
+  churn(): void {
+    if (this.state !== 'joined' || !this.socket) return;
+    const socket = this.socket;
+    this.socket = undefined;
+    this.state = 'away';
+    this.epoch++;
+    const resume = Math.random() < 0.5;
+    if (resume) {
+      report.drops++;
+      socket.terminate();
+    } else {
+      report.leaves++;
+      socket.send(JSON.stringify({ type: 'leave' }));
+      socket.close(1000);
+      this.selfId = undefined;
+      this.token = undefined;
+    }
+    setTimeout(() => void this.connect(resume), Math.random() * 1000);
+  }
+
+  close(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.terminate();
+  }
+}
+
+/** A realistic offer body: ~3 KB, like a browser's audio + video + data SDP. */
+const SDP_BODY = `s=-\r\nt=0 0\r\n${'a=candidate-free attribute line for size\r\n'.repeat(70)}`;
+
+function received(frame: ServerFrame): void {
+  const payload = frame.payload;
+  const text = payload?.type === 'offer' ? payload.sdp : payload?.candidate?.candidate;
+  const match = /^(?:v=0\r\no=- |candidate:)(\d+)/.exec(text ?? '');
+  const n = Number(match?.[1]);
+  const entry = outstanding.get(n);
+  report.signalsDelivered++;
+  if (!entry) return;
+  outstanding.delete(n);
+  if (measuring) report.latenciesMs.push(performance.now() - entry.sentAt);
+}
+
+const rooms = Array.from({ length: args.rooms }, () => ({
+  id: createRoomId(),
+  members: [] as Participant[],
+}));
+const participants: Participant[] = [];
+for (const [r, room] of rooms.entries()) {
+  for (let m = 0; m < args.perRoom; m++) {
+    const index = r * args.perRoom + m;
+    // 127.<worker+1>.<index / 250>.<index % 250 + 1>: one address per participant.
+    const address = `127.${args.worker + 1}.${Math.floor(index / 250)}.${(index % 250) + 1}`;
+    const p = new Participant(room, address);
+    room.members.push(p);
+    participants.push(p);
+  }
+}
+report.participants = participants.length;
+
+async function connectAll(): Promise<void> {
+  // In batches, so the listen backlog is never the thing under test.
+  for (let i = 0; i < participants.length; i += 100)
+    await Promise.all(participants.slice(i, i + 100).map((p) => p.connect(false)));
+}
+
+let ticker: NodeJS.Timeout | undefined;
+const TICK_MS = 20;
+
+function start(): void {
+  measuring = true;
+  const signalsPerTick = (args.signalsPerSecond * TICK_MS) / 1000;
+  const churnChance = TICK_MS / args.churnMeanMs; // per participant per tick
+  let carry = 0;
+  ticker = setInterval(() => {
+    carry += signalsPerTick;
+    for (; carry >= 1; carry--) randomOf(participants).signal();
+    const churns = binomial(participants.length, churnChance);
+    for (let i = 0; i < churns; i++) randomOf(participants).churn();
+  }, TICK_MS);
+}
+
+function randomOf<T>(items: readonly T[]): T {
+  const item = items[Math.floor(Math.random() * items.length)];
+  if (item === undefined) throw new Error('nothing to pick from');
+  return item;
+}
+
+/** A cheap binomial draw (Poisson approximation; n·p is small). */
+function binomial(n: number, p: number): number {
+  const lambda = n * p;
+  let k = 0;
+  for (let sum = -Math.log(Math.random()); sum < lambda; sum -= Math.log(Math.random())) k++;
+  return k;
+}
+
+async function stop(): Promise<void> {
+  clearInterval(ticker);
+  // Let every pending reconnect finish (they wait at most 1 s), then settle twice: after the
+  // first round the server has handled every frame; after the second every relay has arrived.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await Promise.all(participants.map((p) => p.connecting));
+  await Promise.all(participants.map((p) => p.sync()));
+  await Promise.all(participants.map((p) => p.sync()));
+  measuring = false;
+  for (const o of outstanding.values()) {
+    if (o.from.epoch === o.epochs[0] && o.to.epoch === o.epochs[1]) report.lost++;
+  }
+  for (const p of participants) p.close();
+}
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'start') start();
+  if (message.type === 'stop') {
+    void stop().then(() => {
+      process.send?.({ type: 'report', report }, () => process.exit(0));
+    });
+  }
+});
+
+await connectAll();
+process.send?.({ type: 'ready', participants: participants.length });
