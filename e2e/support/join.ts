@@ -11,10 +11,14 @@ export async function joinFrom(
   roomUrl: string,
   name: string,
   opened: BrowserContext[],
-  options: { relayOnly?: boolean } = {},
+  options: {
+    relayOnly?: boolean;
+    setup?: ((context: BrowserContext) => Promise<void>) | undefined;
+  } = {},
 ): Promise<Participant> {
   const context = await browser.newContext();
   opened.push(context);
+  await options.setup?.(context);
   const page = await context.newPage();
   await page.goto(roomUrl);
   await page.getByLabel('Your name').fill(name);
