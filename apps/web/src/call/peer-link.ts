@@ -192,7 +192,11 @@ export class PeerLink {
    * unanswered offer is sent again, and a connection that is not healthy is restarted.
    */
   signalingRestored(): void {
-    if (this.peer.destroyed || !this.signalLost) return;
+    if (this.peer.destroyed) return;
+    // A send into a socket that later turned out dead "succeeded" and was lost all the same
+    // (e.g. the restart offer made early in a long outage), so a link that is not healthy acts
+    // too, not only one whose send visibly failed.
+    if (!this.signalLost && this.state === 'connected') return;
     this.signalLost = false;
     const offer = this.peer.pendingOffer();
     if (offer) this.options.sendSignal({ type: 'offer', sdp: offer.sdp });

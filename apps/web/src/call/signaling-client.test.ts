@@ -135,6 +135,27 @@ describe('SignalingClient', () => {
     expect(sockets.sockets[0]!.closedByClient).toBe(true);
   });
 
+  it('abandons a connection that does not join in time and retries', () => {
+    client.start();
+    connectAndJoin();
+    sockets.last.drop();
+    vi.advanceTimersByTime(1000); // backoff(0) at most
+    expect(sockets.sockets).toHaveLength(2);
+    vi.advanceTimersByTime(4999); // a connect hanging on lost packets: no open, no close
+    expect(sockets.sockets).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(sockets.sockets[1]!.closedByClient).toBe(true);
+    vi.advanceTimersByTime(2000); // backoff(1) at most
+    expect(sockets.sockets).toHaveLength(3);
+    connectAndJoin();
+    for (let i = 0; i < 6; i++) {
+      vi.advanceTimersByTime(1000); // past the connect timeout, but the link is alive and joined
+      sockets.last.receive({ type: 'pong', t: 0 });
+    }
+    expect(client.status).toBe('joined');
+    expect(sockets.sockets).toHaveLength(3);
+  });
+
   it('stops for good when the room is full or the version is unsupported', () => {
     client.start();
     sockets.last.open();

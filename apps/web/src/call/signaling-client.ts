@@ -63,6 +63,12 @@ export interface SignalingClientOptions {
   pingIntervalMs?: number;
   /** With no frame from the server for this long, the link is presumed dead and replaced. */
   livenessTimeoutMs?: number;
+  /**
+   * A connection not joined by then is abandoned and retried. During an outage a connect can
+   * hang on lost SYNs, and the kernel's SYN retries back off to 30 s and more, so without this
+   * the client could stay offline long after the network came back.
+   */
+  connectTimeoutMs?: number;
 }
 
 const TERMINAL_CLOSE_CODES: Record<number, ClosedReason> = {
@@ -88,6 +94,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private lastInboundAt = 0;
   private identity: { peerId: string; token: string } | undefined;
   private unsubscribeHints: (() => void) | undefined;
@@ -150,6 +157,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.clearTimers();
     const socket = (this.options.createSocket ?? defaultSocket)(this.options.url);
     this.socket = socket;
+    this.connectTimer = setTimeout(() => this.dropped(), this.options.connectTimeoutMs ?? 5_000);
     socket.onopen = () => {
       this.lastInboundAt = Date.now();
       const join: ClientMessage = {
@@ -185,6 +193,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       case 'joined':
         this.identity = { peerId: message.selfId, token: message.resumeToken };
         this.attempt = 0;
+        clearTimeout(this.connectTimer);
         this.setState('joined');
         this.emit('joined', message);
         return;
@@ -270,6 +279,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private clearTimers(): void {
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
+    clearTimeout(this.connectTimer);
     this.retryTimer = undefined;
     this.pingTimer = undefined;
   }
