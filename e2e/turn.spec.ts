@@ -32,6 +32,8 @@ test.afterAll(async () => {
 test('relay-only: two participants connect through coturn and see each other', async ({
   browser,
 }) => {
+  // Two pages with live media and coturn on two shared cores: a generous deadline, not sleeps.
+  test.setTimeout(120_000);
   const parley = new ParleyProcess({
     TURN_URLS: `turn:127.0.0.1:${coturn!.port}?transport=udp`,
     TURN_SECRET: SECRET,
