@@ -110,11 +110,14 @@ export async function startServer({
       );
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws as LiveSocket, req));
+    // Only the address outlives the handshake. A callback capturing `req` would share this
+    // handler's closure scope with the socket's error listener above, keeping the whole request
+    // (headers included, ~2 KB) alive for as long as the connection lasts.
+    const ip = clientAddress(req, config.trustProxy);
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws as LiveSocket, ip));
   });
 
-  function onConnection(ws: LiveSocket, req: IncomingMessage): void {
-    const ip = clientAddress(req, config.trustProxy);
+  function onConnection(ws: LiveSocket, ip: string): void {
     ws.isAlive = true;
     const session = hub.connect({
       ip,
