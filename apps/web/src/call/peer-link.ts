@@ -3,7 +3,13 @@ import type { SimplePeerOptions, SimplePeerSignal } from '@thaunknown/simple-pee
 import type { VideoSendLimits } from './bitrate-policy.ts';
 import { ResilientPeer } from './resilient-peer.ts';
 
-export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
+export type PeerConnectionState =
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  /** Never connected: ICE failed even after a restart (e.g. strict NATs and no TURN relay). */
+  | 'unreachable'
+  | 'failed';
 
 /** Figures from getStats, for the connection indicator and for tests. */
 export interface LinkStats {
@@ -78,6 +84,7 @@ export class PeerLink {
   private signalLost = false;
   private iceRestarts = 0;
   private restarting = false;
+  private initialFailures = 0;
   private previousTotals: StatsTotals | undefined;
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -229,10 +236,17 @@ export class PeerLink {
   private onIceState(ice: RTCIceConnectionState): void {
     clearTimeout(this.disconnectedTimer);
     if (ice === 'connected' || ice === 'completed') {
-      if (this.state === 'reconnecting') this.setState('connected');
+      if (this.state === 'reconnecting' || this.state === 'unreachable') this.setState('connected');
       return;
     }
-    if (this.state === 'connecting') return; // still setting up; simple-peer reports the outcome
+    if (this.state === 'connecting' || this.state === 'unreachable') {
+      // A first connection that fails gets one ICE restart (with fresh credentials, in case
+      // the relay refused them); failing again, it is reported instead of "connecting" forever.
+      if (ice !== 'failed') return;
+      if (this.initialFailures++ === 0) this.restartIce();
+      else this.setState('unreachable');
+      return;
+    }
     if (ice === 'failed') {
       this.setState('reconnecting');
       this.restartIce();

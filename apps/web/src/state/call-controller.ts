@@ -182,7 +182,7 @@ export function sendFiles(files: File[], to: string): void {
   const peerIds =
     to === 'everyone'
       ? Object.values(participants)
-          .filter((p) => p.connection !== 'failed')
+          .filter((p) => p.connection !== 'failed' && p.connection !== 'unreachable')
           .map((p) => p.id)
       : [to];
   if (peerIds.length === 0) {

@@ -7,6 +7,7 @@ const CONNECTION_TEXT = {
   connecting: 'Connecting…',
   connected: '',
   reconnecting: 'Reconnecting…',
+  unreachable: 'Could not connect',
   failed: 'Connection lost',
 };
 
