@@ -20,6 +20,8 @@ export type WorkerArgs = {
   signalsPerSecond: number;
   /** Mean time between two churns of one participant. */
   churnMeanMs: number;
+  /** The server's RESUME_GRACE_MS: a resume later than this is rightly a new participant. */
+  resumeGraceMs: number;
 };
 
 export type WorkerReport = {
@@ -41,9 +43,15 @@ export type WorkerReport = {
   sentToAway: number;
   /** Relays that should have arrived (neither side churned since) and did not. Must be 0. */
   lost: number;
+  /** Resumes that came back after the grace period (the machine was that slow): new participants. */
+  resumesAfterGrace: number;
   /** Anything that should not happen: other error codes, unexpected closes, failed resumes. */
   errors: Record<string, number>;
   latenciesMs: number[];
+  /** From a churn to joined again, per churn. */
+  awayMs: number[];
+  /** CPU this client process used, user + system. */
+  cpuSeconds: number;
 };
 
 type ServerFrame = {
@@ -76,8 +84,11 @@ const report: WorkerReport = {
   refusedTargetGone: 0,
   sentToAway: 0,
   lost: 0,
+  resumesAfterGrace: 0,
   errors: {},
   latenciesMs: [],
+  awayMs: [],
+  cpuSeconds: 0,
 };
 const fault = (what: string) => (report.errors[what] = (report.errors[what] ?? 0) + 1);
 
@@ -96,6 +107,8 @@ class Participant {
   connecting: Promise<void> = Promise.resolve();
   /** Bumped at every churn: relays across a churn may legitimately vanish. */
   epoch = 0;
+  /** When the last churn began. */
+  awaySince = 0;
   readonly peers = new Set<string>();
   /** Candidates sent per target since our last offer to it (the server caps them at 64). */
   readonly candidates = new Map<string, number>();
@@ -134,7 +147,12 @@ class Participant {
         // A socket we are leaving may still deliver relays sent before; nothing else counts.
         if (this.socket !== socket) return frame.type === 'signal' ? received(frame) : undefined;
         if (frame.type === 'joined') {
-          if (resume && !frame.resumed) fault('resume refused');
+          const awayMs = performance.now() - this.awaySince;
+          if (this.awaySince > 0) report.awayMs.push(awayMs);
+          if (resume && !frame.resumed) {
+            if (awayMs > args.resumeGraceMs) report.resumesAfterGrace++;
+            else fault('resume refused within the grace period');
+          }
           if (frame.resumed) report.resumes++;
           else report.joins++;
           this.selfId = frame.selfId;
@@ -240,6 +258,7 @@ class Participant {
     this.socket = undefined;
     this.state = 'away';
     this.epoch++;
+    this.awaySince = performance.now();
     const resume = Math.random() < 0.5;
     if (resume) {
       report.drops++;
@@ -342,6 +361,8 @@ async function stop(): Promise<void> {
     if (o.from.epoch === o.epochs[0] && o.to.epoch === o.epochs[1]) report.lost++;
   }
   for (const p of participants) p.close();
+  const cpu = process.cpuUsage();
+  report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
 }
 
 process.on('message', (message: { type: string }) => {

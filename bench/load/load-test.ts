@@ -6,17 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { spawnServerProcess } from '../../apps/signaling/src/testing/server-process.ts';
 import { quantile } from '../lib/stats.ts';
 import type { WorkerArgs, WorkerReport } from './churn-clients.ts';
+import { HeapProbe } from './inspector.ts';
 
 /**
  * `npm run test:load`: the production bundle (apps/signaling/dist/main.js) in its own process,
  * 5,000 WebSocket participants in 1,000 rooms of 5, in two client processes, churning for 60 s:
  * each signals a random peer about once a second (trickled candidates, ~3 KB offers) and
  * every ~15 s either leaves and rejoins as someone new or drops its socket and resumes.
- * Reports errors, lost relays, p50/p99 relay latency and the server's RSS over the run; exits
- * 1 on any error or lost relay. Server limits stay at their production defaults: each
- * participant connects from its own 127.x.y.z address.
  *
- *   npm run test:load                      the full run (about 2 minutes)
+ * Reports errors, lost relays, p50/p99 relay latency, the server's RSS over the run and its live
+ * heap (after a forced GC, read through the inspector) at checkpoints, ending 2 s after the
+ * last held seat has expired, when it should be back near where it started. Exits 1 on any
+ * error or lost relay. Server limits stay at their production defaults: each participant
+ * connects from its own 127.x.y.z address.
+ *
+ *   npm run test:load                      the full run (about 2–3 minutes)
  *   BENCH_QUICK=1 npm run test:load        500 participants for 10 s
  *   LOAD_CLIENTS=2000 LOAD_SECONDS=30 ...  other sizes; LOAD_CHURN_MEAN_MS, LOAD_SIGNALS_PER_SECOND
  */
@@ -29,6 +33,8 @@ const CLIENTS = Number(process.env.LOAD_CLIENTS ?? (QUICK ? 500 : 5000));
 const SECONDS = Number(process.env.LOAD_SECONDS ?? (QUICK ? 10 : 60));
 const SIGNALS_PER_SECOND = Number(process.env.LOAD_SIGNALS_PER_SECOND ?? CLIENTS);
 const CHURN_MEAN_MS = Number(process.env.LOAD_CHURN_MEAN_MS ?? 15_000);
+/** The server's default RESUME_GRACE_MS, which this run leaves alone. */
+const RESUME_GRACE_MS = 20_000;
 const WORKERS = 2;
 
 if (!existsSync(ENTRY)) {
@@ -38,14 +44,16 @@ if (!existsSync(ENTRY)) {
 
 const log = (line: string) => console.log(`[load] ${line}`);
 const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Production settings throughout; info-level logs only note anomalies (refusals, reaping).
-const server = spawnServerProcess({ entry: ENTRY });
+const server = spawnServerProcess({ entry: ENTRY, nodeArgs: ['--inspect=127.0.0.1:0'] });
 const children: ChildProcess[] = [];
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
   server.kill();
 });
+const heapProbe = HeapProbe.attach(server.child);
 
 /** CPU seconds the server has used (utime + stime from /proc, in clock ticks of 10 ms). */
 function serverCpuSeconds(): number {
@@ -55,6 +63,8 @@ function serverCpuSeconds(): number {
 }
 
 const port = await server.port;
+const probe = await heapProbe;
+const heap: Record<string, number> = { idle: mib(await probe.liveHeapBytes()) };
 const rssIdle = server.rssBytes();
 const [loadStart = 0] = loadavg();
 log(
@@ -62,16 +72,16 @@ log(
     `${SECONDS} s, ${SIGNALS_PER_SECOND} signals/s, churn every ~${CHURN_MEAN_MS / 1000} s each`,
 );
 
-const roomsPerWorker = CLIENTS / PER_ROOM / WORKERS;
 const reports: WorkerReport[] = [];
 const ready = Array.from({ length: WORKERS }, (_, worker) => {
   const args: WorkerArgs = {
     port,
     worker,
-    rooms: roomsPerWorker,
+    rooms: CLIENTS / PER_ROOM / WORKERS,
     perRoom: PER_ROOM,
     signalsPerSecond: SIGNALS_PER_SECOND / WORKERS,
     churnMeanMs: CHURN_MEAN_MS,
+    resumeGraceMs: RESUME_GRACE_MS,
   };
   const child = fork(fileURLToPath(new URL('./churn-clients.ts', import.meta.url)), [
     JSON.stringify(args),
@@ -89,8 +99,10 @@ const ready = Array.from({ length: WORKERS }, (_, worker) => {
 });
 const connectStarted = performance.now();
 await Promise.all(ready);
-log(`all ${CLIENTS} joined in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s`);
+const joinSeconds = (performance.now() - connectStarted) / 1000;
+log(`all ${CLIENTS} joined in ${joinSeconds.toFixed(1)} s`);
 
+heap.joined = mib(await probe.liveHeapBytes());
 const rssJoined = server.rssBytes();
 const timeline: Array<{ s: number; rssMiB: number }> = [];
 let rssPeak = rssJoined;
@@ -102,7 +114,11 @@ const sampler = setInterval(() => {
   timeline.push({ s: Math.round((performance.now() - started) / 1000), rssMiB: mib(rss) });
 }, 1000);
 for (const child of children) child.send({ type: 'start' });
-await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+// Live-heap checkpoints at each quarter of the churn (a full GC pauses the server ~0.1 s).
+for (const quarter of [25, 50, 75, 100]) {
+  await sleep((SECONDS * 1000) / 4);
+  heap[`churn${quarter}`] = mib(await probe.liveHeapBytes());
+}
 clearInterval(sampler);
 const rssEnd = server.rssBytes();
 const cpuUsed = serverCpuSeconds() - cpuStart;
@@ -113,14 +129,21 @@ const reported = Promise.all(
 );
 for (const child of children) child.send({ type: 'stop' });
 await reported;
+// Everyone is gone; dropped participants' seats are held for the resume grace. After it, the
+// server should hold nothing but its own code and caches.
+await sleep(RESUME_GRACE_MS + 2000);
+heap.afterAllLeft = mib(await probe.liveHeapBytes());
+const rssAfter = server.rssBytes();
 const [loadEnd = 0] = loadavg();
+probe.close();
 
 const sum = (pick: (r: WorkerReport) => number) => reports.reduce((n, r) => n + pick(r), 0);
 const errors: Record<string, number> = {};
 for (const r of reports)
   for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
 const latencies = reports.flatMap((r) => r.latenciesMs);
-const q = (p: number) => Math.round(quantile(latencies, p) * 100) / 100;
+const away = reports.flatMap((r) => r.awayMs);
+const q = (values: number[], p: number) => Math.round(quantile(values, p) * 10) / 10;
 const at = (fraction: number) =>
   timeline[Math.min(timeline.length - 1, Math.floor(fraction * timeline.length))]?.rssMiB;
 
@@ -129,10 +152,12 @@ const result = {
   loadAverage: { start: loadStart, end: loadEnd },
   participants: sum((r) => r.participants),
   rooms: CLIENTS / PER_ROOM,
-  seconds: Math.round(churnSeconds),
+  joinSeconds: Math.round(joinSeconds * 10) / 10,
+  churnSeconds: Math.round(churnSeconds),
   connects: sum((r) => r.connects),
   joins: sum((r) => r.joins),
   resumes: sum((r) => r.resumes),
+  resumesAfterGrace: sum((r) => r.resumesAfterGrace),
   leaves: sum((r) => r.leaves),
   drops: sum((r) => r.drops),
   signalsSent: sum((r) => r.signalsSent),
@@ -143,21 +168,27 @@ const result = {
   errors,
   relayLatencyMs: {
     samples: latencies.length,
-    p50: q(0.5),
-    p90: q(0.9),
-    p99: q(0.99),
-    max: q(1),
+    p50: q(latencies, 0.5),
+    p90: q(latencies, 0.9),
+    p99: q(latencies, 0.99),
+    max: q(latencies, 1),
   },
+  awayMs: { p50: q(away, 0.5), p99: q(away, 0.99), max: q(away, 1) },
   serverRssMiB: {
     idle: mib(rssIdle),
     joined: mib(rssJoined),
-    peak: mib(rssPeak),
-    end: mib(rssEnd),
     at25: at(0.25),
     at50: at(0.5),
     at75: at(0.75),
+    peak: mib(rssPeak),
+    end: mib(rssEnd),
+    afterAllLeft: mib(rssAfter),
   },
-  serverCpuCores: Math.round((cpuUsed / churnSeconds) * 100) / 100,
+  serverLiveHeapMiB: heap,
+  cpuCores: {
+    server: Math.round((cpuUsed / churnSeconds) * 100) / 100,
+    clientProcesses: reports.map((r) => Math.round(r.cpuSeconds)),
+  },
   timeline,
 };
 
@@ -171,24 +202,34 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'load.json'), `${JSON.stringify({ ...result, shutdownMs }, null, 2)}\n`);
 
 const failed = Object.keys(errors).length > 0 || result.lost > 0 || exitCode !== 0;
-log(`participants ${result.participants} in ${result.rooms} rooms for ${result.seconds} s`);
+const r = result;
+log(`participants ${r.participants} in ${r.rooms} rooms, churning for ${r.churnSeconds} s`);
 log(
-  `churn: ${result.joins} joins, ${result.resumes} resumes, ${result.leaves} leave+rejoin, ` +
-    `${result.drops} drop+resume, ${result.connects} connections`,
+  `churn: ${r.joins} joins, ${r.resumes} resumes, ${r.leaves} leave+rejoin, ${r.drops} drop+resume ` +
+    `(${r.resumesAfterGrace} back only after the ${RESUME_GRACE_MS / 1000} s grace), ` +
+    `${r.connects} connections; away p50 ${r.awayMs.p50} ms, p99 ${r.awayMs.p99} ms`,
 );
 log(
-  `signals: ${result.signalsSent} sent, ${result.signalsDelivered} delivered, ` +
-    `${result.refusedTargetGone} refused (target had left), ${result.sentToAway} sent to a peer ` +
-    `that was away, ${result.lost} lost`,
+  `signals: ${r.signalsSent} sent, ${r.signalsDelivered} delivered, ${r.refusedTargetGone} refused ` +
+    `(target had left), ${r.sentToAway} sent to a peer that was away, ${r.lost} lost`,
 );
 log(
-  `relay latency over ${latencies.length} relays: p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, ` +
-    `p99 ${q(0.99)} ms, max ${q(1)} ms`,
+  `relay latency over ${latencies.length} relays: p50 ${r.relayLatencyMs.p50} ms, ` +
+    `p90 ${r.relayLatencyMs.p90} ms, p99 ${r.relayLatencyMs.p99} ms, max ${r.relayLatencyMs.max} ms`,
+);
+const rss = r.serverRssMiB;
+log(
+  `server RSS (MiB): idle ${rss.idle}, all joined ${rss.joined}, at 25/50/75% ${rss.at25}/${rss.at50}/` +
+    `${rss.at75}, peak ${rss.peak}, end ${rss.end}, after all left ${rss.afterAllLeft}`,
 );
 log(
-  `server RSS (MiB): idle ${mib(rssIdle)}, all joined ${mib(rssJoined)}, at 25/50/75% ` +
-    `${at(0.25)}/${at(0.5)}/${at(0.75)}, peak ${mib(rssPeak)}, end ${mib(rssEnd)}; ` +
-    `server CPU ${result.serverCpuCores} cores`,
+  `server live heap after GC (MiB): ${Object.entries(heap)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+);
+log(
+  `CPU: server ${r.cpuCores.server} cores during churn; client processes ` +
+    `${r.cpuCores.clientProcesses.join(' + ')} s`,
 );
 log(`server exit on SIGTERM: code ${exitCode} in ${shutdownMs} ms`);
 log(`load average ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)} (other work skews latency)`);

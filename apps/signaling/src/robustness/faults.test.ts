@@ -63,6 +63,9 @@ describe('a participant process that freezes or dies', () => {
     process.kill(frozen.pid, 'SIGSTOP');
     const left = await watcher.next('peer-left', (m) => m.peerId === frozenId);
     const elapsed = performance.now() - stoppedAt;
+    console.log(
+      `SIGSTOP: peer-left after ${elapsed.toFixed(0)} ms (bound ${2 * heartbeatIntervalMs} + ${resumeGraceMs} ms)`,
+    );
 
     expect(left.reason).toBe('disconnected');
     // The process is alive and its socket open (the kernel still ACKs): only the heartbeat can
@@ -93,6 +96,7 @@ describe('a participant process that freezes or dies', () => {
     doomed.child.kill('SIGKILL');
     const left = await watcher.next('peer-left', (m) => m.peerId === doomedId);
     const elapsed = performance.now() - killedAt;
+    console.log(`SIGKILL: peer-left after ${elapsed.toFixed(0)} ms (grace ${resumeGraceMs} ms)`);
 
     expect(left.reason).toBe('disconnected');
     expect(elapsed).toBeGreaterThanOrEqual(resumeGraceMs);
@@ -256,6 +260,7 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)(
       expect(await second.port).toBe(port);
 
       await Promise.all(clients.map((c) => c.joinedCount(2)));
+      const restartedAfter = performance.now() - stoppedAt;
       // Same participant IDs: the resume token (HMAC under SIGNALING_SECRET) outlived the process.
       expect(clients.map((c) => c.joins[1]!.selfId)).toEqual(idsBefore);
       for (const [a, b] of pairs) {
@@ -283,6 +288,11 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)(
         const outage = c.attempts.slice(attemptsBefore[i]! - 1);
         return outage[1]!.openedAt - outage[0]!.closedAt!;
       });
+      console.log(
+        `${signal}: all 8 rejoined as themselves ${restartedAfter.toFixed(0)} ms after the signal; ` +
+          `attempts per client ${clients.map((c, i) => c.attempts.length - attemptsBefore[i]!).join('/')}; ` +
+          `first retries ${firstRetry.map((d) => d.toFixed(0)).join(', ')} ms`,
+      );
       expect(Math.max(...firstRetry) - Math.min(...firstRetry)).toBeGreaterThan(10);
     }, 60_000);
   },

@@ -31,10 +31,16 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   /** Run this built bundle (e.g. apps/signaling/dist/main.js) instead of the TypeScript source. */
   entry?: string;
+  /** Extra node flags, e.g. --inspect=127.0.0.1:0 for a harness that reads the heap. */
+  nodeArgs?: string[];
 }
 
-export function spawnServerProcess({ env = {}, entry }: ServerProcessOptions = {}): ServerProcess {
-  const args = entry ? [entry] : ['--import', 'tsx', sourceEntry];
+export function spawnServerProcess({
+  env = {},
+  entry,
+  nodeArgs = [],
+}: ServerProcessOptions = {}): ServerProcess {
+  const args = [...nodeArgs, ...(entry ? [entry] : ['--import', 'tsx', sourceEntry])];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
