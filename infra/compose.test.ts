@@ -1,6 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,10 +158,10 @@ describe('infra/turn on Debian coturn: the production config, started by start-c
     ? undefined
     : 'coturn (turnserver, turnutils_uclient) or ss is missing; run scripts/ensure-system-deps.sh as root';
   const SECRET = 'infra-test-turn-secret-0123456789';
-  // The production config listens on 3478 and relays on 49152-65535; the test moves both to
-  // a quiet corner of loopback and changes nothing else.
-  const PORT = 34_878;
-  const RELAY = { min: 34_880, max: 34_899 };
+  // The production config listens on 3478 and relays on 49152-65535; the test moves both to a
+  // free loopback port and the 20 above it, and changes nothing else.
+  let PORT: number;
+  let RELAY: { min: number; max: number };
   let dir: string;
   let coturn: ChildProcess | undefined;
   let log = '';
@@ -167,6 +169,8 @@ describe('infra/turn on Debian coturn: the production config, started by start-c
   beforeAll(async () => {
     if (unavailable) return;
     dir = mkdtempSync(join(tmpdir(), 'parley-coturn-prod-'));
+    PORT = await freeLoopbackPort();
+    RELAY = { min: PORT + 1, max: PORT + 20 };
     coturn = spawn(
       'sh',
       [
@@ -268,6 +272,28 @@ describe('infra/turn on Debian coturn: the production config, started by start-c
     expect(result.stderr).toContain('TURN_SECRET');
   });
 });
+
+/** A loopback port free for TCP and UDP, with 20 ports above it for relays. */
+async function freeLoopbackPort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    if (port + 20 > 65_535) continue;
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const socket = createSocket('udp4');
+      socket.once('error', () => resolve(false));
+      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
+  throw new Error('no free loopback port for coturn');
+}
 
 /** Polls `ss` until turnserver has its UDP and TCP listeners on 127.0.0.1:port. */
 async function waitUntilListening(child: ChildProcess, port: number): Promise<void> {

@@ -10,11 +10,12 @@
 #
 # What is real and what stands in: no image registry is reachable here, so the base images
 # (node, coturn, caddy) are stand-ins built from Debian packages (debootstrap; the root
-# filesystem is cached) and swapped in through the compose file's image variables, and the app
-# image is built from the host's `npm run build` output through the Dockerfile's `prebuilt`
-# stage. docker-compose.yml, the Dockerfile's runtime stage, the Caddyfile, turnserver.conf and
-# start-coturn.sh are the shipped files, unchanged. Caddy uses its internal CA (CADDY_TLS=internal)
-# because ACME cannot reach a test domain.
+# filesystem is cached) and swapped in through the compose file's image variables; the
+# Dockerfile's build stage cannot reach npm either, so its steps run on the host and their
+# output enters the image through the Dockerfile's `prebuilt` stage. docker-compose.yml, the
+# Dockerfile's runtime stage, the Caddyfile, turnserver.conf and start-coturn.sh are the shipped
+# files, unchanged. Caddy uses its internal CA (CADDY_TLS=internal): ACME cannot reach a test
+# domain.
 #
 # Everything it starts is stopped by PID, and everything it creates removed, on any exit.
 # It skips itself (exit 0, with the reason) where it cannot run: not root, not Linux, no
@@ -164,31 +165,38 @@ if [ ! -f "$ROOTFS_TAR" ]; then
 fi
 phase "stand-in root filesystem"
 
-# --- The app, built on the host ------------------------------------------------------------------
-# The engine's namespace cannot reach npm, so the /app tree the Dockerfile's build stage makes
-# is made here by the same commands and handed to its `prebuilt` stage.
-npm run build --silent >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log"; fail "npm run build"; }
-lock_hash=$(sha256sum package-lock.json | cut -c1-16)
-deps=$CACHE/runtime-deps-$lock_hash
-if [ ! -d "$deps/node_modules" ]; then
-  mkdir -p "$TMP/deps/packages/protocol" "$TMP/deps/apps/signaling" "$TMP/deps/apps/web"
-  cp package.json package-lock.json .npmrc "$TMP/deps/"
-  for workspace in packages/protocol apps/signaling apps/web; do
-    cp "$workspace/package.json" "$TMP/deps/$workspace/"
-  done
-  (cd "$TMP/deps" && npm ci --omit=dev --omit=optional --workspace @parley/signaling \
-    --no-audit --no-fund --prefer-offline --silent) || fail "npm ci for the runtime dependencies"
-  rm -rf "$TMP/deps/node_modules/@parley" "$TMP/deps/node_modules/.package-lock.json"
-  mkdir -p "$deps.partial"
-  mv "$TMP/deps/node_modules" "$deps.partial/"
-  mv "$deps.partial" "$deps"
+# --- The app, built as the Dockerfile's build stage builds it -----------------------------------
+# The engine's namespace cannot reach npm, so the build stage's steps run here instead, in a
+# scratch copy of exactly the files it COPYs (keep the two in step), and the /app tree they
+# make goes to the Dockerfile's `prebuilt` stage. The repository's own dist/ is left alone.
+build=$TMP/build
+mkdir -p "$build"
+tar -c --exclude=node_modules --exclude=dist package.json package-lock.json .npmrc \
+  tsconfig.base.json packages/protocol apps/signaling apps/web | tar -C "$build" -x
+# `npm ci` of the full tree, cached per lockfile and hard-linked in (the registry is slow to
+# ask 200 times); what follows runs exactly as in the Dockerfile.
+full_deps=$CACHE/build-deps-$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -d "$full_deps/node_modules" ]; then
+  (cd "$build" && npm ci --no-audit --no-fund --prefer-offline --silent) || fail "npm ci"
+  mkdir -p "$full_deps.partial"
+  cp -a "$build/node_modules" "$full_deps.partial/"
+  rm -rf "$full_deps" && mv "$full_deps.partial" "$full_deps"
+else
+  cp -al "$full_deps/node_modules" "$build/"
 fi
-context=$TMP/app-context
-mkdir -p "$context/apps/signaling" "$context/apps/web"
-cp -r "$deps/node_modules" "$context/"
-cp -r apps/signaling/package.json apps/signaling/dist "$context/apps/signaling/"
-cp -r apps/web/dist "$context/apps/web/"
-phase "npm run build + runtime dependencies"
+(
+  cd "$build"
+  npm run build --silent
+  npm ci --omit=dev --omit=optional --workspace @parley/signaling --no-audit --no-fund \
+    --prefer-offline --silent
+  mkdir -p app/apps/signaling app/apps/web
+  cp -r node_modules app/
+  rm -rf app/node_modules/@parley app/node_modules/.package-lock.json
+  cp -r apps/signaling/package.json apps/signaling/dist app/apps/signaling/
+  cp -r apps/web/dist app/apps/web/
+) >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log"; fail "the build stage's steps"; }
+context=$build/app
+phase "build stage steps, on the host"
 
 # --- A network namespace with its own containerd and dockerd ------------------------------------
 ip netns add "$NS" 2>/dev/null || skip "cannot create network namespaces here (ip netns add failed)"
@@ -348,14 +356,22 @@ done
 ip netns exec "$NS" turnutils_peer -L "$PUBLIC_IP" -p 3480 >"$TMP/peer.log" 2>&1 &
 peer_pid=$!
 uclient() {
-  # -X: IPv4 relay; -c: no RTCP allocation; 10 messages to the peer and back.
-  in_ns timeout 30 turnutils_uclient -v -X -c -p 3478 -u "$1" -w "$2" -e "$3" -r 3480 -n 10 "$PUBLIC_IP" 2>&1
+  # -X: IPv4 relay; -c: no RTCP allocation; 10 messages to the peer and back. Extra flags first.
+  local flags=()
+  while [ "${1:-}" != "${1#-}" ]; do flags+=("$1") && shift; done
+  in_ns timeout 30 turnutils_uclient -v -X -c "${flags[@]}" -p 3478 -u "$1" -w "$2" -e "$3" \
+    -r 3480 -n 10 "$PUBLIC_IP" 2>&1
 }
-relay=$(uclient "$turn_username" "$turn_credential" "$PUBLIC_IP") ||
-  fail "coturn refused the minted credential: $(tail -5 <<<"$relay")"
-grep -q "Received relay addr: $PUBLIC_IP:" <<<"$relay" || fail "no relay address on $PUBLIC_IP"
-grep -q 'tot_send_msgs=10, tot_recv_msgs=10' <<<"$relay" || fail "the relay lost messages"
-ok "coturn allocates with the minted credential and relays 10/10 messages to a peer and back"
+# -t: to coturn over TCP, as turn:DOMAIN:3478?transport=tcp (the relay leg stays UDP).
+for transport in udp tcp; do
+  flag=()
+  [ $transport = tcp ] && flag=(-t)
+  relay=$(uclient "${flag[@]}" "$turn_username" "$turn_credential" "$PUBLIC_IP") ||
+    fail "coturn refused the minted credential over $transport: $(tail -5 <<<"$relay")"
+  grep -q "Received relay addr: $PUBLIC_IP:" <<<"$relay" || fail "no relay address on $PUBLIC_IP"
+  grep -q 'tot_send_msgs=10, tot_recv_msgs=10' <<<"$relay" || fail "the relay lost messages"
+done
+ok "coturn allocates with the minted credential, over UDP and TCP, and relays 10/10 messages to a peer and back"
 
 wrong=$(uclient "$turn_username" "bm90LXRoZS1yaWdodC1wYXNzd29yZA==" "$PUBLIC_IP") &&
   fail "coturn accepted a wrong credential"

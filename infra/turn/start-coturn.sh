@@ -2,10 +2,10 @@
 # Starts coturn on infra/turn/turnserver.conf plus the settings that live in the environment.
 #
 # coturn reads one config file and never the environment, and a secret passed as a command-line
-# option would be visible to every local user in `ps` (the container shares the host's network,
-# and its processes show in the host's process list). So the full config is written to
-# /var/lib/coturn (a tmpfs in docker-compose.yml), readable only by coturn's user, and coturn
-# is started on it. Extra arguments are passed on to turnserver.
+# option would be visible to every local user in `ps` (a container's processes show in the
+# host's process list). So the full config is written to /var/lib/coturn (a tmpfs in
+# docker-compose.yml), readable only by coturn's user, and coturn is started on it. Extra
+# arguments are passed on to turnserver.
 #
 # COTURN_CONFIG and COTURN_STATE_DIR move the two paths, for the tests in infra/compose.test.ts.
 set -eu
