@@ -80,6 +80,7 @@ command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v turnutils_uclient >/dev/null 2>&1 || missing+=(coturn)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+command -v setcap >/dev/null 2>&1 || missing+=(libcap2-bin)
 [ -f "$ROOTFS_TAR" ] || command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 ||
@@ -234,6 +235,7 @@ standin() {
   mkdir -p "$TMP/standin-$1"
   cat >"$TMP/standin-$1/Dockerfile"
   [ "$1" = node ] && cp "$(command -v node)" "$TMP/standin-node/node"
+  [ "$1" = coturn ] && cp "$(command -v setcap)" "$TMP/standin-coturn/setcap"
   $DOCKER build -q -t "parley-standin/$1" "$TMP/standin-$1" >/dev/null
 }
 # As node:*-slim: node on the PATH and the unprivileged user `node`, uid 1000. The binary is the
@@ -243,10 +245,14 @@ FROM parley-standin/base
 COPY node /usr/local/bin/node
 RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home node
 EOF
-# As coturn/coturn: turnserver as `nobody`, /etc/coturn and /var/lib/coturn.
+# As coturn/coturn: turnserver as `nobody`, /etc/coturn and /var/lib/coturn, and the file
+# capability the official image gives turnserver (CAP_NET_BIND_SERVICE=+ep), which decides
+# whether it can start at all under the compose file's cap_drop (the host's setcap does it).
 standin coturn <<'EOF'
 FROM parley-standin/base
-RUN mkdir -p /etc/coturn /var/lib/coturn && chown nobody:nogroup /var/lib/coturn
+COPY setcap /tmp/setcap
+RUN /tmp/setcap CAP_NET_BIND_SERVICE=+ep /usr/bin/turnserver && rm /tmp/setcap \
+  && mkdir -p /etc/coturn /var/lib/coturn && chown nobody:nogroup /var/lib/coturn
 USER nobody:nogroup
 ENTRYPOINT ["turnserver"]
 EOF
