@@ -99,6 +99,16 @@ for (const mode of ['symmetric', 'cone'] as const satisfies NatMode[]) {
               const frames = await tile(page, name).getAttribute('data-frames-decoded');
               expect(Number(frames ?? 0)).toBe(0);
             }
+            // After one more attempt (an ICE restart) the app says so instead of "Connecting…".
+            for (const [page, name] of [
+              [ada.page, 'Bob'],
+              [bob.page, 'Ada'],
+            ] as const) {
+              await expect(tile(page, name)).toHaveAttribute('data-connection', 'unreachable', {
+                timeout: 2 * ICE_FAILURE_TIMEOUT_MS,
+              });
+              await expect(tile(page, name)).toContainText('Could not connect');
+            }
           },
           recordPeerConnectionStates,
         );

@@ -85,6 +85,7 @@ export class PeerLink {
   private iceRestarts = 0;
   private restarting = false;
   private initialFailures = 0;
+  private setupFailureSeen = false;
   private previousTotals: StatsTotals | undefined;
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -120,6 +121,7 @@ export class PeerLink {
       if (message) options.onMessage(message);
     });
     this.peer.on('iceStateChange', (ice) => this.onIceState(ice));
+    this.peer.on('connectionFailed', () => this.onSetupFailure());
     this.peer.on('error', () => this.setState('failed'));
     this.peer.on('close', () => this.setState('failed'));
     this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
@@ -240,11 +242,7 @@ export class PeerLink {
       return;
     }
     if (this.state === 'connecting' || this.state === 'unreachable') {
-      // A first connection that fails gets one ICE restart (with fresh credentials, in case
-      // the relay refused them); failing again, it is reported instead of "connecting" forever.
-      if (ice !== 'failed') return;
-      if (this.initialFailures++ === 0) this.restartIce();
-      else this.setState('unreachable');
+      if (ice === 'failed') this.onSetupFailure();
       return;
     }
     if (ice === 'failed') {
@@ -256,10 +254,24 @@ export class PeerLink {
     }
   }
 
+  /**
+   * A first connection that fails gets one ICE restart (with fresh credentials, in case the
+   * relay refused them); failing again, it is reported instead of "connecting" forever. ICE and
+   * the connection state may both report one failure, hence the per-attempt flag.
+   */
+  private onSetupFailure(): void {
+    if (this.state !== 'connecting' && this.state !== 'unreachable') return;
+    if (this.setupFailureSeen) return;
+    this.setupFailureSeen = true;
+    if (this.initialFailures++ === 0) this.restartIce();
+    else this.setState('unreachable');
+  }
+
   /** Renews TURN credentials first: coturn refuses an allocation with an expired one. */
   private restartIce(): void {
     if (this.restarting) return;
     this.restarting = true;
+    this.setupFailureSeen = false;
     this.options.onIceRestart(++this.iceRestarts);
     const fresh = this.options.freshIceServers?.() ?? Promise.resolve(undefined);
     void fresh.then((servers) => {

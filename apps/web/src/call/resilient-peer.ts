@@ -22,7 +22,12 @@ export class ResilientPeer extends SimplePeer {
    * after a long outage instead of letting the ICE restart above bring it back.
    */
   override _onConnectionStateChange(): void {
-    if (this._pc.connectionState === 'failed') return;
+    if (this._pc.connectionState === 'failed') {
+      // Chromium may leave the ICE state at "disconnected" for a connection that never worked,
+      // so this is the only failure signal the link gets during setup.
+      this.emit('connectionFailed');
+      return;
+    }
     super._onConnectionStateChange();
   }
 

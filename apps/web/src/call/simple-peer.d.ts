@@ -33,7 +33,7 @@ declare module '@thaunknown/simple-peer' {
     destroy(error?: Error): void;
     emit(event: string, ...args: unknown[]): boolean;
     on(event: 'signal', listener: (data: SimplePeerSignal) => void): this;
-    on(event: 'connect' | 'close', listener: () => void): this;
+    on(event: 'connect' | 'close' | 'connectionFailed', listener: () => void): this;
     on(event: 'data', listener: (data: Uint8Array | string) => void): this;
     on(event: 'track', listener: (track: MediaStreamTrack, stream: MediaStream) => void): this;
     on(event: 'error', listener: (error: Error & { code?: string }) => void): this;
