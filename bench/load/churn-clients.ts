@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
 import WebSocket from 'ws';
 
@@ -45,8 +46,16 @@ export type WorkerReport = {
   lost: number;
   /** Resumes that came back after the grace period (the machine was that slow): new participants. */
   resumesAfterGrace: number;
-  /** Anything that should not happen: other error codes, unexpected closes, failed resumes. */
+  /**
+   * Connections the server ended, or attempts that failed, by how (e.g. "close 1006",
+   * "HTTP 408"). The participant then reconnects with backoff and resumes, like the web client.
+   * The server's log says why (heartbeat reaping, slow consumer, header timeout).
+   */
+  connectionFaults: Record<string, number>;
+  /** Anything that should not happen: other error codes, resumes refused within the grace. */
   errors: Record<string, number>;
+  /** This process's event-loop delay: when it is high, latency figures are the clients' own. */
+  eventLoopDelayMs: { p99: number; max: number };
   latenciesMs: number[];
   /** From a churn to joined again, per churn. */
   awayMs: number[];
@@ -85,12 +94,17 @@ const report: WorkerReport = {
   sentToAway: 0,
   lost: 0,
   resumesAfterGrace: 0,
+  connectionFaults: {},
   errors: {},
+  eventLoopDelayMs: { p99: 0, max: 0 },
   latenciesMs: [],
   awayMs: [],
   cpuSeconds: 0,
 };
 const fault = (what: string) => (report.errors[what] = (report.errors[what] ?? 0) + 1);
+const connectionFault = (how: string) =>
+  (report.connectionFaults[how] = (report.connectionFaults[how] ?? 0) + 1);
+let stopping = false;
 
 type Outstanding = { sentAt: number; from: Participant; to: Participant; epochs: [number, number] };
 /** Relays in flight, by sequence number (carried in the payload). */
@@ -107,8 +121,10 @@ class Participant {
   connecting: Promise<void> = Promise.resolve();
   /** Bumped at every churn: relays across a churn may legitimately vanish. */
   epoch = 0;
-  /** When the last churn began. */
+  /** When the last churn or drop began; 0 while joined. */
   awaySince = 0;
+  /** Failed connection attempts in a row, for the backoff. */
+  retries = 0;
   readonly peers = new Set<string>();
   /** Candidates sent per target since our last offer to it (the server caps them at 64). */
   readonly candidates = new Map<string, number>();
@@ -149,7 +165,9 @@ class Participant {
         if (frame.type === 'joined') {
           const awayMs = performance.now() - this.awaySince;
           if (this.awaySince > 0) report.awayMs.push(awayMs);
-          if (resume && !frame.resumed) {
+          this.awaySince = 0;
+          this.retries = 0;
+          if (resume && this.selfId && !frame.resumed) {
             if (awayMs > args.resumeGraceMs) report.resumesAfterGrace++;
             else fault('resume refused within the grace period');
           }
@@ -164,15 +182,25 @@ class Participant {
           resolve();
         } else this.handle(frame);
       });
+      socket.on('unexpected-response', (_request, response) => {
+        connectionFault(`HTTP ${response.statusCode}`);
+        socket.terminate();
+      });
       socket.on('close', (code) => {
         if (this.socket !== socket) return; // a churn replaced it on purpose
-        fault(`unexpected close ${code}`);
+        this.socket = undefined;
+        if (this.state === 'joined') connectionFault(`close ${code}`);
         this.state = 'away';
+        this.epoch++;
+        this.awaySince ||= performance.now();
         resolve();
+        if (stopping) return;
+        // Back again like the web client: jittered exponential backoff, resuming if we can.
+        const step = Math.min(10_000, 500 * 2 ** this.retries++);
+        const delay = step / 2 + (Math.random() * step) / 2;
+        setTimeout(() => stopping || void this.connect(true), delay);
       });
-      socket.on('error', (error) => {
-        if (this.socket === socket) fault(`socket error ${error.message}`);
-      });
+      socket.on('error', () => undefined); // always followed by close
     });
     return this.connecting;
   }
@@ -321,8 +349,11 @@ async function connectAll(): Promise<void> {
 let ticker: NodeJS.Timeout | undefined;
 const TICK_MS = 20;
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
 function start(): void {
   measuring = true;
+  loopDelay.enable();
   const signalsPerTick = (args.signalsPerSecond * TICK_MS) / 1000;
   const churnChance = TICK_MS / args.churnMeanMs; // per participant per tick
   let carry = 0;
@@ -350,6 +381,7 @@ function binomial(n: number, p: number): number {
 
 async function stop(): Promise<void> {
   clearInterval(ticker);
+  stopping = true;
   // Let every pending reconnect finish (they wait at most 1 s), then settle twice: after the
   // first round the server has handled every frame; after the second every relay has arrived.
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -363,6 +395,11 @@ async function stop(): Promise<void> {
   for (const p of participants) p.close();
   const cpu = process.cpuUsage();
   report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  loopDelay.disable();
+  report.eventLoopDelayMs = {
+    p99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+    max: Math.round(loopDelay.max / 1e5) / 10,
+  };
 }
 
 process.on('message', (message: { type: string }) => {

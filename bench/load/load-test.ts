@@ -138,9 +138,22 @@ const [loadEnd = 0] = loadavg();
 probe.close();
 
 const sum = (pick: (r: WorkerReport) => number) => reports.reduce((n, r) => n + pick(r), 0);
-const errors: Record<string, number> = {};
-for (const r of reports)
-  for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+const merge = (pick: (r: WorkerReport) => Record<string, number>) => {
+  const merged: Record<string, number> = {};
+  for (const r of reports)
+    for (const [k, v] of Object.entries(pick(r))) merged[k] = (merged[k] ?? 0) + v;
+  return merged;
+};
+const errors = merge((r) => r.errors);
+const connectionFaults = merge((r) => r.connectionFaults);
+// What the server logged above debug, by message: its own account of anything it cut off.
+const serverLog: Record<string, number> = {};
+for (const line of server.logs) {
+  const key = `${String(line.level)} ${String(line.msg)}`;
+  serverLog[key] = (serverLog[key] ?? 0) + 1;
+}
+const serverErrors = server.logs.filter((l) => Number(l.level) >= 50).length;
+if (serverErrors > 0) errors['server logged an error'] = serverErrors;
 const latencies = reports.flatMap((r) => r.latenciesMs);
 const away = reports.flatMap((r) => r.awayMs);
 const q = (values: number[], p: number) => Math.round(quantile(values, p) * 10) / 10;
@@ -165,7 +178,10 @@ const result = {
   refusedTargetGone: sum((r) => r.refusedTargetGone),
   sentToAway: sum((r) => r.sentToAway),
   lost: sum((r) => r.lost),
+  connectionFaults,
+  serverLog,
   errors,
+  clientEventLoopDelayMs: reports.map((r) => r.eventLoopDelayMs),
   relayLatencyMs: {
     samples: latencies.length,
     p50: q(latencies, 0.5),
@@ -230,6 +246,16 @@ log(
 log(
   `CPU: server ${r.cpuCores.server} cores during churn; client processes ` +
     `${r.cpuCores.clientProcesses.join(' + ')} s`,
+);
+log(
+  `connections the server ended or refused (participants came back): ` +
+    `${Object.keys(connectionFaults).length === 0 ? 'none' : JSON.stringify(connectionFaults)}`,
+);
+log(`server log (level msg: count): ${JSON.stringify(serverLog)}`);
+log(
+  `client event-loop delay p99/max (ms): ${r.clientEventLoopDelayMs
+    .map((d) => `${d.p99}/${d.max}`)
+    .join(', ')}`,
 );
 log(`server exit on SIGTERM: code ${exitCode} in ${shutdownMs} ms`);
 log(`load average ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)} (other work skews latency)`);
