@@ -14,6 +14,7 @@ import { chromium } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { expect, test } from '../e2e/fixtures.ts';
 import { CHROMIUM_ARGS } from '../e2e/playwright.config.ts';
+import { ratio, writeBenchResult } from './lib/result.ts';
 
 /**
  * Receiver memory while a large file arrives. The receiver streams to OPFS, so its memory
@@ -23,7 +24,8 @@ import { CHROMIUM_ARGS } from '../e2e/playwright.config.ts';
  * receiver's whole Chromium process tree and its page's JS heap, sampled every 2 s.
  */
 const MiB = 1024 * 1024;
-const SIZE = Number(process.env.BENCH_FILE_MIB ?? 1024) * MiB;
+const QUICK = process.env.BENCH_QUICK === '1';
+const SIZE = Number(process.env.BENCH_FILE_MIB ?? (QUICK ? 64 : 1024)) * MiB;
 
 /** RSS (MiB) of the Chromium started with `profileDir` and all of its descendants. */
 function browserTreeRssMiB(profileDir: string): number {
@@ -132,6 +134,36 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
     samples: samples.length,
   };
   console.log(JSON.stringify(report, null, 2));
+  const fileMiB = SIZE / MiB;
+  const inMemory = { name: 'file size (a receiver that keeps it in memory)', value: fileMiB };
+  writeBenchResult({
+    id: 'file-memory',
+    title: `6. File transfer: receiver memory for a ${fileMiB} MiB file`,
+    rows: [
+      {
+        measure: `Receiver browser RSS growth, ${fileMiB} MiB file (peak − before)`,
+        value: report.receiverBrowserRssMiB.growth,
+        unit: 'MiB',
+        baseline: inMemory,
+        ratio: ratio(report.receiverBrowserRssMiB.growth, fileMiB),
+      },
+      {
+        measure: `Receiver page JS heap growth (peak − before)`,
+        value: Number((peakHeap - before.heap).toFixed(1)),
+        unit: 'MiB',
+        baseline: inMemory,
+        ratio: ratio(peakHeap - before.heap, fileMiB),
+      },
+      {
+        measure: `  throughput during it (Accept → done, 2 s polling)`,
+        value: report.throughputMiBps,
+        unit: 'MiB/s',
+      },
+    ],
+    notes: [
+      `Receiver in its own Chromium with a persistent profile (off-the-record contexts keep OPFS in memory); RSS summed over that Chromium's whole process tree, JS heap from CDP Performance.getMetrics, sampled every 2 s (${samples.length} samples). Before: ${report.receiverBrowserRssMiB.before} MiB RSS, ${report.receiverJsHeapMiB.before} MiB heap, in the call with the offer shown; peak ${report.receiverBrowserRssMiB.peak} MiB RSS, ${report.receiverJsHeapMiB.peak} MiB heap.`,
+    ],
+  });
   for (const x of samples.filter((_, i) => i % 10 === 0))
     console.log(
       `t=${x.s.toFixed(0)}s received=${x.received.toFixed(0)} MiB rss=${x.rss.toFixed(0)} MiB heap=${x.heap.toFixed(1)} MiB`,
