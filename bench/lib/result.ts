@@ -40,7 +40,11 @@ export function writeBenchResult(result: BenchResult): string {
     throw new Error(`bench result id must be a simple file name, got ${JSON.stringify(result.id)}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const path = join(RESULTS_DIR, `${result.id}.json`);
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  // A ratio against a zero or missing baseline means nothing: leave it out rather than write null.
+  const rows = result.rows.map(({ ratio, ...row }) =>
+    ratio !== undefined && Number.isFinite(ratio) ? { ...row, ratio } : row,
+  );
+  writeFileSync(path, `${JSON.stringify({ ...result, rows }, null, 2)}\n`);
   return path;
 }
 

@@ -2,8 +2,9 @@ import type { BenchResult, BenchRow } from './result.ts';
 
 /** Plain-text table of every result row, readable in a terminal and pasteable into Markdown. */
 
-function formatNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
+function formatNumber(x: number | null): string {
+  // JSON turns NaN (nothing measured) into null
+  if (x === null || !Number.isFinite(x)) return 'n/a';
   const abs = Math.abs(x);
   if (abs >= 1000) return Math.round(x).toLocaleString('en-US');
   if (abs >= 100) return x.toFixed(0);
@@ -23,7 +24,7 @@ export function resultCells(row: BenchRow): string[] {
     row.measure,
     `${formatNumber(row.value)} ${row.unit}`,
     row.baseline ? `${formatNumber(row.baseline.value)} (${row.baseline.name})` : '',
-    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}×`,
+    typeof row.ratio === 'number' && Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : '',
     row.goal ?? '',
     status(row),
   ];

@@ -33,19 +33,19 @@ function freePort(): Promise<number> {
   });
 }
 
+export type Server = { kind: ServerKind; child: RpcChild; port: number };
+
 export type Setup = {
-  server: RpcChild;
-  port: number;
+  servers: Server[];
   clients: [RpcChild, RpcChild];
-  /** Stops clients, then the server (Parley: SIGTERM, its graceful shutdown). */
+  /** Stops the clients, then the servers (Parley: SIGTERM, its graceful shutdown). */
   close(): Promise<void>;
 };
 
-/** A fresh server of `kind` and two fresh client processes. */
-export async function setUp(kind: ServerKind, label: string): Promise<Setup> {
+async function startServer(kind: ServerKind, label: string): Promise<Server> {
   mkdirSync(LOG_DIR, { recursive: true });
-  const log = openSync(join(LOG_DIR, `${label}.log`), 'w');
-  const { child: server, ready } = await RpcChild.start<{ port: number }>({
+  const log = openSync(join(LOG_DIR, `${label}-${kind}.log`), 'w');
+  const { child, ready } = await RpcChild.start<{ port: number }>({
     name: `${kind} server`,
     module: HOST_MODULE,
     args: [kind, String(kind === 'parley' ? await freePort() : 0)],
@@ -58,6 +58,13 @@ export async function setUp(kind: ServerKind, label: string): Promise<Setup> {
     ],
     stdout: log,
   });
+  return { kind, child, port: ready.port };
+}
+
+/** Fresh servers of the given kinds, each in its own process, and two fresh client processes. */
+export async function setUp(kinds: readonly ServerKind[], label: string): Promise<Setup> {
+  const servers: Server[] = [];
+  for (const kind of kinds) servers.push(await startServer(kind, label));
   const clients = (await Promise.all(
     (['a', 'b'] as const).map(async (side) => {
       const { child } = await RpcChild.start({ name: `client ${side}`, module: CLIENT_MODULE });
@@ -65,13 +72,12 @@ export async function setUp(kind: ServerKind, label: string): Promise<Setup> {
     }),
   )) as [RpcChild, RpcChild];
   return {
-    server,
-    port: ready.port,
+    servers,
     clients,
     async close() {
       await Promise.all(clients.map((c) => c.call('closeAll').catch(() => undefined)));
       await Promise.all(clients.map((c) => c.stop()));
-      await server.stop();
+      await Promise.all(servers.map((s) => s.child.stop()));
     },
   };
 }
@@ -102,10 +108,14 @@ export async function connectSides(
  * Waits until every signal sent has been received (nothing left in flight), polling the
  * counters; gives up after `timeoutMs` and returns how many went missing.
  */
-export async function drain(clients: [RpcChild, RpcChild], timeoutMs = 10_000): Promise<number> {
+export async function drain(
+  clients: [RpcChild, RpcChild],
+  group: string,
+  timeoutMs = 10_000,
+): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const [a, b] = await both<Counts>(clients, 'counts');
+    const [a, b] = await both<Counts>(clients, 'counts', () => ({ group }));
     const missing = a.relaySent + b.relaySent - a.relayReceived - b.relayReceived;
     if (missing <= 0 || performance.now() > deadline) return missing;
     await sleep(20);

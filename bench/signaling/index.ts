@@ -12,14 +12,14 @@ export type SignalingPlan = { relay: RelayPlan; memoryConnections: number; joins
 export function signalingPlan(quick: boolean): SignalingPlan {
   return {
     relay: {
-      rounds: quick ? 1 : 3,
+      rounds: quick ? 2 : 5,
       sockets: 400,
       window: 2,
-      warmupMs: quick ? 1000 : 2000,
-      throughputMs: quick ? 2000 : 5000,
+      warmupMs: quick ? 500 : 1000,
+      throughputMs: quick ? 1000 : 2000,
       latencyRate: 5000,
-      latencyWarmupMs: quick ? 500 : 1000,
-      latencyMs: quick ? 2000 : 8000,
+      latencyWarmupMs: quick ? 300 : 500,
+      latencyMs: quick ? 1500 : 3000,
     },
     memoryConnections: quick ? 1000 : 5000,
     joins: {

@@ -11,15 +11,47 @@ import {
 } from './wire.ts';
 
 /**
- * A load-generating client process. The bench runs two of them; each holds one side of every
- * socket pair (or half of the idle connections), driven over IPC by the parent.
+ * A load-generating client process. The bench runs two of them, driven over IPC by the parent.
+ * Sockets come in named groups, one per server under test, so that the servers can be measured
+ * in short alternating windows on the same warm connections: on a busy machine, what disturbs
+ * one server's window then disturbs the others' alike. Only one group is driven at a time.
  */
 
+type Mode = 'idle' | 'loop' | 'paced' | 'ladder';
+
+type Group = {
+  name: string;
+  kind: ServerKind;
+  conns: Conn[];
+  mode: Mode;
+  relayReceived: number;
+  relaySent: number;
+  errors: Map<string, number>;
+  recording: boolean;
+  latencies: number[];
+  heartbeat: NodeJS.Timeout | undefined;
+  ladder: Ladder;
+};
+
+type Ladder = {
+  idle: Conn[];
+  room: LadderRoom | undefined;
+  rooms: number;
+  prefix: string;
+  roomSize: number;
+  latencies: number[];
+  completed: number;
+  outstanding: number;
+};
+
+type LadderRoom = { id: string; members: Conn[]; joined: number };
+
 type Conn = {
+  group: Group;
   ws: WebSocket;
   index: number;
-  selfId?: string;
-  partnerId?: string;
+  selfId: string | undefined;
+  partnerId: string | undefined;
   /** Parley: peers in the room as seen by this socket (joined.peers + peer-joined). */
   peersSeen: number;
   /** Closed-loop frame (its timestamp is not read) and the paced template; set by `ready`. */
@@ -31,33 +63,32 @@ type Conn = {
   waiters: Array<() => boolean>;
 };
 
-type LadderRoom = { id: string; members: Conn[]; joined: number };
-
 type ConnectArgs = {
+  group: string;
   kind: ServerKind;
   port: number;
   side: 'a' | 'b';
   count: number;
   runId: string;
-  /** relay: pair i of side a with pair i of side b. idle: just connect. joined: rooms of `roomSize`. */
+  /** relay: pair i of side a with pair i of side b. idle: just connect. joined: rooms of `roomSize`. pool: join ladder. */
   purpose: 'relay' | 'idle' | 'joined' | 'pool';
   roomSize?: number;
 };
 
-const conns: Conn[] = [];
-let kind: ServerKind = 'parley';
-let mode: 'idle' | 'loop' | 'paced' | 'ladder' = 'idle';
-let relayReceived = 0;
-let relaySent = 0;
-const errors = new Map<string, number>();
-let recording = false;
-let latencies: number[] = [];
-let heartbeat: NodeJS.Timeout | undefined;
+const groups = new Map<string, Group>();
+let shuttingDown = false;
 
-const BARE_PARTNER = 'bare-forwarder-partner'; // the forwarder routes by pairing, not by `to`
+/** The forwarder routes by pairing, not by `to`; the field is there to keep frames alike. */
+const BARE_PARTNER = 'bare-forwarder-partner';
 
-function noteError(code: string): void {
-  errors.set(code, (errors.get(code) ?? 0) + 1);
+function groupNamed(name: string): Group {
+  const group = groups.get(name);
+  if (!group) throw new Error(`no socket group ${name}`);
+  return group;
+}
+
+function noteError(group: Group, code: string): void {
+  group.errors.set(code, (group.errors.get(code) ?? 0) + 1);
 }
 
 function roomId(runId: string, n: number): string {
@@ -90,11 +121,12 @@ function until(conn: Conn, condition: () => boolean): Promise<void> {
 }
 
 function onControl(conn: Conn, text: string): void {
+  const group = conn.group;
   let message: Record<string, unknown>;
   try {
     message = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    return noteError('unparseable frame');
+    return noteError(group, 'unparseable frame');
   }
   switch (message.type) {
     // Parley
@@ -103,7 +135,7 @@ function onControl(conn: Conn, text: string): void {
       const peers = message.peers as Array<{ id: string }>;
       conn.peersSeen = peers.length;
       if (peers[0]) conn.partnerId = peers[0].id;
-      if (mode === 'ladder') ladderJoined(conn);
+      if (group.mode === 'ladder') ladderJoined(conn);
       break;
     }
     case 'peer-joined':
@@ -111,7 +143,7 @@ function onControl(conn: Conn, text: string): void {
       conn.partnerId ??= (message.peer as { id: string }).id;
       break;
     case 'error':
-      noteError(`${String(message.code)}`);
+      noteError(group, String(message.code));
       break;
     // PeerJS
     case 'OPEN':
@@ -120,11 +152,11 @@ function onControl(conn: Conn, text: string): void {
     case 'ERROR':
     case 'ID-TAKEN':
     case 'EXPIRE':
-      noteError(`peerjs ${String(message.type)}`);
+      noteError(group, `peerjs ${String(message.type)}`);
       break;
     // the bare forwarder's echo in the join ladder
     case 'join':
-      if (mode === 'ladder') ladderJoined(conn);
+      if (group.mode === 'ladder') ladderJoined(conn);
       break;
     default: // pings, pongs, peer-left, LEAVE: nothing to do
   }
@@ -133,40 +165,44 @@ function onControl(conn: Conn, text: string): void {
 
 function onFrame(conn: Conn, data: Buffer): void {
   if (!isRelayedSignal(data)) return onControl(conn, data.toString());
-  relayReceived++;
-  if (recording) latencies.push(msSinceStamp(data));
-  if (mode === 'loop') sendLoopFrame(conn);
+  const group = conn.group;
+  group.relayReceived++;
+  if (group.recording) group.latencies.push(msSinceStamp(data));
+  if (group.mode === 'loop') sendLoopFrame(conn);
 }
 
 function sendLoopFrame(conn: Conn): void {
   conn.ws.send(conn.loopFrame, { binary: false });
-  relaySent++;
+  conn.group.relaySent++;
 }
 
 function sendStamped(conn: Conn): void {
   const t = conn.template;
   conn.ws.send(t.head + stampNow() + t.tail);
-  relaySent++;
+  conn.group.relaySent++;
 }
 
-function openOne(args: ConnectArgs, i: number): Promise<Conn> {
+function openOne(group: Group, args: ConnectArgs, i: number): Promise<Conn> {
   const ws = new WebSocket(wsUrl(args, i), {
     perMessageDeflate: false,
     origin: `http://127.0.0.1:${args.port}`,
   });
   const conn: Conn = {
+    group,
     ws,
     index: i,
+    selfId: undefined,
+    partnerId: undefined,
     peersSeen: 0,
-    waiters: [],
     loopFrame: Buffer.alloc(0),
     template: { head: '', tail: '' },
     joinSentAt: undefined,
     room: undefined,
+    waiters: [],
   };
   ws.on('message', (data: Buffer) => onFrame(conn, data));
   ws.on('close', () => {
-    if (!shuttingDown) noteError('closed by server');
+    if (!shuttingDown) noteError(group, 'closed by server');
   });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(conn));
@@ -174,30 +210,50 @@ function openOne(args: ConnectArgs, i: number): Promise<Conn> {
   });
 }
 
-let shuttingDown = false;
-
-/** Opens and prepares `count` sockets, at most `parallel` handshakes at a time. */
+/** Opens and prepares `count` sockets, at most 64 handshakes at a time. */
 async function connect(args: ConnectArgs): Promise<{ connected: number }> {
-  kind = args.kind;
-  const parallel = 64;
+  const group: Group = {
+    name: args.group,
+    kind: args.kind,
+    conns: [],
+    mode: 'idle',
+    relayReceived: 0,
+    relaySent: 0,
+    errors: new Map(),
+    recording: false,
+    latencies: [],
+    heartbeat: undefined,
+    ladder: {
+      idle: [],
+      room: undefined,
+      rooms: 0,
+      prefix: `${args.runId}${args.side}`,
+      roomSize: args.roomSize ?? 4,
+      latencies: [],
+      completed: 0,
+      outstanding: 0,
+    },
+  };
+  groups.set(args.group, group);
   let nextIndex = 0;
   const worker = async () => {
     while (nextIndex < args.count) {
       const i = nextIndex++;
-      const conn = await openOne(args, i);
-      conns.push(conn);
+      const conn = await openOne(group, args, i);
+      group.conns.push(conn);
       await prepare(args, conn);
     }
   };
-  await Promise.all(Array.from({ length: parallel }, worker));
-  conns.sort((x, y) => x.index - y.index);
-  if (args.kind === 'peerjs' && !heartbeat) {
+  await Promise.all(Array.from({ length: 64 }, worker));
+  group.conns.sort((x, y) => x.index - y.index);
+  group.ladder.idle = [...group.conns];
+  if (args.kind === 'peerjs') {
     // PeerJS clients send a heartbeat every 5 s; the server drops silent clients.
-    heartbeat = setInterval(() => {
-      for (const c of conns) c.ws.send('{"type":"HEARTBEAT"}');
+    group.heartbeat = setInterval(() => {
+      for (const c of group.conns) c.ws.send('{"type":"HEARTBEAT"}');
     }, 5000);
   }
-  return { connected: conns.length };
+  return { connected: group.conns.length };
 }
 
 async function prepare(args: ConnectArgs, conn: Conn): Promise<void> {
@@ -227,40 +283,48 @@ async function prepare(args: ConnectArgs, conn: Conn): Promise<void> {
   await until(conn, () => conn.selfId !== undefined);
 }
 
-/** Resolves once every socket knows its partner (Parley: the peer-joined of side b arrived). */
-async function ready(args: { side: 'a' | 'b'; roomSize?: number }): Promise<void> {
+/**
+ * Resolves once every socket of the group is set: with `roomSize`, once each has heard of all
+ * its room's other members; otherwise once each knows its partner (Parley: side b's
+ * peer-joined reached side a), and then builds the frames.
+ */
+async function ready(args: { group: string; side: 'a' | 'b'; roomSize?: number }): Promise<void> {
+  const group = groupNamed(args.group);
   if (args.roomSize) {
     const others = args.roomSize - 1;
-    await Promise.all(conns.map((c) => until(c, () => c.peersSeen >= others)));
+    await Promise.all(group.conns.map((c) => until(c, () => c.peersSeen >= others)));
     return;
   }
-  await Promise.all(conns.map((c) => until(c, () => c.partnerId !== undefined)));
-  for (const c of conns) {
-    c.template = frameTemplate(kind, c.partnerId ?? '', args.side === 'b');
+  await Promise.all(group.conns.map((c) => until(c, () => c.partnerId !== undefined)));
+  for (const c of group.conns) {
+    c.template = frameTemplate(group.kind, c.partnerId ?? '', args.side === 'b');
     c.loopFrame = Buffer.from(c.template.head + stampNow() + c.template.tail);
   }
 }
 
-function counts() {
+function counts(args: { group: string }) {
+  const group = groupNamed(args.group);
   return {
-    relayReceived,
-    relaySent,
+    relayReceived: group.relayReceived,
+    relaySent: group.relaySent,
     t: Number(process.hrtime.bigint()) / 1e6,
-    errors: Object.fromEntries(errors),
+    errors: Object.fromEntries(group.errors),
   };
 }
 
 /** Closed loop: each socket keeps `window` signals in flight to its partner. */
-function startLoop(args: { window: number }) {
-  mode = 'loop';
-  for (const c of conns) for (let k = 0; k < args.window; k++) sendLoopFrame(c);
-  return counts();
+function startLoop(args: { group: string; window: number }) {
+  const group = groupNamed(args.group);
+  group.mode = 'loop';
+  for (const c of group.conns) for (let k = 0; k < args.window; k++) sendLoopFrame(c);
+  return counts(args);
 }
 
-function stop() {
-  mode = 'idle';
-  recording = false;
-  return counts();
+function stop(args: { group: string }) {
+  const group = groupNamed(args.group);
+  group.mode = 'idle';
+  group.recording = false;
+  return counts(args);
 }
 
 /** Calls `fire` at `ratePerSecond`, catching up every millisecond tick, for `durationMs`. */
@@ -285,94 +349,90 @@ function pace(ratePerSecond: number, durationMs: number, fire: () => void): Prom
 }
 
 /**
- * Open loop at a fixed rate: stamped signals round-robin over the sockets. Latency is recorded
- * by the receiving process (the other one) once `record` is called there.
+ * Open loop at a fixed rate: stamped signals round-robin over the group's sockets. Latency is
+ * recorded by the receiving process (the other one) while its `record` is on.
  */
-async function paced(args: { ratePerSecond: number; durationMs: number }) {
-  mode = 'paced';
+async function paced(args: { group: string; ratePerSecond: number; durationMs: number }) {
+  const group = groupNamed(args.group);
+  group.mode = 'paced';
   let k = 0;
   const sent = await pace(args.ratePerSecond, args.durationMs, () => {
-    const conn = conns[k++ % conns.length];
+    const conn = group.conns[k++ % group.conns.length];
     if (conn) sendStamped(conn);
   });
-  mode = 'idle';
+  group.mode = 'idle';
   return { sent };
 }
 
-function record(args: { on: boolean }) {
-  recording = args.on;
-  if (args.on) latencies = [];
-  return counts();
+function record(args: { group: string; on: boolean }) {
+  const group = groupNamed(args.group);
+  group.recording = args.on;
+  if (args.on) group.latencies = [];
+  return counts(args);
 }
 
-function takeLatencies(): Float64Array {
-  const out = Float64Array.from(latencies);
-  latencies = [];
+function takeLatencies(args: { group: string }): Float64Array {
+  const group = groupNamed(args.group);
+  const out = Float64Array.from(group.latencies);
+  group.latencies = [];
   return out;
 }
 
 // --- join ladder -------------------------------------------------------------------------------
 
-let ladderIdle: Conn[] = [];
-let ladderRoom: LadderRoom | undefined;
-let ladderRooms = 0;
-let ladderPrefix = '';
-let ladderRoomSize = 4;
-let joinLatencies: number[] = [];
-let joinsCompleted = 0;
-let joinsOutstanding = 0;
-
-const JOIN_ECHO = (n: number) =>
-  JSON.stringify({
-    type: 'join',
-    protocol: PROTOCOL_VERSION,
-    roomId: `echo${n}`,
-    displayName: 'bench',
-  });
-
 function ladderJoined(conn: Conn): void {
   if (conn.joinSentAt === undefined) return;
-  joinLatencies.push(Number(process.hrtime.bigint() - conn.joinSentAt) / 1e6);
+  const ladder = conn.group.ladder;
+  ladder.latencies.push(Number(process.hrtime.bigint() - conn.joinSentAt) / 1e6);
   conn.joinSentAt = undefined;
-  joinsCompleted++;
-  joinsOutstanding--;
-  if (kind !== 'parley') {
-    ladderIdle.push(conn);
+  ladder.completed++;
+  ladder.outstanding--;
+  if (conn.group.kind !== 'parley') {
+    ladder.idle.push(conn);
     return;
   }
   const room = conn.room;
   if (!room) return;
   room.joined++;
-  if (room.joined < ladderRoomSize) return;
-  // A full room of 4 dissolves right away, so a fixed pool of sockets can join again and again;
-  // the server does the leave work (peer-left to the others) as part of the churn.
+  if (room.joined < ladder.roomSize) return;
+  // A full room dissolves right away, so a fixed pool of sockets can join again and again; the
+  // server does the leave work (peer-left to the others) as part of the churn.
   for (const member of room.members) {
     member.ws.send('{"type":"leave"}');
     member.room = undefined;
-    ladderIdle.push(member);
+    ladder.idle.push(member);
   }
 }
 
-function fireJoin(): boolean {
-  const conn = ladderIdle.shift();
+function fireJoin(group: Group): boolean {
+  const ladder = group.ladder;
+  const conn = ladder.idle.shift();
   if (!conn) return false;
-  joinsOutstanding++;
-  if (kind !== 'parley') {
+  ladder.outstanding++;
+  if (group.kind !== 'parley') {
+    // The bare forwarder echoes this join-sized frame back: a transport round trip.
     conn.joinSentAt = process.hrtime.bigint();
-    conn.ws.send(JOIN_ECHO(ladderRooms++));
+    conn.ws.send(
+      JSON.stringify({
+        type: 'join',
+        protocol: PROTOCOL_VERSION,
+        roomId: roomId(ladder.prefix, ladder.rooms++),
+        displayName: `bench ${conn.index}`,
+      }),
+    );
     return true;
   }
-  if (!ladderRoom || ladderRoom.members.length === ladderRoomSize) {
-    ladderRoom = { id: roomId(ladderPrefix, ladderRooms++), members: [], joined: 0 };
+  if (!ladder.room || ladder.room.members.length === ladder.roomSize) {
+    ladder.room = { id: roomId(ladder.prefix, ladder.rooms++), members: [], joined: 0 };
   }
-  ladderRoom.members.push(conn);
-  conn.room = ladderRoom;
+  ladder.room.members.push(conn);
+  conn.room = ladder.room;
   conn.joinSentAt = process.hrtime.bigint();
   conn.ws.send(
     JSON.stringify({
       type: 'join',
       protocol: PROTOCOL_VERSION,
-      roomId: ladderRoom.id,
+      roomId: ladder.room.id,
       displayName: `bench ${conn.index}`,
     }),
   );
@@ -382,51 +442,49 @@ function fireJoin(): boolean {
 /**
  * One step of the join ladder: join attempts at `ratePerSecond` for `durationMs`. An attempt
  * needs an idle socket from the pool; when none is free the server is not keeping up, and the
- * attempt is counted as missed. Waits for outstanding joins before returning.
+ * attempt counts as missed. Waits (up to 5 s) for outstanding joins before returning.
  */
-async function joinStep(args: {
-  ratePerSecond: number;
-  durationMs: number;
-  prefix: string;
-  roomSize: number;
-}) {
-  mode = 'ladder';
-  ladderPrefix = args.prefix;
-  ladderRoomSize = args.roomSize;
-  if (ladderIdle.length === 0 && joinsOutstanding === 0) ladderIdle = [...conns];
-  joinLatencies = [];
-  joinsCompleted = 0;
+async function joinStep(args: { group: string; ratePerSecond: number; durationMs: number }) {
+  const group = groupNamed(args.group);
+  const ladder = group.ladder;
+  group.mode = 'ladder';
+  ladder.latencies = [];
+  ladder.completed = 0;
   let missed = 0;
   const attempts = await pace(args.ratePerSecond, args.durationMs, () => {
-    if (!fireJoin()) missed++;
+    if (!fireJoin(group)) missed++;
   });
   const deadline = performance.now() + 5000;
-  while (joinsOutstanding > 0 && performance.now() < deadline)
+  while (ladder.outstanding > 0 && performance.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 5));
+  group.mode = 'idle';
   return {
     attempts,
     missed,
-    completed: joinsCompleted,
-    outstanding: joinsOutstanding,
-    latencies: Float64Array.from(joinLatencies),
-    errors: Object.fromEntries(errors),
+    completed: ladder.completed,
+    outstanding: ladder.outstanding,
+    latencies: Float64Array.from(ladder.latencies),
+    errors: Object.fromEntries(group.errors),
   };
 }
 
 async function closeAll(): Promise<void> {
   shuttingDown = true;
-  if (heartbeat) clearInterval(heartbeat);
+  const all = [...groups.values()];
+  for (const group of all) if (group.heartbeat) clearInterval(group.heartbeat);
   await Promise.all(
-    conns.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-          c.ws.once('close', () => resolve());
-          c.ws.terminate();
-        }),
+    all.flatMap((group) =>
+      group.conns.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+            c.ws.once('close', () => resolve());
+            c.ws.terminate();
+          }),
+      ),
     ),
   );
-  conns.length = 0;
+  groups.clear();
 }
 
 serveRpc({

@@ -23,13 +23,16 @@ const KiB = 1024;
 export const ROOM_SIZE = 4;
 
 async function measure(c: Case, connections: number) {
-  const setup = await setUp(c.kind, `memory-${c.kind}${c.joined ? '-joined' : ''}`);
+  const setup = await setUp([c.kind], `memory${c.joined ? '-joined' : ''}`);
+  const [server] = setup.servers;
   try {
-    const before = await setup.server.call<Memory>('settledMemory');
+    if (!server) throw new Error('no server');
+    const before = await server.child.call<Memory>('settledMemory');
     const runId = randomBytes(6).toString('base64url');
     await both(setup.clients, 'connect', (side) => ({
+      group: 'memory',
       kind: c.kind,
-      port: setup.port,
+      port: server.port,
       side,
       count: connections / 2,
       runId,
@@ -37,8 +40,13 @@ async function measure(c: Case, connections: number) {
       roomSize: ROOM_SIZE,
     }));
     // Joined: wait until every member has heard of all others, so the server's sends are done.
-    if (c.joined) await both(setup.clients, 'ready', (side) => ({ side, roomSize: ROOM_SIZE }));
-    const after = await setup.server.call<Memory>('settledMemory');
+    if (c.joined)
+      await both(setup.clients, 'ready', (side) => ({
+        group: 'memory',
+        side,
+        roomSize: ROOM_SIZE,
+      }));
+    const after = await server.child.call<Memory>('settledMemory');
     return {
       rssPerConn: (after.rss - before.rss) / connections / KiB,
       heapPerConn: (after.heapUsed - before.heapUsed) / connections / KiB,

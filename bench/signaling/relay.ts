@@ -1,21 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { writeBenchResult, ratio, type BenchRow } from '../lib/result.ts';
 import { describeRange, max, median, quantile, round, shuffled } from '../lib/stats.ts';
-import { both, connectSides, drain, mergeErrors, setUp, sleep, type Counts } from './harness.ts';
+import {
+  both,
+  connectSides,
+  drain,
+  mergeErrors,
+  setUp,
+  sleep,
+  type Counts,
+  type Server,
+  type Setup,
+} from './harness.ts';
 import { FRAME_BYTES, SERVER_LABELS, type ServerKind } from './wire.ts';
 
 /**
  * Benches 1 and 2: relay throughput (closed loop) and relay latency at a fixed rate, for Parley,
- * the bare forwarder and the PeerJS server, on the same sockets of one fresh server process per
- * server and round. Rounds alternate the order of the servers at random.
+ * the bare forwarder and the PeerJS server. All three run at once, each in its own process, with
+ * their sockets open in the same two client processes; they are then measured in short
+ * alternating windows, in a fresh random order each round, after one unrecorded warm-up round.
+ * On a busy machine, what disturbs one server's window disturbs its neighbours' alike, which
+ * keeps the per-round ratios meaningful.
  */
 
 export type RelayPlan = {
+  /** Recorded rounds (one more, unrecorded, warms up first). */
   rounds: number;
-  /** Sockets in all, half in each client process; every socket has a partner in the other. */
+  /** Sockets per server, half in each client process; every socket has a partner in the other. */
   sockets: number;
   /** Signals each socket keeps in flight in the closed loop. */
   window: number;
+  /** Closed loop running before the counted window. */
   warmupMs: number;
   throughputMs: number;
   latencyRate: number;
@@ -34,107 +49,123 @@ type RoundResult = {
   errors: Record<string, number>;
 };
 
-export async function measureOne(
-  kind: ServerKind,
-  round: number,
-  plan: RelayPlan,
-): Promise<RoundResult> {
-  const setup = await setUp(kind, `relay-${kind}-${round}`);
-  const { clients, port } = setup;
-  try {
-    const runId = randomBytes(6).toString('base64url');
-    const pairs = plan.sockets / 2;
-    await connectSides(clients, () => ({ kind, port, count: pairs, runId, purpose: 'relay' }));
-    await both(clients, 'ready', (side) => ({ side }));
+async function throughputWindow(setup: Setup, server: Server, plan: RelayPlan) {
+  const { clients } = setup;
+  const group = server.kind;
+  await both(clients, 'startLoop', () => ({ group, window: plan.window }));
+  await sleep(plan.warmupMs);
+  const cpuStart = await server.child.call<number>('cpuMicros');
+  const start = await both<Counts>(clients, 'counts', () => ({ group }));
+  await sleep(plan.throughputMs);
+  const end = await both<Counts>(clients, 'counts', () => ({ group }));
+  const cpuEnd = await server.child.call<number>('cpuMicros');
+  await both(clients, 'stop', () => ({ group }));
+  const missing = await drain(clients, group);
+  // Each process counts over its own clock readings; their rates add up.
+  const rate = (s: Counts, e: Counts) => (e.relayReceived - s.relayReceived) / ((e.t - s.t) / 1000);
+  const relayed =
+    end[0].relayReceived - start[0].relayReceived + end[1].relayReceived - start[1].relayReceived;
+  return {
+    throughput: rate(start[0], end[0]) + rate(start[1], end[1]),
+    cpuPerSignal: (cpuEnd - cpuStart) / relayed,
+    missing,
+  };
+}
 
-    // Throughput: closed loop, warm up, then count what arrives in the window.
-    await both(clients, 'startLoop', () => ({ window: plan.window }));
-    await sleep(plan.warmupMs);
-    const cpuStart = await setup.server.call<number>('cpuMicros');
-    const start = await both<Counts>(clients, 'counts');
-    await sleep(plan.throughputMs);
-    const end = await both<Counts>(clients, 'counts');
-    const cpuEnd = await setup.server.call<number>('cpuMicros');
-    await both(clients, 'stop');
-    const missingAfterLoop = await drain(clients);
-    // Each process counts over its own clock readings; their rates add up.
-    const rate = (s: Counts, e: Counts) =>
-      (e.relayReceived - s.relayReceived) / ((e.t - s.t) / 1000);
-    const throughput = rate(start[0], end[0]) + rate(start[1], end[1]);
-    const relayed =
-      end[0].relayReceived - start[0].relayReceived + end[1].relayReceived - start[1].relayReceived;
-    const cpuPerSignal = (cpuEnd - cpuStart) / relayed;
-
-    // Latency: open loop at a fixed aggregate rate, half from each process.
-    const perProcess = { ratePerSecond: plan.latencyRate / 2 };
-    await both(clients, 'paced', () => ({ ...perProcess, durationMs: plan.latencyWarmupMs }));
-    await drain(clients);
-    await both(clients, 'record', () => ({ on: true }));
-    const t0 = performance.now();
-    const sent = await both<{ sent: number }>(clients, 'paced', () => ({
-      ...perProcess,
-      durationMs: plan.latencyMs,
-    }));
-    const seconds = (performance.now() - t0) / 1000;
-    const missingAfterPaced = await drain(clients);
-    const final = await both<Counts>(clients, 'record', () => ({ on: false }));
-    const samples = await both<Float64Array>(clients, 'takeLatencies');
-    const all = Float64Array.from([...samples[0], ...samples[1]]);
-    return {
-      kind,
-      round,
-      throughput,
-      cpuPerSignal,
-      latency: {
-        p50: quantile(all, 0.5),
-        p99: quantile(all, 0.99),
-        max: max(all),
-        achievedRate: (sent[0].sent + sent[1].sent) / seconds,
-        samples: all.length,
-      },
-      missing: missingAfterLoop + missingAfterPaced,
-      errors: mergeErrors(final[0].errors, final[1].errors),
-    };
-  } finally {
-    await setup.close();
-  }
+async function latencyWindow(setup: Setup, server: Server, plan: RelayPlan) {
+  const { clients } = setup;
+  const group = server.kind;
+  const ratePerSecond = plan.latencyRate / 2; // half from each process
+  await both(clients, 'paced', () => ({ group, ratePerSecond, durationMs: plan.latencyWarmupMs }));
+  await drain(clients, group);
+  await both(clients, 'record', () => ({ group, on: true }));
+  const t0 = performance.now();
+  const sent = await both<{ sent: number }>(clients, 'paced', () => ({
+    group,
+    ratePerSecond,
+    durationMs: plan.latencyMs,
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const missing = await drain(clients, group);
+  const final = await both<Counts>(clients, 'record', () => ({ group, on: false }));
+  const samples = await both<Float64Array>(clients, 'takeLatencies', () => ({ group }));
+  const all = Float64Array.from([...samples[0], ...samples[1]]);
+  return {
+    latency: {
+      p50: quantile(all, 0.5),
+      p99: quantile(all, 0.99),
+      max: max(all),
+      achievedRate: (sent[0].sent + sent[1].sent) / seconds,
+      samples: all.length,
+    },
+    missing,
+    errors: mergeErrors(final[0].errors, final[1].errors),
+  };
 }
 
 export async function runRelayBenches(plan: RelayPlan, log: (line: string) => void) {
   const kinds: ServerKind[] = ['parley', 'bare', 'peerjs'];
   const results: RoundResult[] = [];
   const orders: string[] = [];
-  for (let round = 1; round <= plan.rounds; round++) {
-    const order = shuffled(kinds);
-    orders.push(order.join(' → '));
-    for (const kind of order) {
-      const r = await measureOne(kind, round, plan);
-      results.push(r);
-      log(
-        `  round ${round} ${SERVER_LABELS[kind].padEnd(18)} ${Math.round(r.throughput).toString().padStart(7)} msgs/s (${r.cpuPerSignal.toFixed(1)} µs server CPU each)   ` +
-          `latency p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} max ${r.latency.max.toFixed(1)} ms` +
-          (r.missing > 0 ? `   ${r.missing} lost` : '') +
-          (Object.keys(r.errors).length ? `   errors ${JSON.stringify(r.errors)}` : ''),
-      );
+  const setup = await setUp(kinds, 'relay');
+  try {
+    const runId = randomBytes(6).toString('base64url');
+    for (const server of setup.servers) {
+      await connectSides(setup.clients, () => ({
+        group: server.kind,
+        kind: server.kind,
+        port: server.port,
+        count: plan.sockets / 2,
+        runId: `${runId}${server.kind}`,
+        purpose: 'relay',
+      }));
+      await both(setup.clients, 'ready', (side) => ({ group: server.kind, side }));
     }
+    for (let round = 0; round <= plan.rounds; round++) {
+      const order = shuffled(setup.servers);
+      if (round > 0) orders.push(order.map((s) => s.kind).join(' → '));
+      for (const server of order) {
+        const t = await throughputWindow(setup, server, plan);
+        const l = await latencyWindow(setup, server, plan);
+        const r: RoundResult = {
+          kind: server.kind,
+          round,
+          throughput: t.throughput,
+          cpuPerSignal: t.cpuPerSignal,
+          latency: l.latency,
+          missing: t.missing + l.missing,
+          errors: l.errors,
+        };
+        log(
+          `  ${round === 0 ? 'warm-up' : `round ${round}`} ${SERVER_LABELS[server.kind].padEnd(18)} ` +
+            `${Math.round(r.throughput).toString().padStart(7)} msgs/s (${r.cpuPerSignal.toFixed(1)} µs server CPU each)   ` +
+            `at ${plan.latencyRate / 1000}k/s: p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} max ${r.latency.max.toFixed(1)} ms` +
+            (r.missing > 0 ? `   ${r.missing} lost` : '') +
+            (Object.keys(r.errors).length ? `   errors ${JSON.stringify(r.errors)}` : ''),
+        );
+        if (round > 0) results.push(r);
+      }
+    }
+  } finally {
+    await setup.close();
   }
 
   const of = (kind: ServerKind) => results.filter((r) => r.kind === kind);
   const tput = (kind: ServerKind) => of(kind).map((r) => r.throughput);
-  /** Ratio per round (same conditions), then the median over rounds. */
+  /** Ratios per round (neighbouring windows, same conditions); report their median. */
+  const roundRatios = (a: ServerKind, b: ServerKind, pick: (r: RoundResult) => number) =>
+    Array.from({ length: plan.rounds }, (_, i) => {
+      const x = results.find((r) => r.kind === a && r.round === i + 1);
+      const y = results.find((r) => r.kind === b && r.round === i + 1);
+      return x && y ? pick(x) / pick(y) : Number.NaN;
+    });
   const roundRatio = (a: ServerKind, b: ServerKind, pick: (r: RoundResult) => number) =>
-    median(
-      Array.from({ length: plan.rounds }, (_, i) => {
-        const x = results.find((r) => r.kind === a && r.round === i + 1);
-        const y = results.find((r) => r.kind === b && r.round === i + 1);
-        return x && y ? pick(x) / pick(y) : Number.NaN;
-      }),
-    );
+    median(roundRatios(a, b, pick));
 
   const setupNote =
     `${plan.sockets} sockets (${plan.sockets / 2} pairs, one side of each pair in each of 2 client processes), ` +
     `${FRAME_BYTES}-byte signals as sent, compression off everywhere, 127.0.0.1; ` +
-    `${plan.rounds} round(s), a fresh server process per server and round, server order shuffled per round: ${orders.join('; ')}.`;
+    `all three servers running at once, measured in alternating windows; one warm-up round, then ${plan.rounds} recorded round(s), server order shuffled per round: ${orders.join('; ')}.`;
   const lost = results.filter((r) => r.missing > 0 || Object.keys(r.errors).length > 0);
   const problems = lost.map(
     (r) =>
@@ -182,9 +213,16 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
     notes: [
       setupNote,
       `Closed loop: each socket keeps ${plan.window} signal(s) in flight to its partner and sends a new one for each it receives; ` +
-        `${plan.warmupMs / 1000} s warm-up, then ${plan.throughputMs / 1000} s counted. Figures are medians over rounds; ratios are the median of per-round ratios.`,
+        `in each window ${plan.warmupMs / 1000} s of loop, then ${plan.throughputMs / 1000} s counted. Figures are medians over rounds; ratios are the median of per-round ratios.`,
       'Server CPU per relayed signal (user + system time of the server process over the counted window, divided by the signals delivered) is less sensitive to other load on the machine than the rates.',
-      `Per round (msgs/s), median (range): Parley ${describeRange(tput('parley'))}, bare ${describeRange(tput('bare'))}, PeerJS ${describeRange(tput('peerjs'))}.`,
+      `Per round (msgs/s), median (range): Parley ${describeRange(tput('parley'))}, bare ${describeRange(tput('bare'))}, PeerJS ${describeRange(tput('peerjs'))}. ` +
+        `Per-round ratios: Parley/bare ${describeRange(
+          roundRatios('parley', 'bare', (r) => r.throughput),
+          2,
+        )}, Parley/PeerJS ${describeRange(
+          roundRatios('parley', 'peerjs', (r) => r.throughput),
+          2,
+        )}.`,
       'Parley runs its production bundle (apps/signaling/dist/main.js) with MESSAGE_BURST, MESSAGES_PER_SECOND, JOIN_BURST_PER_IP and JOINS_PER_SECOND_PER_IP raised to 100000; each pair joins its own room and relays offer/answer `signal`s, validated and stamped by the server.',
       ...problems,
     ],
@@ -221,7 +259,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
     notes: [
       setupNote,
       `Open loop: each client process sends ${plan.latencyRate / 2} signals/s round-robin over its sockets, stamped with CLOCK_MONOTONIC; ` +
-        `the other process computes send→receive latency. ${plan.latencyWarmupMs / 1000} s warm-up, then ${plan.latencyMs / 1000} s recorded ` +
+        `the other process computes send→receive latency. In each window ${plan.latencyWarmupMs / 1000} s unrecorded, then ${plan.latencyMs / 1000} s recorded ` +
         `(${Math.round(median(results.map((r) => r.latency.samples)))} samples per server and round); achieved rate ${Math.round(Math.min(...rates))}–${Math.round(Math.max(...rates))} msgs/s.`,
       'p50 and p99 are medians over rounds of each round’s percentile; max is the largest over all rounds.',
       ...(slow.length

@@ -23,17 +23,19 @@ serveRpc({
     const { user, system } = process.cpuUsage();
     return user + system;
   },
-  /** Full GCs until RSS stops shrinking (at most 5), then the memory figures. */
+  /**
+   * Full GCs, 100 ms apart, until RSS moves by less than 64 KiB (at most 10), then the memory
+   * figures. The pause lets finalizers run and freed native memory go back to the system.
+   */
   async settledMemory() {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (!gc) throw new Error('start the server host with --expose-gc');
     let last = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 10; i++) {
       gc();
-      // let finalizers and freed sockets' native memory go
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 100));
       const rss = process.memoryUsage().rss;
-      if (rss >= last) break;
+      if (Math.abs(rss - last) < 64 * 1024) break;
       last = rss;
     }
     return memory();

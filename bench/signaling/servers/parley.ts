@@ -3,7 +3,10 @@
  * `npm start` runs it, configured only through its environment (see PARLEY_BENCH_ENV).
  * Importing it runs it; its top-level await resolves once it listens.
  */
-export const PARLEY_ENTRY = new URL('../../../apps/signaling/dist/main.js', import.meta.url);
+export const PARLEY_ENTRY = process.env.PARLEY_BENCH_ENTRY
+  ? // Another build of the same server, e.g. of an older commit for a before/after comparison.
+    new URL(`file://${process.env.PARLEY_BENCH_ENTRY}`)
+  : new URL('../../../apps/signaling/dist/main.js', import.meta.url);
 
 /**
  * The bench's settings. Everything else is the production default. The per-connection and
