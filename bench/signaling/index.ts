@@ -7,7 +7,12 @@ import { runRelayBenches, type RelayPlan } from './relay.ts';
  * Needs the production bundle: `npm run build -w @parley/signaling` (the runner does it).
  */
 
-export type SignalingPlan = { relay: RelayPlan; memoryConnections: number; joins: JoinPlan };
+export type SignalingPlan = {
+  relay: RelayPlan;
+  memoryConnections: number;
+  memoryRepeats: number;
+  joins: JoinPlan;
+};
 
 export function signalingPlan(quick: boolean): SignalingPlan {
   return {
@@ -22,6 +27,7 @@ export function signalingPlan(quick: boolean): SignalingPlan {
       latencyMs: quick ? 1500 : 3000,
     },
     memoryConnections: quick ? 1000 : 5000,
+    memoryRepeats: quick ? 1 : 2,
     joins: {
       pool: 400,
       startRate: 250,
@@ -37,7 +43,7 @@ export async function runSignalingBenches(quick: boolean, log: (line: string) =>
   log('1–2. Relay throughput and latency (Parley, bare ws forwarder, PeerJS server)');
   await runRelayBenches(plan.relay, log);
   log(`3. Memory per idle connection (${plan.memoryConnections} connections)`);
-  await runMemoryBench(plan.memoryConnections, log);
+  await runMemoryBench(plan.memoryConnections, plan.memoryRepeats, log);
   log('4. Join throughput into rooms of 4');
   await runJoinBench(plan.joins, log);
 }

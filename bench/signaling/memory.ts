@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ratio, writeBenchResult, type BenchRow } from '../lib/result.ts';
-import { round } from '../lib/stats.ts';
+import { describeRange, median, round, shuffled } from '../lib/stats.ts';
 import { both, setUp, type Memory } from './harness.ts';
 import { SERVER_LABELS, type ServerKind } from './wire.ts';
 
@@ -58,40 +58,49 @@ async function measure(c: Case, connections: number) {
   }
 }
 
-export async function runMemoryBench(connections: number, log: (line: string) => void) {
-  const measured: Array<{ c: Case; m: Awaited<ReturnType<typeof measure>> }> = [];
-  for (const c of CASES) {
-    const m = await measure(c, connections);
-    measured.push({ c, m });
-    log(
-      `  ${c.label.padEnd(30)} ${m.rssPerConn.toFixed(1).padStart(6)} KB RSS/conn   ${m.heapPerConn.toFixed(1).padStart(6)} KB JS heap/conn`,
-    );
+export async function runMemoryBench(
+  connections: number,
+  repeats: number,
+  log: (line: string) => void,
+) {
+  const runs = new Map<Case, Array<Awaited<ReturnType<typeof measure>>>>(CASES.map((c) => [c, []]));
+  for (let r = 0; r < repeats; r++) {
+    for (const c of shuffled(CASES)) {
+      const m = await measure(c, connections);
+      runs.get(c)?.push(m);
+      log(
+        `  ${c.label.padEnd(30)} ${m.rssPerConn.toFixed(1).padStart(6)} KB RSS/conn   ${m.heapPerConn.toFixed(1).padStart(6)} KB JS heap/conn`,
+      );
+    }
   }
-  const bare = measured.find(({ c }) => c.kind === 'bare')?.m.rssPerConn ?? Number.NaN;
-  const rows = measured
-    .filter(({ c }) => c.kind !== 'bare')
-    .map(({ c, m }) => {
-      const row: BenchRow = {
-        measure: `Memory per idle connection at ${connections / 1000}k: ${c.label}`,
-        value: round(m.rssPerConn),
-        unit: 'KB RSS/conn',
-        baseline: { name: SERVER_LABELS.bare, value: round(bare) },
-        ratio: ratio(m.rssPerConn, bare),
-      };
-      if (c.kind === 'parley') {
-        row.goal = '≤ 12 KB';
-        row.met = m.rssPerConn <= 12;
-      }
-      return row;
-    });
+  const rss = (c: Case) => (runs.get(c) ?? []).map((m) => m.rssPerConn);
+  const heap = (c: Case) => (runs.get(c) ?? []).map((m) => m.heapPerConn);
+  const bareCase = CASES.find((c) => c.kind === 'bare');
+  const bare = bareCase ? median(rss(bareCase)) : Number.NaN;
+  const rows = CASES.filter((c) => c.kind !== 'bare').map((c) => {
+    const value = median(rss(c));
+    const row: BenchRow = {
+      measure: `Memory per idle connection at ${connections / 1000}k: ${c.label}`,
+      value: round(value),
+      unit: 'KB RSS/conn',
+      baseline: { name: SERVER_LABELS.bare, value: round(bare) },
+      ratio: ratio(value, bare),
+    };
+    if (c.kind === 'parley') {
+      row.goal = '≤ 12 KB';
+      row.met = value <= 12;
+    }
+    return row;
+  });
   writeBenchResult({
     id: 'idle-memory',
     title: `3. Memory per idle connection at ${connections / 1000}k connections`,
     rows,
     notes: [
-      `RSS of the server process after full GCs (node --expose-gc, triggered over IPC by the bench harness), before and after ${connections} connections from 2 client processes, divided by ${connections}; KB = 1024 bytes. A fresh server process per row.`,
+      `RSS of the server process after full GCs (node --expose-gc, triggered over IPC by the bench harness), before and after ${connections} connections from 2 client processes, divided by ${connections}; KB = 1024 bytes. A fresh server process per measurement; ${repeats} measurement(s) per row in shuffled order, median reported.`,
       'Parley "connected": WebSocket open, no join. "joined": every socket joined a room of 4 and has heard of the other 3 (joined + peer-joined), the state of a participant sitting in a call.',
-      `JS heap per connection (KB): ${measured.map(({ c, m }) => `${c.label} ${m.heapPerConn.toFixed(1)}`).join(', ')}.`,
+      `Per measurement, RSS KB/conn: ${CASES.map((c) => `${c.label} ${describeRange(rss(c), 1)}`).join('; ')}.`,
+      `JS heap KB/conn (median): ${CASES.map((c) => `${c.label} ${median(heap(c)).toFixed(1)}`).join('; ')}.`,
       'The PeerJS server registers each client on connect (its equivalent of joining) and needs a HEARTBEAT every 5 s, which the clients send.',
     ],
   });
