@@ -166,7 +166,10 @@ export async function startServer({
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
+    // A larger accept queue than Node's 511: after a restart every client reconnects within
+    // a second or so; connections the queue cannot hold are dropped by the kernel and retried
+    // only after TCP's 1, 3, 7, 15... s backoff. The kernel caps this at net.core.somaxconn.
+    http.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
   });
   const { port } = http.address() as AddressInfo;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
