@@ -189,6 +189,7 @@ class Participant {
       socket.on('close', (code) => {
         if (this.socket !== socket) return; // a churn replaced it on purpose
         this.socket = undefined;
+        this.releaseSyncs();
         if (this.state === 'joined') connectionFault(`close ${code}`);
         this.state = 'away';
         this.epoch++;
@@ -218,24 +219,31 @@ class Participant {
         return;
       case 'signal':
         return received(frame);
-      case 'pong': {
-        const waiters = this.pongWaiters;
-        this.pongWaiters = [];
-        for (const w of waiters) w();
-        return;
-      }
+      case 'pong':
+        return this.releaseSyncs();
       case 'ping':
         return; // the server's heartbeat
       case 'error':
         if (frame.code === 'unknown-peer') report.refusedTargetGone++;
-        else fault(`error ${frame.code}`);
+        else if (this.state === 'connecting') {
+          // A join refused (e.g. room-full while a churned seat is still held): try again
+          // later, as a browser would after a reload.
+          connectionFault(`join refused: ${frame.code}`);
+          this.socket?.close();
+        } else fault(`error ${frame.code}`);
         return;
       default:
         fault(`unexpected ${frame.type}`);
     }
   }
 
-  /** Resolves once the server has handled everything this participant sent before. */
+  private releaseSyncs(): void {
+    const waiters = this.pongWaiters;
+    this.pongWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves once the server has handled everything this participant sent before (or it closed). */
   sync(): Promise<void> {
     if (this.state !== 'joined' || !this.socket) return Promise.resolve();
     this.socket.send(JSON.stringify({ type: 'ping', t: 0 }));
@@ -365,6 +373,12 @@ function start(): void {
   }, TICK_MS);
 }
 
+function summarise(states: string): string {
+  const counts: Record<string, number> = {};
+  for (const s of states.split(',')) counts[s] = (counts[s] ?? 0) + 1;
+  return JSON.stringify(counts);
+}
+
 function randomOf<T>(items: readonly T[]): T {
   const item = items[Math.floor(Math.random() * items.length)];
   if (item === undefined) throw new Error('nothing to pick from');
@@ -385,9 +399,18 @@ async function stop(): Promise<void> {
   // Let every pending reconnect finish (they wait at most 1 s), then settle twice: after the
   // first round the server has handled every frame; after the second every relay has arrived.
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  await Promise.all(participants.map((p) => p.connecting));
-  await Promise.all(participants.map((p) => p.sync()));
-  await Promise.all(participants.map((p) => p.sync()));
+  const settled = (async () => {
+    await Promise.all(participants.map((p) => p.connecting));
+    await Promise.all(participants.map((p) => p.sync()));
+    await Promise.all(participants.map((p) => p.sync()));
+    return true;
+  })();
+  // A participant that never settles is a finding, not a reason to hang the run.
+  const watchdog = new Promise<false>((resolve) => setTimeout(() => resolve(false), 60_000));
+  if (!(await Promise.race([settled, watchdog]))) {
+    const states = participants.map((p) => p.state).join(',');
+    fault(`did not settle within 60 s after stop (states: ${summarise(states)})`);
+  }
   measuring = false;
   for (const o of outstanding.values()) {
     if (o.from.epoch === o.epochs[0] && o.to.epoch === o.epochs[1]) report.lost++;

@@ -53,7 +53,20 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
   server.kill();
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 const heapProbe = HeapProbe.attach(server.child);
+
+/**
+ * Connections the kernel dropped because a listener's accept queue was full (TcpExt
+ * ListenOverflows, machine-wide): a starved or slow server shows here first, as clients whose
+ * SYN or handshake ACK is dropped retry after 1, 3, 7, 15, 31 s.
+ */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const names = lines.find((l) => l.startsWith('TcpExt:'))?.split(' ') ?? [];
+  const values = lines.filter((l) => l.startsWith('TcpExt:'))[1]?.split(' ') ?? [];
+  return Number(values[names.indexOf('ListenOverflows')] ?? Number.NaN);
+}
 
 /** CPU seconds the server has used (utime + stime from /proc, in clock ticks of 10 ms). */
 function serverCpuSeconds(): number {
@@ -97,6 +110,7 @@ const ready = Array.from({ length: WORKERS }, (_, worker) => {
     });
   });
 });
+const overflowsStart = listenOverflows();
 const connectStarted = performance.now();
 await Promise.all(ready);
 const joinSeconds = (performance.now() - connectStarted) / 1000;
@@ -135,6 +149,7 @@ await sleep(RESUME_GRACE_MS + 2000);
 heap.afterAllLeft = mib(await probe.liveHeapBytes());
 const rssAfter = server.rssBytes();
 const [loadEnd = 0] = loadavg();
+const overflows = listenOverflows() - overflowsStart;
 probe.close();
 
 const sum = (pick: (r: WorkerReport) => number) => reports.reduce((n, r) => n + pick(r), 0);
@@ -201,6 +216,7 @@ const result = {
     afterAllLeft: mib(rssAfter),
   },
   serverLiveHeapMiB: heap,
+  listenOverflows: overflows,
   cpuCores: {
     server: Math.round((cpuUsed / churnSeconds) * 100) / 100,
     clientProcesses: reports.map((r) => Math.round(r.cpuSeconds)),
@@ -251,6 +267,7 @@ log(
   `connections the server ended or refused (participants came back): ` +
     `${Object.keys(connectionFaults).length === 0 ? 'none' : JSON.stringify(connectionFaults)}`,
 );
+log(`connections dropped at a full accept queue (machine-wide): ${overflows}`);
 log(`server log (level msg: count): ${JSON.stringify(serverLog)}`);
 log(
   `client event-loop delay p99/max (ms): ${r.clientEventLoopDelayMs
