@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, loadAverage, machineLines } from './lib/machine.ts';
-import { readBenchResults, RESULTS_DIR, type BenchResult } from './lib/result.ts';
+import { goalLine, markdownReport, updateResultsSection, type Summary } from './lib/report.ts';
+import { readBenchResults, RESULTS_DIR } from './lib/result.ts';
 import { renderTable } from './lib/table.ts';
 
 /**
@@ -15,10 +16,13 @@ import { renderTable } from './lib/table.ts';
  *   npm run bench:quick            the same, shortened (BENCH_QUICK=1), for development
  *   npm run bench -- --only=signaling | --only=browser
  *   npm run bench -- --no-build    reuse the existing production build
+ *   npm run bench -- --update-docs also rewrite the results section of BENCHMARKS.md
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = new Set(process.argv.slice(2));
+const known = /^--(quick|no-build|update-docs|only=(signaling|browser))$/;
+for (const a of args) if (!known.test(a)) throw new Error(`unknown option ${a}; see bench/run.ts`);
 const quick = args.has('--quick') || process.env.BENCH_QUICK === '1';
 if (quick) process.env.BENCH_QUICK = '1';
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -109,16 +113,7 @@ log(`\n== Results ==`);
 for (const line of machineLines(machine)) log(line);
 log('');
 log(renderTable(results, stale));
-const goals = results.flatMap((r) => r.rows).filter((row) => row.met !== undefined);
-log(
-  `\nGoals: ${goals.filter((g) => g.met).length} of ${goals.length} met` +
-    (goals.some((g) => !g.met)
-      ? `; missed: ${goals
-          .filter((g) => !g.met)
-          .map((g) => `${g.measure} (${g.goal})`)
-          .join('; ')}`
-      : ''),
-);
+log(`\n${goalLine(results)}`);
 for (const r of results.filter((x) => stale.has(x.id)))
   log(`note: "${r.title}" is from an earlier run; this run did not produce it`);
 for (const f of failures) log(`FAILED: ${f}`);
@@ -126,15 +121,7 @@ log(
   `Took ${Math.floor(durationS / 60)} min ${durationS % 60} s. Notes on method: bench/results/*.json and BENCHMARKS.md.`,
 );
 
-const summary: {
-  command: string;
-  quick: boolean;
-  startedAt: string;
-  durationS: number;
-  machine: typeof machine;
-  results: Array<BenchResult & { fromEarlierRun: boolean }>;
-  failures: string[];
-} = {
+const summary: Summary = {
   command: commandLine(),
   quick,
   startedAt: new Date(startedAt).toISOString(),
@@ -145,4 +132,8 @@ const summary: {
 };
 writeFileSync(join(RESULTS_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 log(`Wrote ${join('bench', 'results', 'summary.json')}`);
+if (args.has('--update-docs')) {
+  updateResultsSection(join(ROOT, 'BENCHMARKS.md'), markdownReport(summary));
+  log('Updated the results section of BENCHMARKS.md');
+}
 process.exit(failures.length ? 1 : 0);

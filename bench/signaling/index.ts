@@ -40,10 +40,15 @@ export function signalingPlan(quick: boolean): SignalingPlan {
 
 export async function runSignalingBenches(quick: boolean, log: (line: string) => void) {
   const plan = signalingPlan(quick);
+  const started = performance.now();
+  const took = () => `  (${Math.round((performance.now() - started) / 1000)} s so far)`;
   log('1–2. Relay throughput and latency (Parley, bare ws forwarder, PeerJS server)');
   await runRelayBenches(plan.relay, log);
+  log(took());
   log(`3. Memory per idle connection (${plan.memoryConnections} connections)`);
   await runMemoryBench(plan.memoryConnections, plan.memoryRepeats, log);
+  log(took());
   log('4. Join throughput into rooms of 4');
   await runJoinBench(plan.joins, log);
+  log(took());
 }
