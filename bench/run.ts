@@ -74,7 +74,7 @@ if (runSignaling) {
   log('\n== Signalling server benches ==');
   try {
     const { runSignalingBenches } = await import('./signaling/index.ts');
-    await runSignalingBenches(quick, log);
+    failures.push(...(await runSignalingBenches(quick, log)));
   } catch (error) {
     failures.push(`signalling benches: ${error instanceof Error ? error.stack : String(error)}`);
     log(`signalling benches failed: ${String(error)}`);

@@ -38,17 +38,32 @@ export function signalingPlan(quick: boolean): SignalingPlan {
   };
 }
 
-export async function runSignalingBenches(quick: boolean, log: (line: string) => void) {
+/** Runs benches 1–4, each on its own: one failing does not stop the others. Returns failures. */
+export async function runSignalingBenches(
+  quick: boolean,
+  log: (line: string) => void,
+): Promise<string[]> {
   const plan = signalingPlan(quick);
   const started = performance.now();
-  const took = () => `  (${Math.round((performance.now() - started) / 1000)} s so far)`;
-  log('1–2. Relay throughput and latency (Parley, bare ws forwarder, PeerJS server)');
-  await runRelayBenches(plan.relay, log);
-  log(took());
-  log(`3. Memory per idle connection (${plan.memoryConnections} connections)`);
-  await runMemoryBench(plan.memoryConnections, plan.memoryRepeats, log);
-  log(took());
-  log('4. Join throughput into rooms of 4');
-  await runJoinBench(plan.joins, log);
-  log(took());
+  const failures: string[] = [];
+  const run = async (title: string, bench: () => Promise<unknown>) => {
+    log(title);
+    try {
+      await bench();
+    } catch (error) {
+      failures.push(
+        `${title}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      log(`  failed: ${String(error)}`);
+    }
+    log(`  (${Math.round((performance.now() - started) / 1000)} s so far)`);
+  };
+  await run('1–2. Relay throughput and latency (Parley, bare ws forwarder, PeerJS server)', () =>
+    runRelayBenches(plan.relay, log),
+  );
+  await run(`3. Memory per idle connection (${plan.memoryConnections} connections)`, () =>
+    runMemoryBench(plan.memoryConnections, plan.memoryRepeats, log),
+  );
+  await run('4. Join throughput into rooms of 4', () => runJoinBench(plan.joins, log));
+  return failures;
 }
