@@ -217,6 +217,14 @@ const result = {
   },
   serverLiveHeapMiB: heap,
   listenOverflows: overflows,
+  /** Server CPU per signal sent, all its work included (joins, churn, heartbeats): contention-proof. */
+  serverCpuMicrosPerSignal: Math.round(
+    (cpuUsed * 1e6) /
+      Math.max(
+        1,
+        sum((r) => r.signalsSent),
+      ),
+  ),
   cpuCores: {
     server: Math.round((cpuUsed / churnSeconds) * 100) / 100,
     clientProcesses: reports.map((r) => Math.round(r.cpuSeconds)),
@@ -260,7 +268,8 @@ log(
     .join(', ')}`,
 );
 log(
-  `CPU: server ${r.cpuCores.server} cores during churn; client processes ` +
+  `CPU: server ${r.cpuCores.server} cores during churn (${r.serverCpuMicrosPerSignal} µs per ` +
+    `signal, everything included); client processes ` +
     `${r.cpuCores.clientProcesses.join(' + ')} s`,
 );
 log(
