@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { chromium } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import {
@@ -73,21 +72,6 @@ test('leaving removes the tile for the others at once, and Rejoin brings it back
   await expectVideoPlaying(tile(ada.page, 'Bob'));
 });
 
-test('a reload rejoins the call without leaving a ghost behind', async ({ joinAs, parley }) => {
-  const roomUrl = `${parley.url}/r/${createRoomId()}`;
-  const ada = await joinAs(roomUrl, 'Ada');
-  const bob = await joinAs(roomUrl, 'Bob');
-  await expect(tile(ada.page, 'Bob')).toHaveAttribute('data-connection', 'connected');
-
-  await bob.page.reload();
-  await expect(tile(ada.page, 'Bob')).toHaveCount(0); // the pagehide goodbye, not a timeout
-  await expect(bob.page.getByLabel('Your name')).toHaveValue('Bob'); // remembered
-  await bob.page.getByRole('button', { name: 'Join call' }).click();
-  await expectVideoPlaying(tile(ada.page, 'Bob'));
-  await expectVideoPlaying(tile(bob.page, 'Ada'));
-  await expect(ada.page.getByRole('group')).toHaveCount(2);
-});
-
 test('switching camera mid-call keeps the remote video playing', async ({ joinAs, parley }) => {
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
   const ada = await joinAs(roomUrl, 'Ada');
@@ -145,96 +129,3 @@ test('three participants: every link plays (320x240 fake camera)', async ({ join
     await server.stop();
   }
 });
-
-test('signalling server killed and restarted mid-call: media keeps playing, the call reconnects', async ({
-  joinAs,
-}) => {
-  const server = new ParleyProcess({ RESUME_GRACE_MS: '30000' });
-  await server.start();
-  try {
-    const roomUrl = `${server.url}/r/${createRoomId()}`;
-    const ada = await joinAs(roomUrl, 'Ada');
-    const bob = await joinAs(roomUrl, 'Bob');
-    await expectVideoPlaying(tile(ada.page, 'Bob'));
-
-    await server.stop('SIGKILL');
-    await expect(ada.page.getByRole('status')).toHaveText('Reconnecting…');
-    // Peer-to-peer media does not need the server.
-    await expectVideoPlaying(tile(ada.page, 'Bob'));
-    await expectVideoPlaying(tile(bob.page, 'Ada'));
-
-    await server.start(); // same port and secret: clients resume as the same participants
-    await expect(ada.page.getByRole('status')).toHaveText('Connected', { timeout: 30_000 });
-    await expect(bob.page.getByRole('status')).toHaveText('Connected', { timeout: 30_000 });
-    await expect(ada.page.getByRole('group')).toHaveCount(2);
-    await expectVideoPlaying(tile(ada.page, 'Bob'));
-    await expect(tile(ada.page, 'Bob')).toHaveAttribute('data-connection', 'connected');
-  } finally {
-    await server.stop();
-  }
-});
-
-/**
- * Needs root inside the test's own network namespace (scripts/run-e2e.sh provides it): the
- * outage is an iptables DROP of all loopback traffic, which takes media and signalling down.
- */
-const isolated = process.env.PARLEY_E2E_NETNS === '1';
-
-test('a network outage: ICE restarts, the UI says reconnecting, then connected again', async ({
-  joinAs,
-}) => {
-  test.skip(
-    !isolated,
-    'needs root in an isolated network namespace (run via npm run test:e2e as root)',
-  );
-  const server = new ParleyProcess();
-  await server.start();
-  const outage = ['INPUT', '-i', 'lo', '-j', 'DROP'];
-  try {
-    const roomUrl = `${server.url}/r/${createRoomId()}`;
-    const ada = await joinAs(roomUrl, 'Ada');
-    const bob = await joinAs(roomUrl, 'Bob');
-    await expectVideoPlaying(tile(ada.page, 'Bob'));
-
-    iptables('-A', ...outage);
-    await expect(tile(ada.page, 'Bob')).toHaveAttribute('data-connection', 'reconnecting', {
-      timeout: 30_000,
-    });
-    await expect(ada.page.getByRole('status')).toHaveText('Reconnecting…');
-    // Wait until both sides have acted on the outage (the initiator restarts ICE, the polite
-    // side requests a restart), so the recovery below goes through a real ICE restart.
-    for (const [page, name] of [
-      [ada.page, 'Bob'],
-      [bob.page, 'Ada'],
-    ] as const) {
-      await expect
-        .poll(async () => Number(await tile(page, name).getAttribute('data-ice-restarts')), {
-          timeout: 30_000,
-        })
-        .toBeGreaterThan(0);
-    }
-    iptables('-D', ...outage);
-
-    for (const [page, name] of [
-      [ada.page, 'Bob'],
-      [bob.page, 'Ada'],
-    ] as const) {
-      await expect(tile(page, name)).toHaveAttribute('data-connection', 'connected', {
-        timeout: 30_000,
-      });
-      await expect(page.getByRole('status')).toHaveText('Connected', { timeout: 30_000 });
-      await expectVideoPlaying(tile(page, name));
-    }
-  } finally {
-    try {
-      iptables('-D', ...outage);
-    } catch {
-      // already removed
-    }
-    await server.stop();
-  }
-});
-
-function iptables(...args: string[]): void {
-  execFileSync('iptables', args, { stdio: 'pipe' });
-}

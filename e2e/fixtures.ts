@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
@@ -46,6 +46,8 @@ export class ParleyProcess {
     this.process = child;
     this.port = await new Promise<number>((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
+        // PARLEY_E2E_SERVER_LOGS=1 shows the server's log lines, for debugging a failing test.
+        if (process.env.PARLEY_E2E_SERVER_LOGS === '1') console.log(`[server] ${line}`);
         try {
           const entry = JSON.parse(line) as { port?: number; msg?: string };
           if (entry.port && entry.msg?.startsWith('Parley listening')) resolve(entry.port);
@@ -57,12 +59,15 @@ export class ParleyProcess {
     });
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Signals the server and waits for it to exit; resolves to the milliseconds that took. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number> {
     const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return 0;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const signalledAt = performance.now();
     child.kill(signal);
     await exited;
+    return performance.now() - signalledAt;
   }
 }
 
@@ -159,4 +164,59 @@ export async function joinToFirstFrameMs(page: Page): Promise<number> {
       performance.getEntriesByName(`parley:${name}`)[0]?.startTime ?? NaN;
     return Math.round(at('first-remote-frame') - at('join-clicked'));
   });
+}
+
+/**
+ * Network faults need root inside the test's own network namespace, which scripts/run-e2e.sh
+ * provides (and signals with PARLEY_E2E_NETNS=1): there a fault on `lo` reaches nothing else.
+ */
+export const isolatedNetwork = process.env.PARLEY_E2E_NETNS === '1';
+export const NOT_ISOLATED =
+  'needs root in its own network namespace (run it through scripts/run-e2e.sh as root)';
+
+/** A fault on the namespace's loopback. `lift()` is idempotent: call it again in `finally`. */
+export interface NetworkFault {
+  lift(): void;
+}
+
+/** Drops every loopback packet (iptables), taking media and signalling down together. */
+export function dropAllLoopback(): NetworkFault {
+  const rule = ['INPUT', '-i', 'lo', '-j', 'DROP'];
+  execFileSync('iptables', ['-A', ...rule], { stdio: 'pipe' });
+  let lifted = false;
+  return {
+    lift() {
+      if (lifted) return;
+      lifted = true;
+      execFileSync('iptables', ['-D', ...rule], { stdio: 'pipe' });
+    },
+  };
+}
+
+/**
+ * `tc netem` on lo, e.g. `['loss', '5%', 'delay', '100ms']`. Every packet crosses lo's egress
+ * once, so the delay is one-way (a round trip gains twice that).
+ */
+export function netemOnLoopback(args: string[]): NetworkFault {
+  execFileSync('tc', ['qdisc', 'add', 'dev', 'lo', 'root', 'netem', ...args], { stdio: 'pipe' });
+  let lifted = false;
+  return {
+    lift() {
+      if (lifted) return;
+      lifted = true;
+      execFileSync('tc', ['qdisc', 'del', 'dev', 'lo', 'root'], { stdio: 'pipe' });
+    },
+  };
+}
+
+/** Why `netemOnLoopback` cannot work here (not isolated, no tc, no sch_netem), or undefined. */
+export function netemUnavailable(): string | undefined {
+  if (!isolatedNetwork) return NOT_ISOLATED;
+  try {
+    netemOnLoopback(['delay', '0ms']).lift();
+    return undefined;
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? error).trim();
+    return `tc netem is unavailable here (${stderr}); the kernel needs sch_netem (CONFIG_NET_SCH_NETEM)`;
+  }
 }
