@@ -57,6 +57,8 @@ export type WorkerReport = {
   /** This process's event-loop delay: when it is high, latency figures are the clients' own. */
   eventLoopDelayMs: { p99: number; max: number };
   latenciesMs: number[];
+  /** Seconds into the churn at which each relay in `latenciesMs` was sent. */
+  sentAtS: number[];
   /** From a churn to joined again, per churn. */
   awayMs: number[];
   /** CPU this client process used, user + system. */
@@ -98,6 +100,7 @@ const report: WorkerReport = {
   errors: {},
   eventLoopDelayMs: { p99: 0, max: 0 },
   latenciesMs: [],
+  sentAtS: [],
   awayMs: [],
   cpuSeconds: 0,
 };
@@ -328,7 +331,9 @@ function received(frame: ServerFrame): void {
   report.signalsDelivered++;
   if (!entry) return;
   outstanding.delete(n);
-  if (measuring) report.latenciesMs.push(performance.now() - entry.sentAt);
+  if (!measuring) return;
+  report.latenciesMs.push(performance.now() - entry.sentAt);
+  report.sentAtS.push(Math.floor((entry.sentAt - startedAt) / 1000));
 }
 
 const rooms = Array.from({ length: args.rooms }, () => ({
@@ -359,8 +364,11 @@ const TICK_MS = 20;
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
+let startedAt = 0;
+
 function start(): void {
   measuring = true;
+  startedAt = performance.now();
   loopDelay.enable();
   const signalsPerTick = (args.signalsPerSecond * TICK_MS) / 1000;
   const churnChance = TICK_MS / args.churnMeanMs; // per participant per tick

@@ -170,6 +170,18 @@ for (const line of server.logs) {
 const serverErrors = server.logs.filter((l) => Number(l.level) >= 50).length;
 if (serverErrors > 0) errors['server logged an error'] = serverErrors;
 const latencies = reports.flatMap((r) => r.latenciesMs);
+// p99 per 5 s of the churn: whether the tail is steady or a few bad moments.
+const windows = new Map<number, number[]>();
+for (const r of reports)
+  r.sentAtS.forEach((s, i) => {
+    const w = Math.floor(s / 5) * 5;
+    const list = windows.get(w) ?? [];
+    list.push(r.latenciesMs[i] ?? Number.NaN);
+    windows.set(w, list);
+  });
+const p99By5s = [...windows]
+  .sort(([a], [b]) => a - b)
+  .map(([w, values]) => ({ fromS: w, p99: Math.round(quantile(values, 0.99)) }));
 const away = reports.flatMap((r) => r.awayMs);
 const q = (values: number[], p: number) => Math.round(quantile(values, p) * 10) / 10;
 const at = (fraction: number) =>
@@ -203,6 +215,7 @@ const result = {
     p90: q(latencies, 0.9),
     p99: q(latencies, 0.99),
     max: q(latencies, 1),
+    p99By5s,
   },
   awayMs: { p50: q(away, 0.5), p99: q(away, 0.99), max: q(away, 1) },
   serverRssMiB: {
@@ -253,6 +266,7 @@ log(
   `signals: ${r.signalsSent} sent, ${r.signalsDelivered} delivered, ${r.refusedTargetGone} refused ` +
     `(target had left), ${r.sentToAway} sent to a peer that was away, ${r.lost} lost`,
 );
+log(`relay latency p99 per 5 s (ms): ${p99By5s.map((w) => w.p99).join(' ')}`);
 log(
   `relay latency over ${latencies.length} relays: p50 ${r.relayLatencyMs.p50} ms, ` +
     `p90 ${r.relayLatencyMs.p90} ms, p99 ${r.relayLatencyMs.p99} ms, max ${r.relayLatencyMs.max} ms`,
