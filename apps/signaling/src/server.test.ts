@@ -7,11 +7,9 @@ import {
   PROTOCOL_VERSION,
   createRoomId,
 } from '@parley/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from './config.ts';
-import type { ParleyServer } from './server.ts';
+import { describe, expect, it } from 'vitest';
 import { HttpRefusal, TestClient } from './testing/test-client.ts';
-import { startTestServer } from './testing/test-server.ts';
+import { useTestServer } from './testing/server-fixture.ts';
 
 const offer = { type: 'offer', sdp: 'v=0\r\n' } as const;
 const candidate = (n: number) =>
@@ -24,25 +22,8 @@ const candidate = (n: number) =>
     },
   }) as const;
 
-let server: ParleyServer | undefined;
-const clients: TestClient[] = [];
-
-async function start(overrides: Partial<Config> = {}): Promise<ParleyServer> {
-  server = await startTestServer(overrides);
-  return server;
-}
-
-async function client(options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
-  const c = await TestClient.connect(server!.url, options);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.socket.terminate();
-  await server?.shutdown();
-  server = undefined;
-});
+const fixture = useTestServer();
+const { start, client } = fixture;
 
 describe('joining and leaving', () => {
   it('tells the joiner who is there, announces joins and leaves, and assigns opposite polite roles', async () => {
@@ -221,9 +202,9 @@ describe('bad input', () => {
   it('refuses a foreign Origin with 403 and an unknown path with 404 before the handshake', async () => {
     await start();
     await expect(
-      TestClient.connect(server!.url, { origin: 'https://evil.example' }),
+      TestClient.connect(fixture.server.url, { origin: 'https://evil.example' }),
     ).rejects.toEqual(new HttpRefusal(403));
-    await expect(TestClient.connect(server!.url, { path: '/socket' })).rejects.toEqual(
+    await expect(TestClient.connect(fixture.server.url, { path: '/socket' })).rejects.toEqual(
       new HttpRefusal(404),
     );
   });
@@ -328,12 +309,12 @@ describe('liveness', () => {
 describe('http', () => {
   it('serves health and readiness with security headers', async () => {
     await start();
-    const health = await fetch(`${server!.url}/healthz`);
+    const health = await fetch(`${fixture.server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     expect(health.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(health.headers.get('x-content-type-options')).toBe('nosniff');
-    expect((await fetch(`${server!.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${fixture.server.url}/readyz`)).status).toBe(200);
   });
 
   it('serves the built app: hashed assets cached forever, index.html revalidated, SPA fallback for rooms', async () => {
@@ -342,9 +323,9 @@ describe('http', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Parley</title>');
     writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log(1)');
     await start({ staticDir: dir });
-    const asset = await fetch(`${server!.url}/assets/app-abc123.js`);
+    const asset = await fetch(`${fixture.server.url}/assets/app-abc123.js`);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    const room = await fetch(`${server!.url}/r/${createRoomId()}`);
+    const room = await fetch(`${fixture.server.url}/r/${createRoomId()}`);
     expect(room.status).toBe(200);
     expect(await room.text()).toContain('<title>Parley</title>');
     expect(room.headers.get('cache-control')).toBe('no-cache');
@@ -359,8 +340,8 @@ describe('http', () => {
     await start({ staticDir: dir });
     rmSync(join(dir, 'assets', 'gone-abc123.js'));
     await expect(
-      fetch(`${server!.url}/assets/gone-abc123.js`).then((r) => r.text()),
+      fetch(`${fixture.server.url}/assets/gone-abc123.js`).then((r) => r.text()),
     ).rejects.toThrow();
-    expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${fixture.server.url}/healthz`)).status).toBe(200);
   });
 });

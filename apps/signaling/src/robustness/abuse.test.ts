@@ -7,11 +7,9 @@ import {
   createRoomId,
   encodeMessage,
 } from '@parley/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../config.ts';
-import type { ParleyServer } from '../server.ts';
+import { describe, expect, it } from 'vitest';
 import { HttpRefusal, TestClient } from '../testing/test-client.ts';
-import { startTestServer } from '../testing/test-server.ts';
+import { useTestServer } from '../testing/server-fixture.ts';
 
 /**
  * Deliberate abuse from a client. Already covered in server.test.ts and not repeated here:
@@ -21,25 +19,8 @@ import { startTestServer } from '../testing/test-server.ts';
  * 64 KiB (1009), a foreign Origin (403), the rate-limited and join-rate-limited errors.
  */
 
-let server: ParleyServer | undefined;
-const clients: TestClient[] = [];
-
-async function start(overrides: Partial<Config> = {}): Promise<ParleyServer> {
-  server = await startTestServer(overrides);
-  return server;
-}
-
-async function client(options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
-  const c = await TestClient.connect(server!.url, options);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.socket.terminate();
-  await server?.shutdown();
-  server = undefined;
-});
+const fixture = useTestServer();
+const { start, client } = fixture;
 
 const candidate = (n: number) =>
   ({
@@ -206,7 +187,7 @@ describe('guessing room IDs', () => {
       }
     }
     // Each guessed room was the attacker's own and went away on leave: nothing accumulates.
-    expect(server!.hub.connectedPeers).toBe(200);
+    expect(fixture.server.hub.connectedPeers).toBe(200);
   }, 120_000);
 });
 
@@ -221,13 +202,13 @@ describe('origins', () => {
       'https://meet.example.org.evil.example', // suffix trick
       'https://evil.example/https://meet.example.org',
       'null', // sandboxed iframes and file:// pages
-      server!.url, // the server's own address is not on the list
+      fixture.server.url, // the server's own address is not on the list
     ]) {
-      await expect(TestClient.connect(server!.url, { origin })).rejects.toEqual(
+      await expect(TestClient.connect(fixture.server.url, { origin })).rejects.toEqual(
         new HttpRefusal(403),
       );
     }
-    expect(server!.hub.connectedPeers).toBe(0);
+    expect(fixture.server.hub.connectedPeers).toBe(0);
   });
 });
 

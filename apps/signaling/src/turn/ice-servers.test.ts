@@ -1,27 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { createRoomId } from '@parley/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ParleyServer } from '../server.ts';
-import { TestClient } from '../testing/test-client.ts';
-import { startTestServer } from '../testing/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../testing/server-fixture.ts';
 
 const SECRET = 'turn-secret-for-tests-0123456789';
 const turn = { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: SECRET, ttlSeconds: 3600 };
 
-let server: ParleyServer | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.socket.terminate();
-  await server?.shutdown();
-  server = undefined;
-});
-
-async function client(): Promise<TestClient> {
-  const c = await TestClient.connect(server!.url);
-  clients.push(c);
-  return c;
-}
+const fixture = useTestServer();
+const { start, client } = fixture;
 
 /** What coturn does with `use-auth-secret`: recompute the password from the username. */
 const expectedPassword = (username: string) =>
@@ -29,7 +15,7 @@ const expectedPassword = (username: string) =>
 
 describe('TURN credentials', () => {
   it('are minted per member at join: expiry one TTL ahead, the peer ID as user, a valid HMAC', async () => {
-    server = await startTestServer({ turn, stunUrls: ['stun:127.0.0.1:3478'] });
+    await start({ turn, stunUrls: ['stun:127.0.0.1:3478'] });
     const c = await client();
     const before = Math.floor(Date.now() / 1000);
     const joined = await c.join(createRoomId());
@@ -44,7 +30,7 @@ describe('TURN credentials', () => {
   });
 
   it('are refreshed on request for members, and refused to anyone not in a room', async () => {
-    server = await startTestServer({ turn });
+    await start({ turn });
     const stranger = await client();
     stranger.send({ type: 'refresh-ice-servers' });
     expect(await stranger.next('error')).toMatchObject({ code: 'not-in-room' });
@@ -59,14 +45,14 @@ describe('TURN credentials', () => {
   });
 
   it('are absent when no TURN server is configured, and no STUN server is assumed', async () => {
-    server = await startTestServer();
+    await start();
     const joined = await (await client()).join(createRoomId());
     expect(joined.iceServers).toEqual([]);
   });
 
   it('the lobby learns whether relay-only is possible, without getting any credential', async () => {
-    server = await startTestServer({ turn, relayOnlyDefault: true });
-    const response = await fetch(`${server.url}/client-config.json`);
+    await start({ turn, relayOnlyDefault: true });
+    const response = await fetch(`${fixture.server.url}/client-config.json`);
     expect(await response.json()).toEqual({ relayAvailable: true, relayOnlyDefault: true });
   });
 });
