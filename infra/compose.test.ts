@@ -1,11 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeLoopbackPort } from '../e2e/support/coturn.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 /**
@@ -169,7 +168,7 @@ describe('infra/turn on Debian coturn: the production config, started by start-c
   beforeAll(async () => {
     if (unavailable) return;
     dir = mkdtempSync(join(tmpdir(), 'parley-coturn-prod-'));
-    PORT = await freeLoopbackPort();
+    PORT = await freeLoopbackPort(20);
     RELAY = { min: PORT + 1, max: PORT + 20 };
     coturn = spawn(
       'sh',
@@ -272,28 +271,6 @@ describe('infra/turn on Debian coturn: the production config, started by start-c
     expect(result.stderr).toContain('TURN_SECRET');
   });
 });
-
-/** A loopback port free for TCP and UDP, with 20 ports above it for relays. */
-async function freeLoopbackPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        server.close(() => resolve(port));
-      });
-    });
-    if (port + 20 > 65_535) continue;
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error('no free loopback port for coturn');
-}
 
 /** Polls `ss` until turnserver has its UDP and TCP listeners on 127.0.0.1:port. */
 async function waitUntilListening(child: ChildProcess, port: number): Promise<void> {

@@ -120,8 +120,11 @@ function firstOfEachFamily(ips: string[]): string[] {
   return [v4, v6].filter((ip): ip is string => ip !== undefined);
 }
 
-/** A loopback port free for both TCP and UDP (coturn listens on both). */
-async function freeLoopbackPort(): Promise<number> {
+/**
+ * A loopback port free for both TCP and UDP (coturn listens on both), with `relaySpan` ports
+ * above it for relays.
+ */
+export async function freeLoopbackPort(relaySpan = RELAY_PORTS): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();
@@ -132,7 +135,7 @@ async function freeLoopbackPort(): Promise<number> {
       });
     });
     // Leave room for the relay range above it.
-    if (port + RELAY_PORTS > 65535) continue;
+    if (port + relaySpan > 65535) continue;
     const udpFree = await new Promise<boolean>((resolve) => {
       const socket = createSocket('udp4');
       socket.once('error', () => resolve(false));
