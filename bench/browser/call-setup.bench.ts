@@ -13,7 +13,9 @@ import { instrument, marksOf, waitForMark } from './support/instrument.ts';
  * the same marks on both sides (support/instrument.ts) plus Parley's own `parley:*` marks.
  *
  * Both sides have their camera before the click, as Parley's lobby does (the Join button is
- * disabled until the preview runs); getUserMedia is reported on its own.
+ * disabled until the preview runs); getUserMedia is reported on its own. The baseline asks for
+ * the same constraints Parley's lobby asked for (captured on the first Parley run): a 720p
+ * keyframe takes longer to encode and decode than the default 480p one.
  */
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_CALL_RUNS ?? (QUICK ? 3 : 12));
@@ -30,6 +32,7 @@ const PARTS = [
 
 type Milestones = Record<'join' | 'media' | 'sdp' | 'ice' | 'dtls' | 'frame', number>;
 type Sample = { at: Milestones; gumMs: number; extra: Record<string, number> };
+type GumWindow = { __benchGumMs: number[]; __benchGumConstraints?: MediaStreamConstraints };
 
 function milestones(marks: Record<string, number>, prefix: 'parley' | 'bench'): Milestones {
   const at = (name: string) => {
@@ -59,7 +62,10 @@ async function newParticipant(browser: Browser, roomUrl: string, name: string) {
   return { context, page, join };
 }
 
-async function parleyRun(browser: Browser, origin: string): Promise<Sample> {
+async function parleyRun(
+  browser: Browser,
+  origin: string,
+): Promise<Sample & { constraints: MediaStreamConstraints | undefined }> {
   const roomUrl = `${origin}/r/${createRoomId()}`;
   const contexts: BrowserContext[] = [];
   try {
@@ -72,13 +78,15 @@ async function parleyRun(browser: Browser, origin: string): Promise<Sample> {
     await bob.join.click();
     await waitForMark(bob.page, 'parley:first-remote-frame');
     const marks = await marksOf(bob.page);
-    const gum = await bob.page.evaluate(
-      () => (window as unknown as { __benchGumMs: number[] }).__benchGumMs,
-    );
+    const gum = await bob.page.evaluate(() => {
+      const w = window as unknown as GumWindow;
+      return { ms: w.__benchGumMs, constraints: w.__benchGumConstraints };
+    });
     const at = milestones(marks, 'parley');
     return {
       at,
-      gumMs: gum[0] ?? Number.NaN,
+      gumMs: gum.ms[0] ?? Number.NaN,
+      constraints: gum.constraints,
       extra: {
         wsJoinedMs: (marks['parley:signaling-joined'] ?? Number.NaN) - at.media,
         offerer: marks['bench:local-offer'] !== undefined ? 1 : 0,
@@ -90,7 +98,11 @@ async function parleyRun(browser: Browser, origin: string): Promise<Sample> {
   }
 }
 
-async function bareRun(browser: Browser, origin: string): Promise<Sample> {
+async function bareRun(
+  browser: Browser,
+  origin: string,
+  constraints: MediaStreamConstraints,
+): Promise<Sample> {
   const opened: BrowserContext[] = [];
   try {
     const ada = await openBlankPage(browser, origin);
@@ -100,17 +112,15 @@ async function bareRun(browser: Browser, origin: string): Promise<Sample> {
     await relay(ada.page, bob.page);
     await relay(bob.page, ada.page);
     for (const { page } of [ada, bob])
-      await page.evaluate(async () => {
+      await page.evaluate(async (asked) => {
         (window as unknown as { benchStream: MediaStream }).benchStream =
-          await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-      });
+          await navigator.mediaDevices.getUserMedia(asked);
+      }, constraints);
     await ada.page.evaluate(bareCallPeer, { initiator: false, media: true });
     await bob.page.evaluate(bareCallPeer, { initiator: true, media: true });
     await waitForMark(bob.page, 'bench:first-remote-frame');
     const marks = await marksOf(bob.page);
-    const gum = await bob.page.evaluate(
-      () => (window as unknown as { __benchGumMs: number[] }).__benchGumMs,
-    );
+    const gum = await bob.page.evaluate(() => (window as unknown as GumWindow).__benchGumMs);
     return { at: milestones(marks, 'bench'), gumMs: gum[0] ?? Number.NaN, extra: {} };
   } finally {
     await Promise.all(opened.map((c) => c.close()));
@@ -125,12 +135,16 @@ test(`call setup: join → first remote frame, Parley vs a bare page, ${RUNS} ru
 }) => {
   const parleySamples: Sample[] = [];
   const bareSamples: Sample[] = [];
+  let constraints: MediaStreamConstraints = { audio: true, video: true };
   for (let i = 0; i < RUNS; i++) {
     // Alternate which goes first, so neither always runs right after a teardown.
     const order = i % 2 === 0 ? (['parley', 'bare'] as const) : (['bare', 'parley'] as const);
     for (const kind of order) {
-      if (kind === 'parley') parleySamples.push(await parleyRun(browser, parley.url));
-      else bareSamples.push(await bareRun(browser, parley.url));
+      if (kind === 'parley') {
+        const sample = await parleyRun(browser, parley.url);
+        constraints = sample.constraints ?? constraints;
+        parleySamples.push(sample);
+      } else bareSamples.push(await bareRun(browser, parley.url, constraints));
     }
     const last = (s: Sample[]) => {
       const sample = s.at(-1);
@@ -189,7 +203,7 @@ test(`call setup: join → first remote frame, Parley vs a bare page, ${RUNS} ru
     notes: [
       `${RUNS} runs each, Parley and the baseline alternating; every run opens two fresh browser contexts (one Chromium), the first participant already in the call when the second clicks Join.`,
       `Parts are medians of each gap between milestones on the joiner's page, so they need not add up to the median total. Milestones: click (parley:join-clicked), camera ready (parley:media-ready; the lobby already has it), offer/answer applied (signalingState back to stable with both descriptions), ICE connected, connectionState connected (DTLS done), the remote <video>'s loadeddata (parley:first-remote-frame).`,
-      `Parley's signalling part includes opening the WebSocket and joining the room: median ${Math.round(median(extras('wsJoinedMs')))} ms of it. The joiner made the offer in ${extras('offerer').filter((x) => x === 1).length} of ${RUNS} runs (the server picks roles by peer ID; when the joiner is polite, the other side offers after hearing of it). The baseline's joiner always offers, over a Playwright relay.`,
+      `Parley's signalling part includes opening the WebSocket and joining the room: median ${Math.round(median(extras('wsJoinedMs')))} ms of it. The joiner made the offer in ${extras('offerer').filter((x) => x === 1).length} of ${RUNS} runs (the server picks roles by peer ID; when the joiner is polite, the other side offers after hearing of it). The baseline's joiner always offers, over a Playwright relay, with Parley's getUserMedia constraints (${JSON.stringify(constraints)}).`,
       `Parley totals (ms): ${list(totals.parley)}; min ${Math.round(min(totals.parley))}, max ${Math.round(max(totals.parley))}.`,
       `Baseline totals (ms): ${list(totals.bare)}; min ${Math.round(min(totals.bare))}, max ${Math.round(max(totals.bare))}.`,
     ],

@@ -12,7 +12,8 @@ import type { BrowserContext, Page } from '@playwright/test';
  *   description applied), `bench:sdp-done` (both applied), `bench:ice-connected`,
  *   `bench:dtls-connected` (connectionState "connected": ICE and the DTLS handshake done) and
  *   `bench:channel-open`;
- * - getUserMedia calls are timed into `window.__benchGumMs`.
+ * - getUserMedia calls are timed into `window.__benchGumMs`, and the constraints of the last
+ *   one are kept in `window.__benchGumConstraints` (so a baseline can ask for the same).
  *
  * The app takes `RTCPeerConnection` from the global when its module runs (webrtc-polyfill's
  * browser build), which is after init scripts, so it gets the instrumented class.
@@ -21,6 +22,7 @@ export function instrumentWebRtc(): void {
   const w = window as unknown as {
     __benchPcs: RTCPeerConnection[];
     __benchGumMs: number[];
+    __benchGumConstraints?: MediaStreamConstraints;
     RTCPeerConnection: typeof RTCPeerConnection;
   };
   if (w.__benchPcs) return;
@@ -78,6 +80,7 @@ export function instrumentWebRtc(): void {
   if (devices) {
     const getUserMedia = devices.getUserMedia.bind(devices);
     devices.getUserMedia = async (constraints) => {
+      w.__benchGumConstraints = JSON.parse(JSON.stringify(constraints ?? {}));
       const started = performance.now();
       const stream = await getUserMedia(constraints);
       gumMs.push(performance.now() - started);
