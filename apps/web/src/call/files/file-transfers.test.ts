@@ -3,7 +3,7 @@ import type { FileMessage } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { FileTransfers } from './file-transfers.ts';
 import { SEND_WINDOW_BYTES } from './outgoing-transfer.ts';
-import { createSha256 } from './sha256.ts';
+import { sha256OfBlob } from './sha256.ts';
 import type { ByteSink, DataChannelLike, TransferSnapshot } from './transfer-types.ts';
 
 /** One end of an in-memory ordered channel; messages are delivered asynchronously, like SCTP. */
@@ -52,6 +52,9 @@ class MemorySink implements ByteSink {
     }
     this.bytes.set(new Uint8Array(chunk), position);
   }
+  async digest(): Promise<string> {
+    return createHash('sha256').update(this.bytes).digest('hex');
+  }
   async finish(): Promise<File> {
     return new File([this.bytes], 'received');
   }
@@ -98,7 +101,7 @@ function pair(options: { corruptFromA?: boolean } = {}) {
         sinks.push(sink);
         return sink;
       },
-      createHash: createSha256,
+      hashFile: sha256OfBlob,
     });
   };
   const sides = { A: make('A'), B: make('B') };

@@ -5,17 +5,12 @@ import {
   type FileMessage,
 } from '@parley/protocol';
 import { IncomingTransfer } from './incoming-transfer.ts';
+import { hashFileInWorker } from './file-hash.ts';
 import { clearOpfsLeftovers, openOpfsSink } from './opfs-sink.ts';
 import { OutgoingTransfer } from './outgoing-transfer.ts';
 import { formatBytes } from './format-bytes.ts';
 import { sanitizeFileName } from './sanitize-file-name.ts';
-import { createSha256 } from './sha256.ts';
-import type {
-  ByteSink,
-  IncrementalHash,
-  TransferPeer,
-  TransferSnapshot,
-} from './transfer-types.ts';
+import type { ByteSink, TransferPeer, TransferSnapshot } from './transfer-types.ts';
 
 export interface FileTransfersOptions {
   /** The transport to a peer, or undefined if it is not in the call. */
@@ -27,7 +22,8 @@ export interface FileTransfersOptions {
   /** The admin's limit, as announced by the server when we joined. */
   maxFileBytes: () => number;
   openSink?: (transferId: string) => Promise<ByteSink>;
-  createHash?: () => Promise<IncrementalHash>;
+  /** SHA-256 (hex) of a file we send; in a worker by default. */
+  hashFile?: (file: Blob) => Promise<string>;
 }
 
 /**
@@ -38,6 +34,8 @@ export class FileTransfers {
   private readonly outgoing = new Map<string, { transfer: OutgoingTransfer; peerId: string }>();
   private readonly incoming = new Map<string, { transfer: IncomingTransfer; peerId: string }>();
   private readonly usedChannelIds = new Map<string, Set<number>>();
+  /** One hash per file, however many peers it goes to. */
+  private readonly hashes = new WeakMap<Blob, Promise<string>>();
 
   constructor(private readonly options: FileTransfersOptions) {
     if (!options.openSink) void clearOpfsLeftovers().catch(() => undefined);
@@ -57,7 +55,7 @@ export class FileTransfers {
           name: sanitizeFileName(file.name),
           mime: file.type.slice(0, 255),
           peer,
-          hash: await (this.options.createHash ?? createSha256)(),
+          sha256: () => this.sha256Of(file),
           onUpdate: this.options.onUpdate,
         });
         this.outgoing.set(id, { transfer, peerId });
@@ -118,7 +116,6 @@ export class FileTransfers {
       peerId,
       peer,
       openSink: this.options.openSink ?? openOpfsSink,
-      createHash: this.options.createHash ?? createSha256,
       allocateChannelId: () => this.allocateChannelId(peerId),
       releaseChannelId: (id) => this.usedChannelIds.get(peerId)?.delete(id),
       onUpdate: this.options.onUpdate,
@@ -127,6 +124,15 @@ export class FileTransfers {
     const limit = this.options.maxFileBytes();
     if (offer.size > limit) transfer.refuseTooLarge(formatBytes(limit));
     else transfer.announce();
+  }
+
+  private sha256Of(file: Blob): Promise<string> {
+    let hash = this.hashes.get(file);
+    if (!hash) {
+      hash = (this.options.hashFile ?? hashFileInWorker)(file);
+      this.hashes.set(file, hash);
+    }
+    return hash;
   }
 
   /**

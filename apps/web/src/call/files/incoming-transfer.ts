@@ -5,7 +5,6 @@ import {
   TERMINAL_STATES,
   type ByteSink,
   type DataChannelLike,
-  type IncrementalHash,
   type TransferPeer,
   type TransferSnapshot,
   type TransferState,
@@ -20,8 +19,8 @@ export interface IncomingTransferOptions {
   offer: FileOffer;
   peerId: string;
   peer: TransferPeer;
+  /** Where the bytes go; it also hashes them (see ByteSink.digest). */
   openSink: (transferId: string) => Promise<ByteSink>;
-  createHash: () => Promise<IncrementalHash>;
   /** A free pre-negotiated channel ID for this peer (see FILE_CHANNEL_ID_MIN). */
   allocateChannelId: () => number;
   releaseChannelId: (id: number) => void;
@@ -29,21 +28,21 @@ export interface IncomingTransferOptions {
 }
 
 /**
- * Receives one file: nothing flows until `accept()`. Bytes go straight to disk (the sink) and
- * into an incremental SHA-256; the finished file is kept only if the hash matches the sender's.
+ * Receives one file: nothing flows until `accept()`. Bytes go straight to the sink, which
+ * writes them to disk and hashes them; the finished file is kept only if its SHA-256 matches
+ * the sender's.
  */
 export class IncomingTransfer {
   private state: TransferState = 'offered';
   readonly name: string;
   private sink: ByteSink | undefined;
-  private hash: IncrementalHash | undefined;
   private channel: { channel: DataChannelLike; id: number } | undefined;
   private received = 0;
   private written = 0;
   private lastAck = 0;
   private writes: Promise<void> = Promise.resolve();
   /** Received bytes not yet handed to the sink, and where they start. */
-  private batch: { position: number; chunks: Uint8Array[]; bytes: number } = {
+  private batch: { position: number; chunks: Uint8Array<ArrayBuffer>[]; bytes: number } = {
     position: 0,
     chunks: [],
     bytes: 0,
@@ -76,7 +75,6 @@ export class IncomingTransfer {
     this.setState('transferring');
     try {
       this.sink = await this.options.openSink(this.id);
-      this.hash = await this.options.createHash();
     } catch {
       return this.fail('There is no room to save this file in the browser storage.', 'failed');
     }
@@ -171,7 +169,7 @@ export class IncomingTransfer {
   }
 
   private receive(data: ArrayBuffer): void {
-    if (this.state !== 'transferring' || !this.sink || !this.hash) return;
+    if (this.state !== 'transferring' || !this.sink) return;
     const size = this.options.offer.size;
     if (!(data instanceof ArrayBuffer) || this.received + data.byteLength > size) {
       this.options.peer.sendControl({ type: 'file-cancel', transferId: this.id, reason: 'failed' });
@@ -182,7 +180,6 @@ export class IncomingTransfer {
     this.batch.chunks.push(bytes);
     this.batch.bytes += bytes.byteLength;
     this.received += bytes.byteLength;
-    this.hash.update(bytes);
     if (this.batch.bytes >= WRITE_BATCH_BYTES || this.received === size) this.flush();
     if (this.received === size) void this.maybeVerify();
   }
@@ -193,11 +190,14 @@ export class IncomingTransfer {
     const { position, chunks, bytes } = this.batch;
     this.batch = { position: this.received, chunks: [], bytes: 0 };
     if (!sink || bytes === 0) return;
-    const data = new Uint8Array(bytes);
-    let at = 0;
-    for (const chunk of chunks) {
-      data.set(chunk, at);
-      at += chunk.byteLength;
+    let data = chunks[0] ?? new Uint8Array(0);
+    if (chunks.length > 1) {
+      data = new Uint8Array(bytes);
+      let at = 0;
+      for (const chunk of chunks) {
+        data.set(chunk, at);
+        at += chunk.byteLength;
+      }
     }
     const size = this.options.offer.size;
     this.writes = this.writes
@@ -228,8 +228,9 @@ export class IncomingTransfer {
       return;
     this.setState('verifying');
     await this.writes.catch(() => undefined);
-    if (this.finished || !this.sink || !this.hash) return;
-    const ok = this.hash.digest() === this.expectedSha256;
+    if (this.finished || !this.sink) return;
+    const ok = (await this.sink.digest().catch(() => undefined)) === this.expectedSha256;
+    if (this.finished) return;
     this.options.peer.sendControl({ type: 'file-result', transferId: this.id, verified: ok });
     if (!ok)
       return void this.stop(

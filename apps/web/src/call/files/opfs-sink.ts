@@ -1,30 +1,68 @@
+import type { SinkReply, SinkRequest } from './opfs-sink-messages.ts';
 import type { ByteSink } from './transfer-types.ts';
 
 const DIRECTORY = 'parley-incoming';
 
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Request = WithoutId<SinkRequest>;
+
 /**
  * Writes an incoming file into the Origin Private File System, so memory use does not grow
- * with file size. The finished File is disk-backed and offered through a normal download.
+ * with file size, and hashes it as it goes. Both happen in a worker (opfs-writer.worker.ts):
+ * each batch is handed over without a copy, and the main thread stays free for the data
+ * channel. The finished File is disk-backed and offered through a normal download.
  */
 export async function openOpfsSink(transferId: string): Promise<ByteSink> {
-  const root = await navigator.storage.getDirectory();
-  const directory = await root.getDirectoryHandle(DIRECTORY, { create: true });
-  const handle = await directory.getFileHandle(transferId, { create: true });
-  const writable = await handle.createWritable({ keepExistingData: false });
-  let closed = false;
+  const worker = new Worker(new URL('./opfs-writer.worker.ts', import.meta.url), {
+    type: 'module',
+  });
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 0;
+  const fail = (error: Error) => {
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  };
+  worker.onmessage = ({ data }: MessageEvent<SinkReply>) => {
+    const waiting = pending.get(data.id);
+    pending.delete(data.id);
+    if (data.ok) waiting?.resolve(data.value);
+    else waiting?.reject(new Error(data.error));
+  };
+  worker.onerror = (event) => fail(new Error(event.message || 'the file writer failed'));
+  const call = <T>(request: Request, transfer: Transferable[] = []): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id }, transfer);
+    });
+
+  try {
+    await call({ op: 'open', name: transferId });
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+  let ended = false;
   return {
     async write(chunk, position) {
-      await writable.write({ type: 'write', position, data: chunk });
+      await call({ op: 'write', position, data: chunk }, [chunk]);
     },
+    digest: () => call<string>({ op: 'digest' }),
     async finish() {
-      closed = true;
-      await writable.close();
-      return handle.getFile();
+      ended = true;
+      await call({ op: 'close' });
+      worker.terminate();
+      const root = await navigator.storage.getDirectory();
+      const directory = await root.getDirectoryHandle(DIRECTORY);
+      return (await directory.getFileHandle(transferId)).getFile();
     },
     async discard() {
-      if (!closed) await writable.abort().catch(() => undefined);
-      closed = true;
-      await directory.removeEntry(transferId).catch(() => undefined);
+      if (!ended) await call({ op: 'discard' }).catch(() => undefined);
+      ended = true;
+      worker.terminate();
+      const root = await navigator.storage.getDirectory();
+      const directory = await root.getDirectoryHandle(DIRECTORY).catch(() => undefined);
+      await directory?.removeEntry(transferId).catch(() => undefined);
     },
   };
 }

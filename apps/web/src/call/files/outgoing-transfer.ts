@@ -3,7 +3,6 @@ import { TransferReporter } from './transfer-reporter.ts';
 import {
   TERMINAL_STATES,
   type DataChannelLike,
-  type IncrementalHash,
   type TransferPeer,
   type TransferSnapshot,
   type TransferState,
@@ -26,12 +25,13 @@ export interface OutgoingTransferOptions {
   name: string;
   mime: string;
   peer: TransferPeer;
-  hash: IncrementalHash;
+  /** SHA-256 (hex) of the whole file; the first call starts it (in a worker, in parallel). */
+  sha256: () => Promise<string>;
   onUpdate: (snapshot: TransferSnapshot) => void;
 }
 
 /**
- * Sends one file to one peer, reading it slice by slice (never whole) and hashing as it goes.
+ * Sends one file to one peer, reading it slice by slice (never whole); a worker hashes it alongside.
  * Each peer gets its own transfer, so a slow peer only ever slows itself. After a drop the
  * receiver accepts again with the offset it has, and sending continues from there.
  */
@@ -39,8 +39,6 @@ export class OutgoingTransfer {
   private state: TransferState = 'offered';
   private acked = 0;
   private bytesSent = 0;
-  private hashedUpTo = 0;
-  private sha256: string | undefined;
   private channel: DataChannelLike | undefined;
   /** Bumped whenever sending (re)starts or stops: a loop whose generation is stale exits. */
   private generation = 0;
@@ -112,6 +110,11 @@ export class OutgoingTransfer {
     this.finish('cancelled');
   }
 
+  private cancelWith(error: string): void {
+    this.options.peer.sendControl({ type: 'file-cancel', transferId: this.id, reason: 'failed' });
+    this.finish('failed', error);
+  }
+
   /** The peer left the call for good. */
   peerGone(name: string): void {
     if (!this.finished)
@@ -141,13 +144,20 @@ export class OutgoingTransfer {
       });
     }
     if (generation !== this.generation) return;
+    const sha256 = this.options.sha256();
+    sha256.catch(() => undefined); // awaited (and reported) once the bytes are sent
     this.acked = offset;
     this.reporter.restart();
     this.setState('transferring');
-    await this.pump(channel, offset, generation);
+    await this.pump(channel, offset, generation, sha256);
   }
 
-  private async pump(channel: DataChannelLike, start: number, generation: number): Promise<void> {
+  private async pump(
+    channel: DataChannelLike,
+    start: number,
+    generation: number,
+    sha256: Promise<string>,
+  ): Promise<void> {
     const { file, peer } = this.options;
     const chunkSize = Math.max(16 * 1024, Math.min(MAX_CHUNK_BYTES, peer.maxMessageSize()));
     let offset = start;
@@ -168,11 +178,6 @@ export class OutgoingTransfer {
       }
       const end = Math.min(file.size, offset + chunkSize, block.start + block.bytes.length);
       const chunk = block.bytes.slice(offset - block.start, end - block.start);
-      // Resends (after a resume) cover bytes already hashed; hash each byte exactly once.
-      if (end > this.hashedUpTo) {
-        this.options.hash.update(chunk.subarray(this.hashedUpTo - offset));
-        this.hashedUpTo = end;
-      }
       try {
         channel.send(chunk.buffer);
       } catch {
@@ -182,8 +187,14 @@ export class OutgoingTransfer {
       offset = end;
       this.update();
     }
-    this.sha256 ??= this.options.hash.digest();
-    peer.sendControl({ type: 'file-end', transferId: this.id, sha256: this.sha256 });
+    let digest: string;
+    try {
+      digest = await sha256;
+    } catch {
+      return this.cancelWith('Could not read the file to check it.');
+    }
+    if (generation !== this.generation) return;
+    peer.sendControl({ type: 'file-end', transferId: this.id, sha256: digest });
   }
 
   private finish(state: TransferState, error?: string): void {

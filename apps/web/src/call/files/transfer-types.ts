@@ -26,7 +26,10 @@ export interface TransferPeer {
 
 /** Where received bytes go: OPFS in the browser, memory in tests. */
 export interface ByteSink {
+  /** Bytes arrive in order from position 0 and are never rewritten. Takes ownership of `chunk`. */
   write(chunk: ArrayBuffer, position: number): Promise<void>;
+  /** SHA-256 (hex) of everything written, once the last write has resolved. */
+  digest(): Promise<string>;
   /** Flushes and returns the finished, disk-backed file. */
   finish(): Promise<File>;
   /** Deletes whatever was written (cancel, failure, mismatch). */

@@ -1,0 +1,12 @@
+/** Messages between the main thread's OPFS sink and its writer worker (opfs-writer.worker.ts). */
+export type SinkRequest = { id: number } & (
+  | { op: 'open'; name: string }
+  | { op: 'write'; position: number; data: ArrayBuffer }
+  | { op: 'digest' }
+  | { op: 'close' }
+  | { op: 'discard' }
+);
+
+export type SinkReply =
+  | { id: number; ok: true; value: number | string | undefined }
+  | { id: number; ok: false; error: string };
