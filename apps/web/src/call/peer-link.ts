@@ -87,6 +87,7 @@ export class PeerLink {
   private initialFailures = 0;
   private setupFailureSeen = false;
   private previousTotals: StatsTotals | undefined;
+  private everConnected = false;
 
   constructor(private readonly options: PeerLinkOptions) {
     const peerOptions: SimplePeerOptions = {
@@ -111,6 +112,7 @@ export class PeerLink {
       if (!options.sendSignal(data as SignalPayload)) this.signalLost = true;
     });
     this.peer.on('connect', () => {
+      this.everConnected = true;
       this.setState('connected');
       void this.applyVideoLimits();
     });
@@ -191,9 +193,14 @@ export class PeerLink {
     }
   }
 
+  /**
+   * Applied once the link is up (and from then on at once). Before that nothing is sent, and
+   * the first offer was seen waiting behind a setParameters made right after the connection was
+   * created (40-200 ms on a loaded machine).
+   */
   async setVideoLimits(limits: VideoSendLimits): Promise<void> {
     this.videoLimits = limits;
-    await this.applyVideoLimits();
+    if (this.everConnected) await this.applyVideoLimits();
   }
 
   /**
@@ -302,7 +309,8 @@ export class PeerLink {
   }
 
   private async poll(): Promise<void> {
-    if (this.peer.destroyed) return;
+    // Nothing to measure before the first connection, and getStats competes with its setup.
+    if (this.peer.destroyed || !this.everConnected) return;
     const pc = this.peer._pc;
     const audioReceiver = pc.getReceivers().find((r) => r.track.kind === 'audio');
     const level = audioReceiver?.getSynchronizationSources()[0]?.audioLevel ?? 0;
