@@ -74,9 +74,7 @@ export function removeMember(room: Room, peerId: string): Room {
 /**
  * Perfect negotiation needs exactly one polite side per pair. Deriving it from the two IDs
  * (the smaller one is polite) means both sides agree without the server remembering anything,
- * so the roles survive a server restart when participants resume with their old IDs. Peer IDs
- * start with the join time (`newPeerId`), so the smaller one is the member who was there first:
- * the newcomer is impolite, simple-peer's initiator, and makes the offer as soon as it has joined.
+ * so the roles survive a server restart when participants resume with their old IDs.
  */
 export function isPolite(selfId: string, otherId: string): boolean {
   return selfId < otherId;

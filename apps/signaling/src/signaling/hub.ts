@@ -2,6 +2,7 @@ import {
   PROTOCOL_VERSION,
   decodeClientMessage,
   encodeMessage,
+  randomId,
   type ClientMessage,
   type ClientSignalMessage,
   type ErrorCode,
@@ -11,7 +12,6 @@ import {
 } from '@parley/protocol';
 import type { Logger } from '../logger.ts';
 import { KeyedRateLimiter, TokenBucket } from '../rate-limit.ts';
-import { newPeerId } from '../rooms/peer-id.ts';
 import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
 import { CandidateGuard } from './candidate-guard.ts';
@@ -256,7 +256,7 @@ export class ClientSession {
     const secret = this.options.secret;
     const resuming =
       resume !== undefined && verifyResumeToken(secret, roomId, resume.peerId, resume.token);
-    const peerId = resuming ? resume.peerId : newPeerId();
+    const peerId = resuming ? resume.peerId : randomId();
 
     const result = await this.options.store.admit(
       roomId,
