@@ -247,13 +247,15 @@ describe('CallSession', () => {
 
   it('keeps running connections across a signalling drop and a resume', () => {
     sockets.last.receive(joined({ peers: [ada] }));
+    expect(links[0]!.restoredCount).toBe(0); // a brand-new link has nothing to restore
     sockets.last.drop(1012);
     vi.advanceTimersByTime(1000);
     sockets.last.open();
     sockets.last.receive(joined({ resumed: true, peers: [ada] }));
     expect(links).toHaveLength(1);
     expect(links[0]!.destroyed).toBe(false);
-    expect(links[0]!.restoredCount).toBe(2); // after the first join and after the resume
+    // Only after the resume: the link the first join made had nothing to restore.
+    expect(links[0]!.restoredCount).toBe(1);
   });
 
   it('after a server restart, keeps a peer the server has not seen yet, and reuses its link when it returns', () => {

@@ -287,8 +287,13 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
         this.unconfirmed.add(peerId);
       }
     }
+    // Only connections that lived through the outage have anything to restore. A link made
+    // from this very message has not even sent its first offer yet (simple-peer makes it a
+    // task later), so it would take itself for one whose offer was lost and restart ICE in the
+    // middle of its first connection: a second negotiation on every join.
+    const survivors = [...this.links.values()];
     for (const peer of message.peers) this.ensurePeer(peer);
-    for (const { link } of this.links.values()) link.signalingRestored();
+    for (const { link } of survivors) link.signalingRestored();
   }
 
   /** Adds a participant, or, for one we already know (a rejoin), keeps the running connection. */

@@ -87,6 +87,10 @@ export class PeerLink {
   private initialFailures = 0;
   private setupFailureSeen = false;
   private previousTotals: StatsTotals | undefined;
+  private everConnected = false;
+  /** Whether our first offer or answer has been sent. */
+  private described = false;
+  private appliedLimits: VideoSendLimits | undefined;
 
   constructor(private readonly options: PeerLinkOptions) {
     const peerOptions: SimplePeerOptions = {
@@ -109,10 +113,18 @@ export class PeerLink {
       : new ResilientPeer(peerOptions);
     this.peer.on('signal', (data) => {
       if (!options.sendSignal(data as SignalPayload)) this.signalLost = true;
+      if (this.described) return;
+      // Our first offer or answer is out: the senders are negotiated, the media does not flow
+      // yet, and nothing else is queued on the WebRTC side, so this is the moment for the limits.
+      this.described = true;
+      void this.applyVideoLimits();
     });
     this.peer.on('connect', () => {
+      this.everConnected = true;
       this.setState('connected');
-      void this.applyVideoLimits();
+      // Again only if they did not take (a renegotiation raced them): changing the encoder's
+      // parameters just as its first frames go out would only delay them.
+      if (this.appliedLimits !== this.videoLimits) void this.applyVideoLimits();
     });
     this.peer.on('track', (_track, stream) => options.onRemoteStream(stream));
     this.peer.on('data', (data) => {
@@ -191,9 +203,15 @@ export class PeerLink {
     }
   }
 
+  /**
+   * Applied once our first offer or answer has gone out (and from then on at once). Not earlier:
+   * the first offer was seen waiting behind a setParameters issued right after the connection
+   * was created (40-200 ms on a loaded machine). Not as late as the connect either: changing the
+   * encoder just as its first frames go out delayed the first remote frame by 100-200 ms.
+   */
   async setVideoLimits(limits: VideoSendLimits): Promise<void> {
     this.videoLimits = limits;
-    await this.applyVideoLimits();
+    if (this.described) await this.applyVideoLimits();
   }
 
   /**
@@ -285,10 +303,14 @@ export class PeerLink {
   private async applyVideoLimits(): Promise<void> {
     const limits = this.videoLimits;
     if (!limits || this.peer.destroyed) return;
+    let applied = true;
     for (const sender of this.peer._pc.getSenders()) {
       if (sender.track?.kind !== 'video') continue;
       const parameters = sender.getParameters();
-      if (!parameters.encodings || parameters.encodings.length === 0) continue; // not negotiated yet
+      if (!parameters.encodings || parameters.encodings.length === 0) {
+        applied = false; // not negotiated yet
+        continue;
+      }
       for (const encoding of parameters.encodings) {
         encoding.maxBitrate = limits.maxBitrate;
         encoding.scaleResolutionDownBy = limits.scaleResolutionDownBy;
@@ -297,12 +319,15 @@ export class PeerLink {
         await sender.setParameters(parameters);
       } catch {
         // A renegotiation raced us; the next connect or room-size change applies the limits again.
+        applied = false;
       }
     }
+    if (applied) this.appliedLimits = limits;
   }
 
   private async poll(): Promise<void> {
-    if (this.peer.destroyed) return;
+    // Nothing to measure before the first connection, and getStats competes with its setup.
+    if (this.peer.destroyed || !this.everConnected) return;
     const pc = this.peer._pc;
     const audioReceiver = pc.getReceivers().find((r) => r.track.kind === 'audio');
     const level = audioReceiver?.getSynchronizationSources()[0]?.audioLevel ?? 0;

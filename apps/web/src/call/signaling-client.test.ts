@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION, type JoinedMessage } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignalingClient, type SignalingStatus } from './signaling-client.ts';
-import { FakeSocketFactory } from './testing/fake-socket.ts';
+import { FakeSocket, FakeSocketFactory } from './testing/fake-socket.ts';
 
 const ROOM = 'RRRRRRRRRRRRRRRRRRRRRR';
 const SELF = 'SSSSSSSSSSSSSSSSSSSSSS';
@@ -214,5 +214,65 @@ describe('SignalingClient', () => {
     expect(wakeListeners).toHaveLength(0);
     vi.advanceTimersByTime(60_000);
     expect(sockets.sockets).toHaveLength(1);
+  });
+});
+
+describe('SignalingClient with a preconnected socket', () => {
+  function clientWith(preconnected: FakeSocket): SignalingClient {
+    return new SignalingClient({
+      url: 'ws://test/ws',
+      roomId: ROOM,
+      displayName: 'Ada',
+      createSocket: sockets.create,
+      preconnected,
+    });
+  }
+
+  it('joins on it at once when it is already open, and opens no other', () => {
+    const early = new FakeSocket('ws://test/ws');
+    early.open();
+    const warm = clientWith(early);
+    warm.start();
+    expect(early.sent).toEqual([
+      { type: 'join', protocol: PROTOCOL_VERSION, roomId: ROOM, displayName: 'Ada' },
+    ]);
+    early.receive(joined());
+    expect(warm.status).toBe('joined');
+    expect(sockets.sockets).toHaveLength(0);
+    warm.dispose();
+  });
+
+  it('joins once a still-connecting one opens', () => {
+    const early = new FakeSocket('ws://test/ws');
+    const warm = clientWith(early);
+    warm.start();
+    expect(early.sent).toEqual([]);
+    early.open();
+    expect(early.sent[0]).toMatchObject({ type: 'join' });
+    warm.dispose();
+  });
+
+  it('opens its own when that one has closed, and reconnects on fresh sockets after a drop', () => {
+    const early = new FakeSocket('ws://test/ws');
+    early.open();
+    early.drop();
+    const warm = clientWith(early);
+    warm.start();
+    expect(sockets.sockets).toHaveLength(1);
+    connectAndJoin();
+    sockets.last.drop();
+    vi.advanceTimersByTime(1000);
+    expect(sockets.sockets).toHaveLength(2);
+    expect(early.sent).toEqual([]);
+    warm.dispose();
+  });
+
+  it('closes it unused when the call is left before it started', () => {
+    const early = new FakeSocket('ws://test/ws');
+    early.open();
+    const warm = clientWith(early);
+    warm.leave();
+    expect(early.closedByClient).toBe(true);
+    expect(early.sent).toEqual([]);
   });
 });

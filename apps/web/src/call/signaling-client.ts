@@ -15,6 +15,8 @@ import { TypedEmitter } from './typed-emitter.ts';
 
 /** The part of a browser WebSocket we use; tests pass an in-memory fake. */
 export interface SocketLike {
+  /** WebSocket's: 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
@@ -57,6 +59,12 @@ export interface SignalingClientOptions {
   roomId: string;
   displayName: string;
   createSocket?: (url: string) => SocketLike;
+  /**
+   * A connection to the same URL opened ahead of time (the lobby's, see SignalingPreconnect),
+   * used for the first attempt if it is still usable, so joining skips the TCP and WebSocket
+   * handshakes. Nothing has been sent on it.
+   */
+  preconnected?: SocketLike | undefined;
   hints?: ConnectivityHints;
   backoff?: BackoffPolicy;
   /** How often to ping while connected; the pong doubles as proof the link is alive. */
@@ -70,6 +78,8 @@ export interface SignalingClientOptions {
    */
   connectTimeoutMs?: number;
 }
+
+const SOCKET_OPEN = 1;
 
 const TERMINAL_CLOSE_CODES: Record<number, ClosedReason> = {
   4000: 'unsupported-version',
@@ -101,8 +111,11 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private started = false;
   closedReason: ClosedReason | undefined;
 
+  private preconnected: SocketLike | undefined;
+
   constructor(private readonly options: SignalingClientOptions) {
     super();
+    this.preconnected = options.preconnected;
   }
 
   get status(): SignalingStatus {
@@ -155,7 +168,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   private open(): void {
     this.clearTimers();
-    const socket = (this.options.createSocket ?? defaultSocket)(this.options.url);
+    const socket =
+      this.takePreconnected() ?? (this.options.createSocket ?? defaultSocket)(this.options.url);
     this.socket = socket;
     this.connectTimer = setTimeout(() => this.dropped(), this.options.connectTimeoutMs ?? 5_000);
     socket.onopen = () => {
@@ -186,6 +200,17 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     socket.onerror = () => {
       // Always followed by onclose, which decides what happens next.
     };
+    if (socket.readyState === SOCKET_OPEN) socket.onopen({});
+  }
+
+  /** The preconnected socket, once, if it is still connecting or open. */
+  private takePreconnected(): SocketLike | undefined {
+    const socket = this.preconnected;
+    this.preconnected = undefined;
+    if (!socket) return undefined;
+    if (socket.readyState <= SOCKET_OPEN) return socket;
+    socket.close();
+    return undefined;
   }
 
   private handle(message: ServerMessage): void {
@@ -258,6 +283,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private finish(reason: ClosedReason): void {
     if (this.state === 'closed') return;
     this.closedReason = reason;
+    this.takePreconnected()?.close(); // left before it was ever used
     this.detachSocket();
     this.unsubscribeHints?.();
     this.setState('closed');

@@ -3,6 +3,7 @@ import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
 import { PeerLink } from '../call/peer-link.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
+import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
 import { clearStreams, SELF, setStream } from './media-streams.ts';
 import { bindSessionToStore } from './session-bridge.ts';
@@ -21,6 +22,7 @@ let media: LocalMediaSession | undefined;
 let mediaOff: Array<() => void> = [];
 let levelTimer: ReturnType<typeof setInterval> | undefined;
 let call: { session: CallSession; unbind: () => void } | undefined;
+let preconnect: SignalingPreconnect | undefined;
 
 interface DevicePrefs {
   audioDeviceId?: string;
@@ -107,12 +109,30 @@ export function setRelayOnly(relayOnly: boolean): void {
   useCallStore.setState((s) => ({ relay: { ...s.relay, relayOnly } }));
 }
 
+/**
+ * Opens the signalling connection while the user is in the lobby, so joining does not wait for
+ * it. Nothing is sent until Join: the others do not see us before we choose to join.
+ */
+export function preconnectSignaling(): void {
+  preconnect ??= new SignalingPreconnect(signalingUrlFor(window.location));
+  preconnect.open();
+}
+
+/** The lobby was left without joining. */
+export function dropPreconnect(): void {
+  preconnect?.close();
+}
+
 export async function joinCall(roomId: string, displayName: string): Promise<void> {
   endCall();
   resetJoinMarks();
   markJoin('join-clicked');
+  const preconnected = preconnect?.take();
   await prepareMedia();
-  if (!media) return;
+  if (!media) {
+    preconnected?.close();
+    return;
+  }
   markJoin('media-ready');
   useCallStore.setState({
     phase: 'in-call',
@@ -127,6 +147,7 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     roomId,
     displayName,
     hints: browserHints,
+    preconnected,
     media,
     relayOnly: useCallStore.getState().relay.relayOnly,
     createLink: (options) => new PeerLink(options),
@@ -220,6 +241,7 @@ function endCall(): void {
 
 // Closing or reloading the tab says goodbye, so the others see us leave at once.
 window.addEventListener('pagehide', () => {
+  dropPreconnect();
   endCall();
   releaseMedia();
 });

@@ -2,8 +2,10 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { MEDIA_PROBLEM_TEXT } from '../call/media/media-problems.ts';
 import {
   copyLink,
+  dropPreconnect,
   joinCall,
   loadClientConfig,
+  preconnectSignaling,
   prepareMedia,
   setRelayOnly,
   toggleMedia,
@@ -24,6 +26,9 @@ export function Lobby({ roomId }: { roomId: string }) {
   useEffect(() => {
     void prepareMedia();
     void loadClientConfig();
+    preconnectSignaling();
+    // Joining takes the connection first, so this only closes one left unused.
+    return dropPreconnect;
   }, []);
 
   function join(event: FormEvent) {

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { joinCall } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
 import { Lobby } from './Lobby.tsx';
@@ -7,9 +7,20 @@ import { Lobby } from './Lobby.tsx';
  * The in-call UI (tiles, controls, chat and files panels) is not needed to show the lobby, so it
  * is a separate chunk, kept off the page's critical path. The lobby starts loading it at once,
  * while the user picks devices and types a name, so joining never waits for it.
+ *
+ * Once loaded, it is rendered directly rather than through `lazy`: a lazy component suspends on
+ * its first render even when its chunk is already here, and React holds back revealing a
+ * suspended boundary for up to 300 ms (its fallback throttle). That delay sat on the join path,
+ * before the remote <video> existed (measured: the joiner's remote video got its stream 130-150 ms
+ * after the connection was up).
  */
-const loadInCall = () => import('./InCall.tsx');
-const InCall = lazy(() => loadInCall().then(({ InCall }) => ({ default: InCall })));
+let LoadedInCall: ComponentType | undefined;
+const loadInCall = () =>
+  import('./InCall.tsx').then(({ InCall }) => {
+    LoadedInCall = InCall;
+    return { default: InCall };
+  });
+const LazyInCall = lazy(loadInCall);
 
 const REFUSALS: Record<string, string> = {
   'room-full': 'This call is full. Ask someone to leave, or start a new call.',
@@ -27,12 +38,14 @@ export function RoomPage({ roomId }: { roomId: string }) {
   }, []);
 
   if (phase === 'lobby') return <Lobby roomId={roomId} />;
-  if (phase === 'in-call')
+  if (phase === 'in-call') {
+    if (LoadedInCall) return <LoadedInCall />;
     return (
       <Suspense fallback={<main className="page" aria-busy="true" />}>
-        <InCall />
+        <LazyInCall />
       </Suspense>
     );
+  }
   return (
     <main className="page">
       <h1>{phase === 'left' ? 'You left the call' : 'Could not join'}</h1>

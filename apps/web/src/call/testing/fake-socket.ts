@@ -13,6 +13,7 @@ export class FakeSocket implements SocketLike {
   onerror: SocketLike['onerror'] = null;
   readonly sent: ClientMessage[] = [];
   closedByClient = false;
+  readyState = 0;
 
   constructor(readonly url: string) {}
 
@@ -24,11 +25,13 @@ export class FakeSocket implements SocketLike {
 
   close(): void {
     this.closedByClient = true;
+    this.readyState = 3;
   }
 
   // --- the test's side ---
 
   open(): void {
+    this.readyState = 1;
     this.onopen?.({});
   }
 
@@ -41,6 +44,7 @@ export class FakeSocket implements SocketLike {
   }
 
   drop(code = 1006): void {
+    this.readyState = 3;
     this.onclose?.({ code, reason: '' });
   }
 }

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { SignalingPreconnect } from './signaling-preconnect.ts';
+import { FakeSocketFactory } from './testing/fake-socket.ts';
+
+function setup() {
+  const sockets = new FakeSocketFactory();
+  let now = 0;
+  const preconnect = new SignalingPreconnect('ws://test/ws', sockets.create, () => now);
+  return { sockets, preconnect, advance: (ms: number) => (now += ms) };
+}
+
+describe('SignalingPreconnect', () => {
+  it('opens one connection, sends nothing on it, and hands it over once', () => {
+    const { sockets, preconnect } = setup();
+    preconnect.open();
+    preconnect.open();
+    expect(sockets.sockets).toHaveLength(1);
+    sockets.last.open();
+    const socket = preconnect.take();
+    expect(socket).toBe(sockets.last);
+    expect(sockets.last.sent).toEqual([]);
+    expect(sockets.last.onopen).toBeNull(); // the taker installs its own handlers
+    expect(preconnect.take()).toBeUndefined();
+  });
+
+  it('hands over nothing once the connection has closed, and can open a new one', () => {
+    const { sockets, preconnect } = setup();
+    preconnect.open();
+    sockets.last.open();
+    sockets.last.drop();
+    expect(preconnect.take()).toBeUndefined();
+    preconnect.open();
+    expect(sockets.sockets).toHaveLength(2);
+  });
+
+  it('discards a connection that has heard nothing from the server for too long', () => {
+    const { sockets, preconnect, advance } = setup();
+    preconnect.open();
+    sockets.last.open();
+    advance(30_000);
+    sockets.last.receive({ type: 'ping', t: 1 }); // the server's heartbeat proves it alive
+    advance(30_000);
+    preconnect.open();
+    expect(preconnect.take()).toBe(sockets.last);
+    preconnect.open();
+    sockets.last.open();
+    advance(46_000);
+    expect(preconnect.take()).toBeUndefined();
+    expect(sockets.last.closedByClient).toBe(true);
+  });
+
+  it('close() closes an unused connection', () => {
+    const { sockets, preconnect } = setup();
+    preconnect.open();
+    preconnect.close();
+    expect(sockets.last.closedByClient).toBe(true);
+    expect(preconnect.take()).toBeUndefined();
+  });
+});
