@@ -31,6 +31,9 @@ export interface ServerDeps {
 
 type LiveSocket = WebSocket & { isAlive?: boolean };
 
+/** `ws` sends bytes as a binary frame unless told otherwise; relayed signals are text. */
+const AS_TEXT = { binary: false } as const;
+
 export async function startServer({
   config,
   logger,
@@ -123,7 +126,8 @@ export async function startServer({
       ip,
       send(frame) {
         if (ws.readyState !== ws.OPEN) return;
-        ws.send(frame);
+        if (typeof frame === 'string') ws.send(frame);
+        else ws.send(frame, AS_TEXT);
         // A client that stops reading would make us buffer without bound.
         if (ws.bufferedAmount > config.maxBufferedBytes) {
           logger.warn({ ip, bufferedAmount: ws.bufferedAmount }, 'slow consumer dropped');
@@ -136,7 +140,8 @@ export async function startServer({
     });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return session.handleBinary();
-      session.handleFrame(data.toString());
+      // The bytes go along so that a relay can copy the payload instead of re-encoding it.
+      session.handleFrame(data.toString(), Buffer.isBuffer(data) ? data : undefined);
     });
     ws.on('pong', () => {
       ws.isAlive = true;
