@@ -16,7 +16,7 @@ import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
 import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
-import { relayHeader, relayedSignalFrame } from './relayed-signal.ts';
+import { relayedSignalFrame } from './relayed-signal.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
 
 /** What the hub needs from a transport connection. The WebSocket layer provides it. */
@@ -44,8 +44,6 @@ export interface HubOptions {
 }
 
 type Seat = { roomId: string; peerId: string };
-/** A seat as its own session holds it, with the header of the signals it sends (made once). */
-type OwnSeat = Seat & { relayHeader: Buffer };
 
 /** Answer rate-limit violations at most this often, so an error flood cannot replace a message flood. */
 const RATE_ERROR_INTERVAL_MS = 1000;
@@ -153,7 +151,7 @@ export class SignalingHub {
 
 /** One client connection's protocol state. Frames are processed strictly in arrival order. */
 export class ClientSession {
-  private seat: OwnSeat | undefined;
+  private seat: Seat | undefined;
   private readonly order = new ArrivalOrder((error) => this.failed(error));
   private readonly bucket: TokenBucket;
   private readonly candidates = new CandidateGuard();
@@ -300,7 +298,7 @@ export class ClientSession {
       this.hub.scheduleRemoval({ roomId, peerId });
       return;
     }
-    this.seat = { roomId, peerId, relayHeader: relayHeader(peerId) };
+    this.seat = { roomId, peerId };
     this.hub.attach(peerId, this);
     this.send({
       type: 'joined',
@@ -361,7 +359,7 @@ export class ClientSession {
 
   private relayInto(
     room: Room | undefined,
-    seat: OwnSeat,
+    seat: Seat,
     message: ClientSignalMessage,
     text: string,
     bytes: Uint8Array | undefined,
@@ -378,9 +376,6 @@ export class ClientSession {
     }
     // `from` is always ours: the client cannot even express it (the schema rejects the field).
     // A seated but disconnected target is mid-resume; its peer will renegotiate when it returns.
-    this.hub.deliverFrame(
-      message.to,
-      relayedSignalFrame(seat.relayHeader, seat.peerId, message, text, bytes),
-    );
+    this.hub.deliverFrame(message.to, relayedSignalFrame(seat.peerId, message, text, bytes));
   }
 }

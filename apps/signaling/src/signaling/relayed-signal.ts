@@ -26,10 +26,9 @@ const SDP_KEY = '","sdp":"';
 const FRAME_END = '"}}';
 const CLOSE_BRACE = 0x7d;
 
-/** The server-made part of every signal relayed from `from`; built once per participant. */
-export function relayHeader(from: string): Buffer {
-  return Buffer.from(`{"type":"signal","from":${JSON.stringify(from)},"payload":`);
-}
+/** The server-made part of a relayed signal, around the sender's ID (an ID: ASCII, no quote). */
+const FROM_PREFIX = '{"type":"signal","from":"';
+const FROM_SUFFIX = '","payload":';
 
 /**
  * Where the payload starts in `text`, when the frame has the fixed shape above and the payload
@@ -38,20 +37,19 @@ export function relayHeader(from: string): Buffer {
 export function reusablePayloadStart(text: string, message: ClientSignalMessage): number {
   const { to, payload } = message;
   if (payload.type !== 'offer' && payload.type !== 'answer') return -1;
-  let at = 0;
-  const expect = (part: string): boolean => {
-    if (!text.startsWith(part, at)) return false;
-    at += part.length;
-    return true;
-  };
-  if (!expect(TO_PREFIX) || !expect(to) || !expect(PAYLOAD_KEY)) return -1;
-  const payloadStart = at;
-  if (!expect(TYPE_KEY) || !expect(payload.type) || !expect(SDP_KEY)) return -1;
-  if (!text.endsWith(FRAME_END)) return -1;
+  if (!text.startsWith(TO_PREFIX) || !text.startsWith(to, TO_PREFIX.length)) return -1;
+  const keyStart = TO_PREFIX.length + to.length;
+  if (!text.startsWith(PAYLOAD_KEY, keyStart)) return -1;
+  const payloadStart = keyStart + PAYLOAD_KEY.length;
+  if (!text.startsWith(TYPE_KEY, payloadStart)) return -1;
+  const typeStart = payloadStart + TYPE_KEY.length;
+  if (!text.startsWith(payload.type, typeStart)) return -1;
+  const sdpKeyStart = typeStart + payload.type.length;
+  if (!text.startsWith(SDP_KEY, sdpKeyStart) || !text.endsWith(FRAME_END)) return -1;
   // The only quote from the SDP's opening quote on must be the closing one. (It cannot be
   // escaped by a backslash before it: the SDP string would then never end, and JSON.parse,
   // which accepted this frame, would not have.)
-  if (text.indexOf('"', at) !== text.length - FRAME_END.length) return -1;
+  if (text.indexOf('"', sdpKeyStart + SDP_KEY.length) !== text.length - FRAME_END.length) return -1;
   return payloadStart;
 }
 
@@ -61,7 +59,6 @@ export function reusablePayloadStart(text: string, message: ClientSignalMessage)
  * in `text` is also its byte offset, and the frame's last byte is the outer `}` we keep.
  */
 export function relayedSignalFrame(
-  header: Buffer,
   from: string,
   message: ClientSignalMessage,
   text: string,
@@ -71,8 +68,11 @@ export function relayedSignalFrame(
   if (bytes === undefined || payloadStart < 0 || bytes[bytes.length - 1] !== CLOSE_BRACE) {
     return encodeMessage({ type: 'signal', from, payload: message.payload });
   }
-  const frame = Buffer.allocUnsafe(header.length + bytes.length - payloadStart);
-  header.copy(frame, 0);
-  frame.set(bytes.subarray(payloadStart), header.length);
+  const headerLength = FROM_PREFIX.length + from.length + FROM_SUFFIX.length;
+  const frame = Buffer.allocUnsafe(headerLength + bytes.length - payloadStart);
+  frame.write(FROM_PREFIX, 0, 'latin1');
+  frame.write(from, FROM_PREFIX.length, 'latin1');
+  frame.write(FROM_SUFFIX, FROM_PREFIX.length + from.length, 'latin1');
+  frame.set(bytes.subarray(payloadStart), headerLength);
   return frame;
 }
