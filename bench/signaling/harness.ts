@@ -33,7 +33,7 @@ function freePort(): Promise<number> {
   });
 }
 
-export type Server = { kind: ServerKind; child: RpcChild; port: number };
+export type Server = { kind: ServerKind; child: RpcChild; port: number; pid: number };
 
 export type Setup = {
   servers: Server[];
@@ -45,7 +45,7 @@ export type Setup = {
 async function startServer(kind: ServerKind, label: string): Promise<Server> {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = openSync(join(LOG_DIR, `${label}-${kind}.log`), 'w');
-  const { child, ready } = await RpcChild.start<{ port: number }>({
+  const { child, ready } = await RpcChild.start<{ port: number; pid: number }>({
     name: `${kind} server`,
     module: HOST_MODULE,
     args: [kind, String(kind === 'parley' ? await freePort() : 0)],
@@ -58,7 +58,7 @@ async function startServer(kind: ServerKind, label: string): Promise<Server> {
     ],
     stdout: log,
   });
-  return { kind, child, port: ready.port };
+  return { kind, child, port: ready.port, pid: ready.pid };
 }
 
 /** Fresh servers of the given kinds, each in its own process, and two fresh client processes. */

@@ -6,6 +6,8 @@ import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   createRoomId,
+  decodeClientMessage,
+  encodeMessage,
 } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { HttpRefusal, TestClient } from './testing/test-client.ts';
@@ -118,6 +120,36 @@ describe('relaying', () => {
     expect(await a.next('error')).toMatchObject({ code: 'unknown-peer' });
     await c.sync();
     expect(c.received('signal')).toEqual([]);
+  });
+
+  it('relays a signal as a text frame reading exactly as the server encodes it, however the sender wrote it', async () => {
+    await start();
+    const room = createRoomId();
+    const [a, b] = [await client(), await client()];
+    const idA = (await a.join(room)).selfId;
+    const idB = (await b.join(room)).selfId;
+    const frames: Array<{ text: string; isBinary: boolean }> = [];
+    b.socket.on('message', (data, isBinary) => frames.push({ text: data.toString(), isBinary }));
+
+    const sdp = 'v=0\r\na=x:é 😀\r\n';
+    const sent = [
+      // The web client's shape (the relay copies its payload bytes)...
+      JSON.stringify({ type: 'signal', to: idB, payload: { type: 'answer', sdp } }),
+      // ...and others, which it re-encodes.
+      JSON.stringify({ type: 'signal', to: idB, payload: { sdp, type: 'offer' } }),
+      JSON.stringify({ type: 'signal', to: idB, payload: { type: 'offer', sdp: `${sdp}"q"` } }),
+      JSON.stringify({ type: 'signal', to: idB, payload: candidate(1) }),
+    ];
+    for (const text of sent) a.sendRaw(text);
+    await b.next('signal', (s) => s.payload.type === 'candidate');
+    expect(frames).toEqual(
+      sent.map((text) => {
+        const decoded = decodeClientMessage(text);
+        if (!decoded.ok || decoded.message.type !== 'signal') throw new Error('a bad test frame');
+        const { payload } = decoded.message;
+        return { text: encodeMessage({ type: 'signal', from: idA, payload }), isBinary: false };
+      }),
+    );
   });
 
   it('never relays a client-supplied from: the frame is rejected and nothing reaches the target', async () => {

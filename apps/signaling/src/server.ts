@@ -11,6 +11,7 @@ import { InMemoryRoomStore } from './rooms/in-memory-room-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
 import { SignalingHub, type HubOptions } from './signaling/hub.ts';
 import { iceServersFromConfig } from './turn/ice-servers.ts';
+import { batchWritesThisTick } from './ws/batched-writes.ts';
 import { checkUpgrade, clientAddress } from './ws/upgrade-guard.ts';
 
 export interface ParleyServer {
@@ -30,6 +31,9 @@ export interface ServerDeps {
 }
 
 type LiveSocket = WebSocket & { isAlive?: boolean };
+
+/** `ws` sends bytes as a binary frame unless told otherwise; relayed signals are text. */
+const AS_TEXT = { binary: false } as const;
 
 export async function startServer({
   config,
@@ -114,16 +118,18 @@ export async function startServer({
     // handler's closure scope with the socket's error listener above, keeping the whole request
     // (headers included, ~2 KB) alive for as long as the connection lasts.
     const ip = clientAddress(req, config.trustProxy);
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws as LiveSocket, ip));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws as LiveSocket, socket, ip));
   });
 
-  function onConnection(ws: LiveSocket, ip: string): void {
+  function onConnection(ws: LiveSocket, socket: Duplex, ip: string): void {
     ws.isAlive = true;
     const session = hub.connect({
       ip,
       send(frame) {
         if (ws.readyState !== ws.OPEN) return;
-        ws.send(frame);
+        batchWritesThisTick(socket);
+        if (typeof frame === 'string') ws.send(frame);
+        else ws.send(frame, AS_TEXT);
         // A client that stops reading would make us buffer without bound.
         if (ws.bufferedAmount > config.maxBufferedBytes) {
           logger.warn({ ip, bufferedAmount: ws.bufferedAmount }, 'slow consumer dropped');
@@ -136,7 +142,8 @@ export async function startServer({
     });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return session.handleBinary();
-      session.handleFrame(data.toString());
+      // The bytes go along so that a relay can copy the payload instead of re-encoding it.
+      session.handleFrame(data.toString(), Buffer.isBuffer(data) ? data : undefined);
     });
     ws.on('pong', () => {
       ws.isAlive = true;

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { decodeClientMessage, decodeServerMessage, encodeMessage } from './codec.ts';
+import { ClientMessageSchema } from './client-messages.ts';
+import {
+  MAX_ERROR_TEXT_LENGTH,
+  decodeClientMessage,
+  decodeServerMessage,
+  encodeMessage,
+} from './codec.ts';
 import {
   MAX_CANDIDATE_LENGTH,
   MAX_DISPLAY_NAME_LENGTH,
@@ -211,6 +219,51 @@ describe('decodeClientMessage', () => {
       }),
     );
     expect(result).toMatchObject({ ok: false, code: 'unsupported-version', path: 'protocol' });
+  });
+
+  it('gives exactly the verdict of the whole ClientMessageSchema variant, issues included', () => {
+    // The decoder goes straight to the schema of the frame's `type`; this is the check that
+    // doing so changes nothing, for valid, nearly valid and arbitrary objects alike.
+    const field = fc.oneof(fc.anything(), fc.constantFrom(peerA, 'x', 1, 1.5, true, null, ''));
+    const nearlyValid = fc
+      .tuple(
+        fc.constantFrom(...Object.values(clientAccepts)),
+        fc.dictionary(
+          fc.constantFrom('type', 'to', 'payload', 'roomId', 'displayName', 't', 'extra'),
+          field,
+          { maxKeys: 2 },
+        ),
+      )
+      .map(([message, changes]) => ({ ...(message as object), ...changes }));
+    const arbitrary = fc.record(
+      { type: fc.oneof(fc.constantFrom('signal', 'join', 'leave', 'ping'), fc.anything()) },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(nearlyValid, arbitrary, fc.object()), (value) => {
+        const text = JSON.stringify(value);
+        const parsed: unknown = JSON.parse(text);
+        const record = parsed as Record<string, unknown>;
+        if (record.type === 'join' && record.protocol !== PROTOCOL_VERSION) return;
+        const reference = v.safeParse(ClientMessageSchema, parsed, { abortEarly: true });
+        const result = decodeClientMessage(text);
+        if (reference.success) {
+          expect(result).toEqual({ ok: true, message: reference.output });
+          return;
+        }
+        const issue = reference.issues[0];
+        const path = v.getDotPath(issue);
+        const clip = (t: string) =>
+          t.length <= MAX_ERROR_TEXT_LENGTH ? t : `${t.slice(0, MAX_ERROR_TEXT_LENGTH - 1)}…`;
+        expect(result).toEqual({
+          ok: false,
+          code: 'bad-message',
+          message: clip(path ? `${path}: ${issue.message}` : issue.message),
+          ...(path ? { path: clip(path) } : {}),
+        });
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -42,8 +42,10 @@ function clip(text: string): string {
     : `${text.slice(0, MAX_ERROR_TEXT_LENGTH - 1)}…`;
 }
 
+const PARSE_CONFIG = { abortEarly: true } as const;
+
 function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): DecodeResult<T> {
-  const result = v.safeParse(schema, value, { abortEarly: true });
+  const result = v.safeParse(schema, value, PARSE_CONFIG);
   if (result.success) return { ok: true, message: result.output };
   const issue = result.issues[0];
   const path = v.getDotPath(issue);
@@ -55,6 +57,16 @@ function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): Decod
   if (path) failure.path = clip(path);
   return failure;
 }
+
+/**
+ * Each client message's own schema, by its `type`. The variant schema tries its options in
+ * turn (allocating as it goes) before running the one whose `type` matches; for a known `type`
+ * going straight to that option gives the very same result, issues included, for less work on
+ * every frame. An unknown or missing `type` still goes through the variant, for its error.
+ */
+const CLIENT_SCHEMA_BY_TYPE = new Map<unknown, v.GenericSchema<unknown, ClientMessage>>(
+  ClientMessageSchema.options.map((schema) => [schema.entries.type.literal, schema]),
+);
 
 /**
  * Decodes one frame from a client. Never throws. A `join` carrying another protocol version is
@@ -73,7 +85,7 @@ export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
       path: 'protocol',
     };
   }
-  return validate(ClientMessageSchema, value);
+  return validate(CLIENT_SCHEMA_BY_TYPE.get(value.type) ?? ClientMessageSchema, value);
 }
 
 /** Decodes one frame from the server. Never throws. */

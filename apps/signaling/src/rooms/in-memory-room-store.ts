@@ -13,8 +13,9 @@ import type { RoomStore } from './room-store.ts';
 export class InMemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, Room>();
 
-  get(roomId: string): Promise<Room | undefined> {
-    return Promise.resolve(this.rooms.get(roomId));
+  /** Synchronous: the relay hot path stays free of promises. */
+  get(roomId: string): Room | undefined {
+    return this.rooms.get(roomId);
   }
 
   admit(roomId: string, request: AdmitRequest, capacity: number): Promise<AdmitResult> {

@@ -6,7 +6,11 @@ import type { AdmitRequest, AdmitResult, Room } from './room.ts';
  * touching the hub or the WebSocket transport.
  */
 export interface RoomStore {
-  get(roomId: string): Promise<Room | undefined>;
+  /**
+   * Read on every relayed signal. A store that has the room at hand may return it directly:
+   * the hub then relays without a promise hop, and later frames need not wait for one.
+   */
+  get(roomId: string): Room | undefined | Promise<Room | undefined>;
   admit(roomId: string, request: AdmitRequest, capacity: number): Promise<AdmitResult>;
   markDisconnected(roomId: string, peerId: string): Promise<Room | undefined>;
   /** Returns the room as it is after the removal (empty rooms are dropped and return undefined). */

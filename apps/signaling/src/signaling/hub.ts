@@ -14,12 +14,15 @@ import type { Logger } from '../logger.ts';
 import { KeyedRateLimiter, TokenBucket } from '../rate-limit.ts';
 import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
+import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
+import { relayedSignalFrame } from './relayed-signal.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
 
 /** What the hub needs from a transport connection. The WebSocket layer provides it. */
 export interface ClientLink {
-  send(frame: string): void;
+  /** A text frame: a string, or its UTF-8 bytes (relayed signals, copied from the sender's). */
+  send(frame: string | Uint8Array): void;
   close(code: number, reason: string): void;
   /** The client address, for per-IP join limits. */
   readonly ip: string;
@@ -108,6 +111,14 @@ export class SignalingHub {
     return true;
   }
 
+  /** Like `deliver`, for a frame already encoded (a relayed signal). */
+  deliverFrame(peerId: string, frame: string | Uint8Array): boolean {
+    const session = this.links.get(peerId);
+    if (!session) return false;
+    session.sendFrame(frame);
+    return true;
+  }
+
   broadcast(
     room: Room | undefined,
     exceptPeerId: string,
@@ -141,7 +152,7 @@ export class SignalingHub {
 /** One client connection's protocol state. Frames are processed strictly in arrival order. */
 export class ClientSession {
   private seat: Seat | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly order = new ArrivalOrder((error) => this.failed(error));
   private readonly bucket: TokenBucket;
   private readonly candidates = new CandidateGuard();
   private lastRateErrorAt = -Infinity;
@@ -163,28 +174,41 @@ export class ClientSession {
     if (!this.closed) this.link.send(encodeMessage(message));
   }
 
+  sendFrame(frame: string | Uint8Array): void {
+    if (!this.closed) this.link.send(frame);
+  }
+
   /**
-   * Every reply, errors included, goes through the queue so that answers arrive in the order
-   * their frames did; the rate check itself happens at once so a flood is shed cheaply.
+   * Every reply, errors included, is ordered so that answers arrive in the order their frames
+   * did; the rate check itself happens at once so a flood is shed cheaply. `bytes`, when given,
+   * is `text` as UTF-8 (the frame as received), which lets a relay copy the payload unchanged.
    */
-  handleFrame(frame: string): void {
+  handleFrame(text: string, bytes?: Uint8Array): void {
     if (!this.bucket.take()) {
       const now = performance.now();
       if (now - this.lastRateErrorAt >= RATE_ERROR_INTERVAL_MS) {
         this.lastRateErrorAt = now;
-        this.enqueue(() => this.error('rate-limited', 'too many messages; slow down'));
+        this.order.run(() => this.error('rate-limited', 'too many messages; slow down'));
       }
       return;
     }
-    const decoded = decodeClientMessage(frame);
+    const decoded = decodeClientMessage(text);
     if (!decoded.ok)
-      return this.enqueue(() => this.error(decoded.code, decoded.message, decoded.path));
-    this.enqueue(() => this.dispatch(decoded.message));
+      return this.order.run(() => this.error(decoded.code, decoded.message, decoded.path));
+    const message = decoded.message;
+    if (!this.order.idle) return this.order.run(() => this.dispatch(message, text, bytes));
+    // The hot path: nothing is pending, so handle the frame now, without a closure.
+    try {
+      const outcome = this.dispatch(message, text, bytes);
+      if (outcome) this.order.adopt(outcome);
+    } catch (error) {
+      this.failed(error);
+    }
   }
 
   handleBinary(): void {
     if (!this.bucket.take()) return;
-    this.enqueue(() =>
+    this.order.run(() =>
       this.error('bad-message', 'binary frames are not supported; send JSON text'),
     );
   }
@@ -192,7 +216,7 @@ export class ClientSession {
   /** The socket is gone. A seated participant keeps its seat for the resume grace period. */
   handleClose(): void {
     this.closed = true;
-    this.enqueue(async () => {
+    this.order.run(async () => {
       const seat = this.seat;
       if (!seat) return;
       this.seat = undefined;
@@ -209,11 +233,9 @@ export class ClientSession {
     this.closed = true;
   }
 
-  private enqueue(task: () => Promise<void> | void): void {
-    this.queue = this.queue.then(task).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, 'error while handling a message');
-      this.error('bad-message', 'the server could not process this message');
-    });
+  private failed(error: unknown): void {
+    this.options.logger.error({ err: error }, 'error while handling a message');
+    this.error('bad-message', 'the server could not process this message');
   }
 
   private error(code: ErrorCode, message: string, path?: string): void {
@@ -224,14 +246,15 @@ export class ClientSession {
     );
   }
 
-  private async dispatch(message: ClientMessage): Promise<void> {
+  /** Returns a promise only when the message awaits the room store; later frames wait for it. */
+  private dispatch(message: ClientMessage, text: string, bytes?: Uint8Array): Promise<void> | void {
     switch (message.type) {
       case 'join':
         return this.join(message);
       case 'leave':
         return this.leave();
       case 'signal':
-        return this.relay(message);
+        return this.relay(message, text, bytes);
       case 'ping':
         return this.send({ type: 'pong', t: message.t });
       case 'refresh-ice-servers':
@@ -319,10 +342,28 @@ export class ClientSession {
     await this.hub.removeSeat(seat, 'left');
   }
 
-  private async relay(message: ClientSignalMessage): Promise<void> {
+  private relay(
+    message: ClientSignalMessage,
+    text: string,
+    bytes: Uint8Array | undefined,
+  ): Promise<void> | void {
     const seat = this.seat;
     if (!seat) return this.error('not-in-room', 'join a room before signalling');
-    const room = await this.options.store.get(seat.roomId);
+    const room = this.options.store.get(seat.roomId);
+    // The in-memory store answers at once, which keeps the relay synchronous; a shared store
+    // answers with a promise, and frames after this one wait for it.
+    if (room instanceof Promise)
+      return room.then((found) => this.relayInto(found, seat, message, text, bytes));
+    this.relayInto(room, seat, message, text, bytes);
+  }
+
+  private relayInto(
+    room: Room | undefined,
+    seat: Seat,
+    message: ClientSignalMessage,
+    text: string,
+    bytes: Uint8Array | undefined,
+  ): void {
     if (message.to === seat.peerId || !room || !findMember(room, message.to)) {
       return this.error('unknown-peer', 'no such participant in this call', 'to');
     }
@@ -335,6 +376,6 @@ export class ClientSession {
     }
     // `from` is always ours: the client cannot even express it (the schema rejects the field).
     // A seated but disconnected target is mid-resume; its peer will renegotiate when it returns.
-    this.hub.deliver(message.to, { type: 'signal', from: seat.peerId, payload: message.payload });
+    this.hub.deliverFrame(message.to, relayedSignalFrame(seat.peerId, message, text, bytes));
   }
 }
