@@ -111,12 +111,9 @@ export class SignalingHub {
     return true;
   }
 
-  /** Like `deliver`, for a frame already encoded (a relayed signal). */
-  deliverFrame(peerId: string, frame: string | Uint8Array): boolean {
-    const session = this.links.get(peerId);
-    if (!session) return false;
-    session.sendFrame(frame);
-    return true;
+  /** The live session of a seated peer, if it is connected to this instance right now. */
+  connectedSession(peerId: string): ClientSession | undefined {
+    return this.links.get(peerId);
   }
 
   broadcast(
@@ -376,6 +373,10 @@ export class ClientSession {
     }
     // `from` is always ours: the client cannot even express it (the schema rejects the field).
     // A seated but disconnected target is mid-resume; its peer will renegotiate when it returns.
-    this.hub.deliverFrame(message.to, relayedSignalFrame(seat.peerId, message, text, bytes));
+    // The frame is only made for a connected target, so a flood aimed at a peer that is
+    // mid-resume allocates nothing for it.
+    this.hub
+      .connectedSession(message.to)
+      ?.sendFrame(relayedSignalFrame(seat.peerId, message, text, bytes));
   }
 }
