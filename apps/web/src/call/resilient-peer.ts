@@ -1,4 +1,5 @@
 import SimplePeer, { type SimplePeerSignal } from '@thaunknown/simple-peer';
+import { actionFor } from './stale-negotiation.ts';
 
 /**
  * simple-peer with ICE restarts. Stock simple-peer destroys the connection the moment ICE
@@ -32,8 +33,25 @@ export class ResilientPeer extends SimplePeer {
   }
 
   override signal(data: SimplePeerSignal): void {
-    if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) {
-      this._pc.restartIce();
+    const pc = this._pc;
+    const action = actionFor(data, {
+      initiator: this.initiator,
+      signalingState: pc.signalingState,
+      localDescription: pc.localDescription,
+      remoteDescription: pc.remoteDescription,
+    });
+    // Duplicates (see stale-negotiation.ts) never reach the connection: simple-peer destroys
+    // the peer on the state error a second answer would raise.
+    if (action === 'ignore') return;
+    if (action === 'resend-answer') {
+      this.emit('signal', { type: 'answer', sdp: pc.localDescription!.sdp });
+      return;
+    }
+    if (action === 'resend-offer-then-apply') {
+      // That offer is already an ICE restart; the request itself stays queued behind it.
+      this.emit('signal', { type: 'offer', sdp: pc.localDescription!.sdp });
+    } else if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) {
+      pc.restartIce();
     }
     super.signal(data);
   }
@@ -41,8 +59,14 @@ export class ResilientPeer extends SimplePeer {
   /** Starts an ICE restart (initiator) or asks the initiator for one (polite side). */
   restartIce(): void {
     if (this.destroyed) return;
-    if (this.initiator) this._pc.restartIce();
-    this.negotiate();
+    if (this.initiator) {
+      this._pc.restartIce();
+      this.negotiate();
+      return;
+    }
+    // Asked every time: simple-peer sends one request and swallows repeats until an offer
+    // arrives, but after an outage that one request may have gone into a dead socket.
+    this.emit('signal', { type: 'renegotiate', renegotiate: true });
   }
 
   /** The offer we sent but never got an answer to (it was lost while signalling was down). */
