@@ -34,22 +34,24 @@ export class ResilientPeer extends SimplePeer {
 
   override signal(data: SimplePeerSignal): void {
     const pc = this._pc;
+    const local = pc.localDescription;
     const action = actionFor(data, {
       initiator: this.initiator,
       signalingState: pc.signalingState,
-      localDescription: pc.localDescription,
+      localDescription: local,
       remoteDescription: pc.remoteDescription,
     });
     // Duplicates (see stale-negotiation.ts) never reach the connection: simple-peer destroys
     // the peer on the state error a second answer would raise.
     if (action === 'ignore') return;
     if (action === 'resend-answer') {
-      this.emit('signal', { type: 'answer', sdp: pc.localDescription!.sdp });
+      // actionFor only asks for this with our answer as the local description.
+      if (local) this.emit('signal', { type: 'answer', sdp: local.sdp });
       return;
     }
-    if (action === 'resend-offer-then-apply') {
+    if (action === 'resend-offer-then-apply' && local) {
       // That offer is already an ICE restart; the request itself stays queued behind it.
-      this.emit('signal', { type: 'offer', sdp: pc.localDescription!.sdp });
+      this.emit('signal', { type: 'offer', sdp: local.sdp });
     } else if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) {
       pc.restartIce();
     }
