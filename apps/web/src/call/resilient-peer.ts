@@ -41,14 +41,8 @@ export class ResilientPeer extends SimplePeer {
       localDescription: local,
       remoteDescription: pc.remoteDescription,
     });
-    // Duplicates (see stale-negotiation.ts) never reach the connection: simple-peer destroys
-    // the peer on the state error a second answer would raise.
+    // Copies (see stale-negotiation.ts) never reach the connection.
     if (action === 'ignore') return;
-    if (action === 'resend-answer') {
-      // actionFor only asks for this with our answer as the local description.
-      if (local) this.emit('signal', { type: 'answer', sdp: local.sdp });
-      return;
-    }
     if (action === 'resend-offer-then-apply' && local) {
       // That offer is already an ICE restart; the request itself stays queued behind it.
       this.emit('signal', { type: 'offer', sdp: local.sdp });
@@ -58,17 +52,21 @@ export class ResilientPeer extends SimplePeer {
     super.signal(data);
   }
 
-  /** Starts an ICE restart (initiator) or asks the initiator for one (polite side). */
-  restartIce(): void {
+  /**
+   * Starts an ICE restart (initiator) or asks the initiator for one (polite side). simple-peer
+   * sends the polite side's request once and swallows repeats until an offer arrives; after an
+   * outage that one request may have gone into a dead socket, so `askAgain` sends it anyway.
+   */
+  restartIce({ askAgain = false }: { askAgain?: boolean } = {}): void {
     if (this.destroyed) return;
     if (this.initiator) {
       this._pc.restartIce();
       this.negotiate();
-      return;
+    } else if (askAgain) {
+      this.emit('signal', { type: 'renegotiate', renegotiate: true });
+    } else {
+      this.negotiate();
     }
-    // Asked every time: simple-peer sends one request and swallows repeats until an offer
-    // arrives, but after an outage that one request may have gone into a dead socket.
-    this.emit('signal', { type: 'renegotiate', renegotiate: true });
   }
 
   /** The offer we sent but never got an answer to (it was lost while signalling was down). */

@@ -7,9 +7,11 @@
  * would ever send again, and the call would stay "reconnecting" with signalling healthy.
  *
  * So a request to renegotiate that finds our offer unanswered means the other side never got
- * it, and the offer goes out again. Sending an offer or an answer twice is then possible when
- * both sides come back at once; the duplicates are recognised here and never reach the
- * RTCPeerConnection, where simple-peer would treat the state error as fatal.
+ * it, and the offer goes out again. When both sides come back at once, the other side may then
+ * get that offer twice. The copy is recognised here and dropped: applying it would answer it a
+ * second time, and that late answer could meet a newer offer of ours (the request queued a new
+ * negotiation) and be applied to it. An answer with no offer outstanding is dropped too: the
+ * RTCPeerConnection would refuse it, and simple-peer treats that state error as fatal.
  */
 
 /** What the incoming signal's handling should be, given our connection's negotiation state. */
@@ -18,8 +20,6 @@ export type IncomingSignalAction =
   | 'apply'
   /** Our offer is unanswered and the other side asks for a negotiation: send the offer again, then apply. */
   | 'resend-offer-then-apply'
-  /** A copy of the offer we have already answered: our answer may have been lost, send it again. */
-  | 'resend-answer'
   /** A copy of something already applied, or an answer to an offer already answered. */
   | 'ignore';
 
@@ -40,24 +40,16 @@ export function actionFor(
       : 'apply';
   }
   if (signal.type === 'answer') {
-    // Only an outstanding offer can take an answer; anything else is a late copy. So is the
-    // answer we already applied, arriving while a newer offer of ours waits for its own.
-    if (view.signalingState !== 'have-local-offer') return 'ignore';
-    const applied =
-      view.remoteDescription?.type === 'answer' &&
-      typeof signal.sdp === 'string' &&
-      sessionVersion(view.remoteDescription.sdp) === sessionVersion(signal.sdp);
-    return applied ? 'ignore' : 'apply';
+    // Only an outstanding offer can take an answer; anything else is a late copy. (A copy
+    // arriving while a newer offer waits is not caught: an answer to an unchanged re-offer may
+    // carry the same o= line as the last one, and ignoring a real answer would stall the link.)
+    return view.signalingState === 'have-local-offer' ? 'apply' : 'ignore';
   }
   if (signal.type === 'offer' && typeof signal.sdp === 'string') {
     const remote = view.remoteDescription;
     const same =
       remote?.type === 'offer' && sessionVersion(remote.sdp) === sessionVersion(signal.sdp);
-    if (!same) return 'apply';
-    if (view.signalingState === 'stable' && view.localDescription?.type === 'answer') {
-      return 'resend-answer';
-    }
-    return 'ignore'; // still answering the first copy
+    return same ? 'ignore' : 'apply';
   }
   return 'apply';
 }
