@@ -422,10 +422,10 @@ const LOSSY = { lossPercent: 5, delayMs: 100 };
  * Loss-driven SCTP congestion control, not CPU, sets the pace under 5 % loss at a 200 ms round
  * trip: the receiver's 3-s speed readings were 31–161 KiB/s (about 90 on average), so a 50 MiB
  * file did not finish in 600 s. 8 MiB (some 7,000 packets, ~350 of them lost and resent) takes
- * about 90 s; the deadline allows 37 KiB/s.
+ * about 65 s on a quiet box and 167 s at load 23; the deadline allows 23 KiB/s.
  */
 const LOSSY_FILE_MIB = 8;
-const LOSSY_FILE_DEADLINE_MS = 220_000;
+const LOSSY_FILE_DEADLINE_MS = 360_000;
 
 /** The round trip a peer connection reports for `remote` (the app's getStats reading). */
 async function reportedRttMs(remote: Locator): Promise<number> {
