@@ -210,7 +210,12 @@ export class PeerLink {
     if (!this.signalLost && this.state === 'connected') return;
     this.signalLost = false;
     const offer = this.peer.pendingOffer();
-    if (offer) this.options.sendSignal({ type: 'offer', sdp: offer.sdp });
+    if (offer) {
+      this.options.sendSignal({ type: 'offer', sdp: offer.sdp });
+      // If the other side is still mid-resume the server drops this too; its request for a
+      // negotiation, when it is back, then brings the offer once more.
+      this.peer.markOfferResentOnRejoin();
+    }
     // Our own earlier request may have died with the old socket: ask again, not "once".
     else if (this.state !== 'connected') this.restartIce({ askAgain: true });
   }

@@ -8,6 +8,9 @@ import { actionFor } from './stale-negotiation.ts';
  * side asks for a renegotiation, which the initiator turns into a restart while ICE is down.
  */
 export class ResilientPeer extends SimplePeer {
+  /** Set when our pending offer was sent again on a rejoin; cleared once it is answered. */
+  private offerResentOnRejoin = false;
+
   override _onIceStateChange(): void {
     if (this._pc.iceConnectionState === 'failed') {
       // Report it like simple-peer would, but do not destroy.
@@ -35,8 +38,10 @@ export class ResilientPeer extends SimplePeer {
   override signal(data: SimplePeerSignal): void {
     const pc = this._pc;
     const local = pc.localDescription;
+    if (pc.signalingState !== 'have-local-offer') this.offerResentOnRejoin = false;
     const action = actionFor(data, {
       initiator: this.initiator,
+      offerResentOnRejoin: this.offerResentOnRejoin,
       signalingState: pc.signalingState,
       localDescription: local,
       remoteDescription: pc.remoteDescription,
@@ -44,11 +49,9 @@ export class ResilientPeer extends SimplePeer {
     // Copies (see stale-negotiation.ts) never reach the connection.
     if (action === 'ignore') return;
     if (action === 'resend-offer-then-apply' && local) {
-      // That offer is already an ICE restart; the request itself stays queued behind it.
       this.emit('signal', { type: 'offer', sdp: local.sdp });
-    } else if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) {
-      pc.restartIce();
     }
+    if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) pc.restartIce();
     super.signal(data);
   }
 
@@ -67,6 +70,11 @@ export class ResilientPeer extends SimplePeer {
     } else {
       this.negotiate();
     }
+  }
+
+  /** The caller has just sent `pendingOffer()` again after a signalling rejoin. */
+  markOfferResentOnRejoin(): void {
+    this.offerResentOnRejoin = true;
   }
 
   /** The offer we sent but never got an answer to (it was lost while signalling was down). */

@@ -6,6 +6,7 @@ const sdp = (version: number, extra = '') =>
 
 const initiatorAwaitingAnswer: NegotiationView = {
   initiator: true,
+  offerResentOnRejoin: true,
   signalingState: 'have-local-offer',
   localDescription: { type: 'offer', sdp: sdp(3) },
   remoteDescription: { type: 'answer', sdp: sdp(2) },
@@ -13,6 +14,7 @@ const initiatorAwaitingAnswer: NegotiationView = {
 
 const politeStable: NegotiationView = {
   initiator: false,
+  offerResentOnRejoin: false,
   signalingState: 'stable',
   localDescription: { type: 'answer', sdp: sdp(7) },
   remoteDescription: {
@@ -22,10 +24,17 @@ const politeStable: NegotiationView = {
 };
 
 describe('recovering a negotiation an outage cut in half', () => {
-  it('sends an unanswered offer again when the other side asks for a negotiation', () => {
+  it('sends an offer re-sent on rejoin and still unanswered again when the other side asks for a negotiation', () => {
     expect(actionFor({ type: 'renegotiate' }, initiatorAwaitingAnswer)).toBe(
       'resend-offer-then-apply',
     );
+    // On a live link the offer is just in flight: no copy.
+    expect(
+      actionFor(
+        { type: 'renegotiate' },
+        { ...initiatorAwaitingAnswer, offerResentOnRejoin: false },
+      ),
+    ).toBe('apply');
     // Nothing outstanding: a plain renegotiation.
     expect(
       actionFor({ type: 'renegotiate' }, { ...initiatorAwaitingAnswer, signalingState: 'stable' }),

@@ -6,8 +6,8 @@
  * early in the outage, was lost the same way, and simple-peer swallows its repeats. Nothing
  * would ever send again, and the call would stay "reconnecting" with signalling healthy.
  *
- * So a request to renegotiate that finds our offer unanswered means the other side never got
- * it, and the offer goes out again. When both sides come back at once, the other side may then
+ * So a request to renegotiate that finds unanswered the offer we re-sent on rejoin means the
+ * other side never got it, and the offer goes out again. When both sides come back at once, the other side may then
  * get that offer twice. The copy is recognised here and dropped: applying it would answer it a
  * second time, and that late answer could meet a newer offer of ours (the request queued a new
  * negotiation) and be applied to it. An answer with no offer outstanding is dropped too: the
@@ -25,6 +25,8 @@ export type IncomingSignalAction =
 
 export interface NegotiationView {
   initiator: boolean;
+  /** Our outstanding offer was sent again on a signalling rejoin, so it may well have been lost. */
+  offerResentOnRejoin: boolean;
   signalingState: RTCSignalingState;
   localDescription: { type: RTCSdpType; sdp: string } | null;
   remoteDescription: { type: RTCSdpType; sdp: string } | null;
@@ -35,7 +37,9 @@ export function actionFor(
   view: NegotiationView,
 ): IncomingSignalAction {
   if (signal.type === 'renegotiate') {
-    return view.initiator && view.signalingState === 'have-local-offer'
+    // Only after a rejoin: on a live link the offer is merely in flight, and a copy would
+    // change what a short outage's recovery does (it did, in the short-outage e2e test).
+    return view.initiator && view.signalingState === 'have-local-offer' && view.offerResentOnRejoin
       ? 'resend-offer-then-apply'
       : 'apply';
   }
