@@ -10,13 +10,12 @@ import {
   expectVideoPlaying,
   isolatedNetwork,
   type NetworkFault,
-  netemOnLoopback,
-  netemUnavailable,
   NOT_ISOLATED,
   ParleyProcess,
   test,
   tile,
 } from './fixtures.ts';
+import { impairLoopback, lossyLinkUnavailable, type LossyLink } from './lossy-link/lossy-link.ts';
 
 /**
  * Faults a call must survive: the signalling server going away (gracefully or not), the
@@ -163,13 +162,31 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
 /**
  * Leaving without the Leave button. The app says goodbye on `pagehide`, so the others see the
  * leave at once rather than after the server's resume grace (set long here, so that waiting it
- * out could not pass the test).
+ * out could not pass the test). Where the goodbye never goes out, the server acts on the
+ * browser's close code 1001 instead.
  */
 const departures = {
   reload: (page: Page) => page.reload(),
   'tab close': (page: Page) => page.close(),
   'tab close with beforeunload': (page: Page) => page.close({ runBeforeUnload: true }),
+  'tab close before the goodbye': (page: Page) => page.close(),
 } as const;
+
+/**
+ * As when Chromium ends the page before `pagehide` runs: the app's goodbye never goes out, so
+ * only the browser's own close code (1001, "going away") can tell the server the page is gone.
+ */
+async function withoutGoodbye(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const add = window.addEventListener.bind(window);
+    window.addEventListener = ((
+      type: string,
+      ...rest: [EventListener, AddEventListenerOptions?]
+    ) => {
+      if (type !== 'pagehide') add(type, ...rest);
+    }) as typeof window.addEventListener;
+  });
+}
 
 for (const [how, depart] of Object.entries(departures)) {
   test(`${how}: the others see the leave promptly and no ghost remains`, async ({
@@ -181,7 +198,12 @@ for (const [how, depart] of Object.entries(departures)) {
     try {
       const roomUrl = `${server.url}/r/${createRoomId()}`;
       const ada = await joinAs(roomUrl, 'Ada');
-      const bob = await joinAs(roomUrl, 'Bob');
+      const bob = await joinAs(
+        roomUrl,
+        'Bob',
+        undefined,
+        how === 'tab close before the goodbye' ? withoutGoodbye : undefined,
+      );
       await expect(tile(ada.page, 'Bob')).toHaveAttribute('data-connection', 'connected');
 
       const departedAt = performance.now();
@@ -302,11 +324,6 @@ const LONG_OUTAGE_MS = 40_000;
 const RECOVERY_LIMIT_MS = 10_000;
 
 test.describe('a long outage', () => {
-  // Known open bug (docs/reliability.md): in about 3 of 8 runs under heavy load one client's
-  // new signalling socket opened after the loss ended but got no `joined`, and the client did
-  // not retry for 60 s. Until that is found, one retry; the summary reports it as "flaky".
-  test.describe.configure({ retries: 1 });
-
   test('100% loss for 40 s: the peers recover by ICE restart within 10 s of the loss ending', async ({
     joinAs,
   }, testInfo) => {
@@ -399,27 +416,66 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-test('a lossy network (netem: 5% loss, 100 ms delay): the call keeps playing and a 50 MiB file arrives intact', async ({
+/** The impairment of the lossy-call test; its rule and delayer are checked in lossy-link.spec.ts. */
+const LOSSY = { lossPercent: 5, delayMs: 100 };
+/**
+ * Loss-driven SCTP congestion control, not CPU, sets the pace under 5 % loss at a 200 ms round
+ * trip: the receiver's 3-s speed readings were 31–161 KiB/s (about 90 on average), so a 50 MiB
+ * file did not finish in 600 s. 8 MiB (some 7,000 packets, ~350 of them lost and resent) takes
+ * about 65 s on a quiet box and 167 s at load 23; the deadline allows 23 KiB/s.
+ */
+const LOSSY_FILE_MIB = 8;
+const LOSSY_FILE_DEADLINE_MS = 360_000;
+
+/** The round trip a peer connection reports for `remote` (the app's getStats reading). */
+async function reportedRttMs(remote: Locator): Promise<number> {
+  return Number(
+    (await remote.getByTestId('connection-stats').getAttribute('data-rtt-ms')) ?? Number.NaN,
+  );
+}
+
+/**
+ * The whole loopback (media, data channel and the signalling WebSocket) loses 5 % of packets
+ * and delays each by 100 ms: netem where the kernel has it, else iptables' statistic match
+ * plus the NFQUEUE delayer (e2e/lossy-link). Each packet crosses lo once, so a round trip
+ * gains 200 ms, and the peers' own RTT readings must show it, or the impairment did nothing.
+ */
+test('a lossy network (5% loss, 100 ms delay): the call keeps playing and an 8 MiB file arrives intact', async ({
   joinAs,
 }, testInfo) => {
-  const unavailable = netemUnavailable();
+  const unavailable = lossyLinkUnavailable();
   test.skip(unavailable !== undefined, unavailable ?? '');
-  test.setTimeout(300_000);
-  const bytes = randomFillSync(Buffer.allocUnsafe(50 * MiB));
+  test.setTimeout(LOSSY_FILE_DEADLINE_MS + 80_000);
+  const bytes = randomFillSync(Buffer.allocUnsafe(LOSSY_FILE_MIB * MiB));
   const path = join(mkdtempSync(join(tmpdir(), 'parley-file-')), 'lossy.bin');
   writeFileSync(path, bytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
 
   const server = new ParleyProcess();
   await server.start();
-  let fault: NetworkFault | undefined;
+  let fault: LossyLink | undefined;
   try {
     const roomUrl = `${server.url}/r/${createRoomId()}`;
     const ada = await joinAs(roomUrl, 'Ada');
     const bob = await joinAs(roomUrl, 'Bob');
     await expectVideoPlaying(tile(ada.page, 'Bob'));
+    await expect.poll(() => reportedRttMs(tile(ada.page, 'Bob'))).toBeLessThan(LOSSY.delayMs);
 
-    fault = netemOnLoopback(['loss', '5%', 'delay', '100ms']);
+    fault = await impairLoopback(LOSSY);
+    // Two one-way delays per round trip; the stats clock may round a few ms down.
+    for (const [page, name] of [
+      [ada.page, 'Bob'],
+      [bob.page, 'Ada'],
+    ] as const) {
+      await expect
+        .poll(() => reportedRttMs(tile(page, name)), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(2 * LOSSY.delayMs - 10);
+    }
+    const rttMs = await Promise.all([
+      reportedRttMs(tile(ada.page, 'Bob')),
+      reportedRttMs(tile(bob.page, 'Ada')),
+    ]);
+    console.log(`lossy link (${fault.method}): RTT reported by the peers ${rttMs.join(' / ')} ms`);
     await expectVideoPlaying(tile(ada.page, 'Bob'));
     await expectVideoPlaying(tile(bob.page, 'Ada'));
 
@@ -431,7 +487,7 @@ test('a lossy network (netem: 5% loss, 100 ms delay): the call keeps playing and
       .getByRole('group', { name: 'lossy.bin', exact: true });
     await row.getByRole('button', { name: 'Accept' }).click();
     const acceptedAt = performance.now();
-    await expect(row).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+    await expect(row).toHaveAttribute('data-state', 'done', { timeout: LOSSY_FILE_DEADLINE_MS });
     const seconds = (performance.now() - acceptedAt) / 1000;
     await expect(row).toContainText('verified');
     // The call kept playing while the file went through.
@@ -442,13 +498,16 @@ test('a lossy network (netem: 5% loss, 100 ms delay): the call keeps playing and
     await row.getByRole('link', { name: 'Save lossy.bin' }).click();
     expect(await sha256Of((await (await download).path())!)).toBe(sha256);
     const figures = {
+      method: fault.method,
+      rttMs,
       seconds: Number(seconds.toFixed(1)),
-      mibPerSecond: Number((50 / seconds).toFixed(2)),
+      mibPerSecond: Number((LOSSY_FILE_MIB / seconds).toFixed(3)),
     };
     testInfo.annotations.push({ type: 'lossy-file', description: JSON.stringify(figures) });
-    console.log(`50 MiB under 5% loss, 100 ms delay: ${JSON.stringify(figures)}`);
+    console.log(`${LOSSY_FILE_MIB} MiB under 5% loss, 100 ms delay: ${JSON.stringify(figures)}`);
   } finally {
     fault?.lift();
+    await fault?.gone;
     await server.stop();
   }
 });

@@ -9,6 +9,11 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 # Fault-injection e2e tests drop loopback traffic inside their own network namespace.
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
+# The lossy-network e2e test builds a small NFQUEUE delayer (e2e/lossy-link/nfq-delay.c) where
+# the kernel has no sch_netem: it needs a C compiler, pkg-config and libnetfilter_queue.
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+pkg-config --exists libnetfilter_queue 2>/dev/null || need+=(libnetfilter-queue-dev)
 # TURN tests run a real coturn (turnserver, turnutils_uclient), on loopback and in the NAT lab.
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 # infra/compose.test.ts validates docker-compose.yml with Debian's docker-compose (no engine).

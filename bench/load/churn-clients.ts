@@ -9,7 +9,8 @@ import WebSocket from 'ws';
  * quiet, settle, and `report`.
  *
  * Each participant is its own socket from its own loopback address (127.a.b.c), so the
- * server's per-address join limit applies exactly as in production, with its default values.
+ * server's per-address limits (joins, and open connections: MAX_CONNECTIONS_PER_IP) apply
+ * exactly as in production, with their default values; nothing needs raising.
  */
 
 export type WorkerArgs = {

@@ -223,7 +223,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
           roundRatios('parley', 'peerjs', (r) => r.throughput),
           2,
         )}.`,
-      'Parley runs its production bundle (apps/signaling/dist/main.js) with MESSAGE_BURST, MESSAGES_PER_SECOND, JOIN_BURST_PER_IP and JOINS_PER_SECOND_PER_IP raised to 100000; each pair joins its own room and relays offer/answer `signal`s, validated and stamped by the server.',
+      'Parley runs its production bundle (apps/signaling/dist/main.js) with MESSAGE_BURST, MESSAGES_PER_SECOND, JOIN_BURST_PER_IP and JOINS_PER_SECOND_PER_IP raised to 100000 and MAX_CONNECTIONS_PER_IP to 1000000; each pair joins its own room and relays offer/answer `signal`s, validated and stamped by the server.',
       ...problems,
     ],
   });

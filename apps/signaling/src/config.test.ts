@@ -43,3 +43,15 @@ describe('TURN configuration', () => {
     expect(() => loadConfig(env)).toThrow(name);
   });
 });
+
+describe('connections per address', () => {
+  it('defaults to 100 and reads MAX_CONNECTIONS_PER_IP', () => {
+    expect(loadConfig({}).maxConnectionsPerIp).toBe(100);
+    expect(loadConfig({ MAX_CONNECTIONS_PER_IP: '5000' }).maxConnectionsPerIp).toBe(5000);
+  });
+
+  it.each(['0', '-1', '2.5', 'many', '1000001'])('refuses MAX_CONNECTIONS_PER_IP=%s', (value) => {
+    expect(() => loadConfig({ MAX_CONNECTIONS_PER_IP: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ MAX_CONNECTIONS_PER_IP: value })).toThrow('MAX_CONNECTIONS_PER_IP');
+  });
+});

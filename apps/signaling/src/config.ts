@@ -73,6 +73,11 @@ const EnvSchema = v.object({
   MESSAGES_PER_SECOND: v.optional(integer(1, 100_000), '30'),
   JOIN_BURST_PER_IP: v.optional(integer(1, 100_000), '10'),
   JOINS_PER_SECOND_PER_IP: v.optional(integer(1, 100_000), '3'),
+  /**
+   * Open WebSocket connections one client address may hold; more are refused with HTTP 429 at
+   * the upgrade. An office behind one NAT shares an address: each tab in a call holds one.
+   */
+  MAX_CONNECTIONS_PER_IP: v.optional(integer(1, 1_000_000), '100'),
   /** Close a client whose unsent backlog passes this many bytes (it stopped reading). */
   MAX_BUFFERED_BYTES: v.optional(integer(1024, 1 << 30), String(1024 * 1024)),
   /** Take the client address from X-Forwarded-For (set this only behind a reverse proxy). */
@@ -114,6 +119,7 @@ export type Config = {
   messagesPerSecond: number;
   joinBurstPerIp: number;
   joinsPerSecondPerIp: number;
+  maxConnectionsPerIp: number;
   maxBufferedBytes: number;
   trustProxy: boolean;
   signalingSecret: string;
@@ -167,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     messagesPerSecond: e.MESSAGES_PER_SECOND,
     joinBurstPerIp: e.JOIN_BURST_PER_IP,
     joinsPerSecondPerIp: e.JOINS_PER_SECOND_PER_IP,
+    maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     maxBufferedBytes: e.MAX_BUFFERED_BYTES,
     trustProxy: e.TRUST_PROXY,
     signalingSecret: e.SIGNALING_SECRET ?? randomBytes(32).toString('base64url'),

@@ -274,6 +274,61 @@ describe('rate limits', () => {
   });
 });
 
+describe('connections per address', () => {
+  /** Opens a socket, or says with which HTTP status the upgrade was refused. */
+  async function attempt(options: Parameters<typeof client>[0] = {}) {
+    try {
+      return await client(options);
+    } catch (error) {
+      if (error instanceof HttpRefusal) return error.status;
+      throw error;
+    }
+  }
+
+  it('refuses an address its next socket with 429 at the cap, leaves other addresses alone, and frees a slot on close', async () => {
+    await start({ maxConnectionsPerIp: 3 });
+    const held = [await client(), await client(), await client()];
+    expect(await attempt()).toBe(429);
+    // Idle sockets count, and so do joined ones: the cap is on connections, not on joins.
+    await held[0]!.join(createRoomId());
+    expect(await attempt()).toBe(429);
+    const other = await attempt({ localAddress: '127.0.0.2' });
+    expect(other).toBeInstanceOf(TestClient);
+    await (other as TestClient).join(createRoomId());
+
+    await held[1]!.close();
+    // The slot comes back once the server sees the TCP connection end; poll until it has.
+    let reopened: TestClient | undefined;
+    await expect
+      .poll(async () => {
+        const outcome = await attempt();
+        if (outcome instanceof TestClient) reopened = outcome;
+        return outcome instanceof TestClient;
+      })
+      .toBe(true);
+    expect(await attempt()).toBe(429);
+    // The survivors were never disturbed.
+    await held[2]!.sync();
+    await reopened!.sync();
+  });
+
+  it('counts the address a trusted proxy forwards, not the proxy itself', async () => {
+    await start({ maxConnectionsPerIp: 2, trustProxy: true });
+    const via = (address: string) => ({ headers: { 'X-Forwarded-For': address } });
+    await client(via('203.0.113.7'));
+    await client(via('198.51.100.1, 203.0.113.7')); // the last hop is what Caddy saw
+    expect(await attempt(via('203.0.113.7'))).toBe(429);
+    // Another client behind the same proxy (same socket address here) still gets in.
+    expect(await attempt(via('203.0.113.8'))).toBeInstanceOf(TestClient);
+  });
+
+  it('ignores X-Forwarded-For unless the proxy is trusted', async () => {
+    await start({ maxConnectionsPerIp: 1 });
+    await client({ headers: { 'X-Forwarded-For': '203.0.113.7' } });
+    expect(await attempt({ headers: { 'X-Forwarded-For': '203.0.113.8' } })).toBe(429);
+  });
+});
+
 describe('liveness', () => {
   it('reaps a client that stops answering protocol pings, and keeps one that answers', async () => {
     await start({ heartbeatIntervalMs: 100 });
@@ -325,6 +380,53 @@ describe('liveness', () => {
       reason: 'disconnected',
     });
   });
+
+  it('frees the seat at once when the client closes with 1001 (its page went away)', async () => {
+    // A 60 s grace: only an immediate leave can pass.
+    await start({ resumeGraceMs: 60_000 });
+    const room = createRoomId();
+    const [a, b] = [await client(), await client()];
+    const joinedA = await a.join(room, 'Ada');
+    await b.join(room, 'Bob');
+    a.socket.close(1001);
+    expect(await b.next('peer-left')).toEqual({
+      type: 'peer-left',
+      peerId: joinedA.selfId,
+      reason: 'left',
+    });
+    // Gone for good: its token now seats a new member of the room, not the old one.
+    const again = await (
+      await client()
+    ).join(room, 'Ada', { peerId: joinedA.selfId, token: joinedA.resumeToken });
+    expect(again.resumed).toBe(false);
+  });
+
+  for (const [how, end] of [
+    ['no close frame (1006)', (c: TestClient) => c.socket.terminate()],
+    ['1000 (a client abandoning a link it presumes dead)', (c: TestClient) => c.socket.close(1000)],
+  ] as const) {
+    it(`holds the seat for the grace when the socket ends with ${how}`, async () => {
+      await start({ resumeGraceMs: 60_000 });
+      const room = createRoomId();
+      const [a, b] = [await client(), await client()];
+      const joinedA = await a.join(room, 'Ada');
+      await b.join(room, 'Bob');
+      end(a);
+      // The server has handled the close once Ada's link is detached.
+      await expect.poll(() => fixture.server.hub.connectedPeers).toBe(1);
+      await b.sync();
+      expect(b.received('peer-left')).toEqual([]);
+      const a2 = await client();
+      const resumed = await a2.join(room, 'Ada', {
+        peerId: joinedA.selfId,
+        token: joinedA.resumeToken,
+      });
+      expect(resumed).toMatchObject({ selfId: joinedA.selfId, resumed: true });
+      await b.sync();
+      expect(b.received('peer-left')).toEqual([]);
+      expect(b.received('peer-joined')).toEqual([]);
+    });
+  }
 
   it('treats a forged resume token as a new participant', async () => {
     await start();

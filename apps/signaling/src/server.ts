@@ -12,6 +12,7 @@ import type { RoomStore } from './rooms/room-store.ts';
 import { SignalingHub, type HubOptions } from './signaling/hub.ts';
 import { iceServersFromConfig } from './turn/ice-servers.ts';
 import { batchWritesThisTick } from './ws/batched-writes.ts';
+import { ConnectionsPerAddress } from './ws/connections-per-address.ts';
 import { checkUpgrade, clientAddress } from './ws/upgrade-guard.ts';
 
 export interface ParleyServer {
@@ -30,7 +31,14 @@ export interface ServerDeps {
   iceServersFor?: HubOptions['iceServersFor'];
 }
 
-type LiveSocket = WebSocket & { isAlive?: boolean };
+type LiveSocket = WebSocket & {
+  isAlive?: boolean;
+  /** We sent the close frame first; the client's echo of our code is not its own word. */
+  closedByServer?: boolean;
+};
+
+/** RFC 6455 "going away": what a browser sends when its page is closed or navigated away. */
+const GOING_AWAY = 1001;
 
 /** `ws` sends bytes as a binary frame unless told otherwise; relayed signals are text. */
 const AS_TEXT = { binary: false } as const;
@@ -94,30 +102,42 @@ export async function startServer({
     perMessageDeflate: false,
   });
 
+  const connections = new ConnectionsPerAddress(config.maxConnectionsPerIp);
+
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const verdict = shuttingDown
-      ? ({ ok: false, status: 503, reason: 'shutting down' } as const)
-      : checkUpgrade(req, config.allowedOrigins);
-    if (!verdict.ok) {
-      logger.info(
-        {
-          origin: req.headers.origin,
-          path: req.url,
-          status: verdict.status,
-          reason: verdict.reason,
-        },
-        'upgrade refused',
-      );
-      socket.end(
-        `HTTP/1.1 ${verdict.status} ${verdict.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
-      return;
-    }
     // Only the address outlives the handshake. A callback capturing `req` would share this
     // handler's closure scope with the socket's error listener above, keeping the whole request
     // (headers included, ~2 KB) alive for as long as the connection lasts.
     const ip = clientAddress(req, config.trustProxy);
+    const verdict = shuttingDown
+      ? ({ ok: false, status: 503, reason: 'shutting down' } as const)
+      : checkUpgrade(req, config.allowedOrigins);
+    // Refused before the handshake, like a bad origin: no WebSocket is ever created for it.
+    const refusal = !verdict.ok
+      ? verdict
+      : !connections.tryTake(ip)
+        ? ({ status: 429, reason: 'too many connections from your address' } as const)
+        : undefined;
+    if (refusal) {
+      logger.info(
+        {
+          ip,
+          origin: req.headers.origin,
+          path: req.url,
+          status: refusal.status,
+          reason: refusal.reason,
+        },
+        'upgrade refused',
+      );
+      socket.end(
+        `HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+      return;
+    }
+    // The slot is held until the TCP connection is gone, however it ends (close, terminate,
+    // a failed handshake, a reaped client).
+    socket.once('close', () => connections.release(ip));
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws as LiveSocket, socket, ip));
   });
 
@@ -137,6 +157,7 @@ export async function startServer({
         }
       },
       close(code, reason) {
+        ws.closedByServer = true;
         ws.close(code, reason);
       },
     });
@@ -152,7 +173,9 @@ export async function startServer({
       // ws closes with 1009 on an oversize frame and reports it here; nothing else to do.
       logger.info({ ip, err: error.message }, 'websocket error');
     });
-    ws.on('close', () => session.handleClose());
+    ws.on('close', (code) =>
+      session.handleClose(code === GOING_AWAY && !ws.closedByServer ? 'going-away' : 'dropped'),
+    );
   }
 
   // Protocol pings find dead TCP links; the app-level ping lets browsers (which cannot see
@@ -198,6 +221,7 @@ export async function startServer({
           new Promise<void>((resolve) => {
             if (client.readyState === client.CLOSED) return resolve();
             client.once('close', () => resolve());
+            (client as LiveSocket).closedByServer = true;
             client.close(1012, 'server restarting');
           }),
       ),

@@ -21,6 +21,7 @@ export const PARLEY_BENCH_ENV = {
   MESSAGES_PER_SECOND: '100000',
   JOIN_BURST_PER_IP: '100000',
   JOINS_PER_SECOND_PER_IP: '100000',
+  MAX_CONNECTIONS_PER_IP: '1000000',
 } as const;
 
 export async function startParley(port: number): Promise<number> {

@@ -149,6 +149,8 @@ describe('guessing room IDs', () => {
       messagesPerSecond: 100_000,
       joinBurstPerIp: 100_000,
       joinsPerSecondPerIp: 100_000,
+      // 204 sockets from 127.0.0.1: every victim and attacker shares one address here.
+      maxConnectionsPerIp: 100_000,
     });
     const victims = await Promise.all(
       Array.from({ length: 100 }, async () => {

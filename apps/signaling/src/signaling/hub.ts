@@ -154,6 +154,7 @@ export class ClientSession {
   private readonly candidates = new CandidateGuard();
   private lastRateErrorAt = -Infinity;
   private closed = false;
+  private closedHow: 'dropped' | 'going-away' = 'dropped';
 
   constructor(
     private readonly hub: SignalingHub,
@@ -210,14 +211,23 @@ export class ClientSession {
     );
   }
 
-  /** The socket is gone. A seated participant keeps its seat for the resume grace period. */
-  handleClose(): void {
+  /**
+   * The socket is gone. After a drop (no close frame, or any code but 1001) a seated
+   * participant keeps its seat for the resume grace period. `going-away` is the browser's own
+   * 1001, sent when the page is closed or navigated away from: the page cannot come back as
+   * this participant (the web app keeps its resume token in memory only, so even a reload
+   * joins anew), so the seat is freed at once, as if it had said `leave`. That covers a tab
+   * closed before its `pagehide` goodbye went out.
+   */
+  handleClose(how: 'dropped' | 'going-away' = 'dropped'): void {
     this.closed = true;
+    this.closedHow = how;
     this.order.run(async () => {
       const seat = this.seat;
       if (!seat) return;
       this.seat = undefined;
       if (!this.hub.detach(seat.peerId, this)) return; // already replaced by a newer socket
+      if (how === 'going-away') return this.hub.removeSeat(seat, 'left');
       await this.options.store.markDisconnected(seat.roomId, seat.peerId);
       this.hub.scheduleRemoval(seat);
     });
@@ -290,7 +300,8 @@ export class ClientSession {
       );
     }
     if (this.closed) {
-      // The socket died while we were admitting it: hold the seat as if it dropped right after.
+      // The socket closed while we were admitting it: as if it closed right after.
+      if (this.closedHow === 'going-away') return this.hub.removeSeat({ roomId, peerId }, 'left');
       await this.options.store.markDisconnected(roomId, peerId);
       this.hub.scheduleRemoval({ roomId, peerId });
       return;

@@ -40,6 +40,8 @@ export class TestClient {
       path?: string;
       /** Source address, e.g. 127.0.0.2 to appear as another client IP on loopback. */
       localAddress?: string;
+      /** Extra request headers, e.g. X-Forwarded-For as a reverse proxy would set it. */
+      headers?: Record<string, string>;
     } = {},
   ): Promise<TestClient> {
     const url = baseUrl.replace(/^http/, 'ws') + (options.path ?? '/ws');
@@ -48,6 +50,7 @@ export class TestClient {
       autoPong: options.autoPong ?? true,
       perMessageDeflate: false,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
     });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new TestClient(socket)));

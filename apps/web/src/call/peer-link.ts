@@ -84,6 +84,8 @@ export class PeerLink {
   private signalLost = false;
   private iceRestarts = 0;
   private restarting = false;
+  /** The pending restart must send the polite side's request even if one seems outstanding. */
+  private askAgain = false;
   private initialFailures = 0;
   private setupFailureSeen = false;
   private previousTotals: StatsTotals | undefined;
@@ -226,8 +228,14 @@ export class PeerLink {
     if (!this.signalLost && this.state === 'connected') return;
     this.signalLost = false;
     const offer = this.peer.pendingOffer();
-    if (offer) this.options.sendSignal({ type: 'offer', sdp: offer.sdp });
-    else if (this.state !== 'connected') this.restartIce();
+    if (offer) {
+      this.options.sendSignal({ type: 'offer', sdp: offer.sdp });
+      // If the other side is still mid-resume the server drops this too; its request for a
+      // negotiation, when it is back, then brings the offer once more.
+      this.peer.markOfferResentOnRejoin();
+    }
+    // Our own earlier request may have died with the old socket: ask again, not "once".
+    else if (this.state !== 'connected') this.restartIce({ askAgain: true });
   }
 
   /** New ICE servers (renewed TURN credentials); used by the next gathering, e.g. a restart. */
@@ -286,7 +294,9 @@ export class PeerLink {
   }
 
   /** Renews TURN credentials first: coturn refuses an allocation with an expired one. */
-  private restartIce(): void {
+  private restartIce({ askAgain = false }: { askAgain?: boolean } = {}): void {
+    // A restart already under way takes the stronger request with it.
+    this.askAgain ||= askAgain;
     if (this.restarting) return;
     this.restarting = true;
     this.setupFailureSeen = false;
@@ -296,7 +306,8 @@ export class PeerLink {
       this.restarting = false;
       if (this.peer.destroyed) return;
       if (servers) this.setIceServers(servers);
-      this.peer.restartIce();
+      this.peer.restartIce({ askAgain: this.askAgain });
+      this.askAgain = false;
     });
   }
 

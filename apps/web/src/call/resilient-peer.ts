@@ -1,4 +1,5 @@
 import SimplePeer, { type SimplePeerSignal } from '@thaunknown/simple-peer';
+import { actionFor } from './stale-negotiation.ts';
 
 /**
  * simple-peer with ICE restarts. Stock simple-peer destroys the connection the moment ICE
@@ -7,6 +8,9 @@ import SimplePeer, { type SimplePeerSignal } from '@thaunknown/simple-peer';
  * side asks for a renegotiation, which the initiator turns into a restart while ICE is down.
  */
 export class ResilientPeer extends SimplePeer {
+  /** Set when our pending offer was sent again on a rejoin; cleared once it is answered. */
+  private offerResentOnRejoin = false;
+
   override _onIceStateChange(): void {
     if (this._pc.iceConnectionState === 'failed') {
       // Report it like simple-peer would, but do not destroy.
@@ -32,17 +36,45 @@ export class ResilientPeer extends SimplePeer {
   }
 
   override signal(data: SimplePeerSignal): void {
-    if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) {
-      this._pc.restartIce();
+    const pc = this._pc;
+    const local = pc.localDescription;
+    if (pc.signalingState !== 'have-local-offer') this.offerResentOnRejoin = false;
+    const action = actionFor(data, {
+      initiator: this.initiator,
+      offerResentOnRejoin: this.offerResentOnRejoin,
+      signalingState: pc.signalingState,
+      localDescription: local,
+      remoteDescription: pc.remoteDescription,
+    });
+    // Copies (see stale-negotiation.ts) never reach the connection.
+    if (action === 'ignore') return;
+    if (action === 'resend-offer-then-apply' && local) {
+      this.emit('signal', { type: 'offer', sdp: local.sdp });
     }
+    if (data.type === 'renegotiate' && this.initiator && this.iceIsDown()) pc.restartIce();
     super.signal(data);
   }
 
-  /** Starts an ICE restart (initiator) or asks the initiator for one (polite side). */
-  restartIce(): void {
+  /**
+   * Starts an ICE restart (initiator) or asks the initiator for one (polite side). simple-peer
+   * sends the polite side's request once and swallows repeats until an offer arrives; after an
+   * outage that one request may have gone into a dead socket, so `askAgain` sends it anyway.
+   */
+  restartIce({ askAgain = false }: { askAgain?: boolean } = {}): void {
     if (this.destroyed) return;
-    if (this.initiator) this._pc.restartIce();
-    this.negotiate();
+    if (this.initiator) {
+      this._pc.restartIce();
+      this.negotiate();
+    } else if (askAgain) {
+      this.emit('signal', { type: 'renegotiate', renegotiate: true });
+    } else {
+      this.negotiate();
+    }
+  }
+
+  /** The caller has just sent `pendingOffer()` again after a signalling rejoin. */
+  markOfferResentOnRejoin(): void {
+    this.offerResentOnRejoin = true;
   }
 
   /** The offer we sent but never got an answer to (it was lost while signalling was down). */

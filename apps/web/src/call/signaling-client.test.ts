@@ -156,6 +156,77 @@ describe('SignalingClient', () => {
     expect(sockets.sockets).toHaveLength(3);
   });
 
+  it('closes and retries a socket that opened but whose join the server never answered', () => {
+    client.start();
+    connectAndJoin();
+    sockets.last.drop();
+    vi.advanceTimersByTime(1000); // backoff(0) at most
+    expect(sockets.sockets).toHaveLength(2);
+    // It opens late in its connect window (a SYN retried just after the network came back)...
+    const second = sockets.last;
+    vi.advanceTimersByTime(4900);
+    second.open();
+    expect(second.sent[0]).toMatchObject({ type: 'join', resume: { peerId: SELF } });
+    // ...and gets the whole join wait from its open, while server pings keep the link "alive".
+    for (let i = 0; i < 4; i++) {
+      vi.advanceTimersByTime(1000);
+      second.receive({ type: 'ping', t: i });
+    }
+    vi.advanceTimersByTime(999);
+    expect(second.closedByClient).toBe(false);
+    expect(sockets.sockets).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(second.closedByClient).toBe(true);
+    expect(client.status).toBe('reconnecting');
+    vi.advanceTimersByTime(2000); // backoff(1) at most
+    expect(sockets.sockets).toHaveLength(3);
+    connectAndJoin(joined({ resumed: true }));
+    expect(client.status).toBe('joined');
+  });
+
+  it('still schedules its retry when a status listener throws', () => {
+    client.on('status', (status) => {
+      if (status === 'reconnecting') throw new Error('a buggy listener');
+    });
+    client.start();
+    connectAndJoin();
+    expect(() => sockets.last.drop()).toThrow('a buggy listener');
+    vi.advanceTimersByTime(1000);
+    expect(sockets.sockets).toHaveLength(2);
+  });
+
+  it('treats a socket constructor that throws as a failed attempt and retries', () => {
+    let failNext = false;
+    const create = sockets.create;
+    sockets = Object.assign(sockets, {
+      create: (url: string) => {
+        if (failNext) {
+          failNext = false;
+          throw new DOMException('blocked', 'SecurityError');
+        }
+        return create(url);
+      },
+    });
+    client.dispose();
+    client = new SignalingClient({
+      url: 'ws://test/ws',
+      roomId: ROOM,
+      displayName: 'Ada',
+      createSocket: (url) => sockets.create(url),
+      backoff: { baseMs: 1000, maxMs: 8000 },
+    });
+    client.start();
+    connectAndJoin();
+    failNext = true;
+    sockets.last.drop();
+    vi.advanceTimersByTime(1000); // the retry throws: no socket
+    expect(sockets.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(2000); // backoff(1) at most: the next attempt goes ahead
+    expect(sockets.sockets).toHaveLength(2);
+    connectAndJoin(joined({ resumed: true }));
+    expect(client.status).toBe('joined');
+  });
+
   it('stops for good when the room is full or the version is unsupported', () => {
     client.start();
     sockets.last.open();

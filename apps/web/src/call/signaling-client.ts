@@ -72,11 +72,17 @@ export interface SignalingClientOptions {
   /** With no frame from the server for this long, the link is presumed dead and replaced. */
   livenessTimeoutMs?: number;
   /**
-   * A connection not joined by then is abandoned and retried. During an outage a connect can
+   * A connection not open by then is abandoned and retried. During an outage a connect can
    * hang on lost SYNs, and the kernel's SYN retries back off to 30 s and more, so without this
    * the client could stay offline long after the network came back.
    */
   connectTimeoutMs?: number;
+  /**
+   * Once open, the server must answer the join (`joined`, or a refusal) within this long, or
+   * the socket is closed and retried. Counted from the open, not from the connect, so a socket
+   * that opens late in its connect window still gets the whole wait.
+   */
+  joinTimeoutMs?: number;
 }
 
 const SOCKET_OPEN = 1;
@@ -104,7 +110,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
-  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs from socket creation until `joined`: first the connect timeout, then the join one. */
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private lastInboundAt = 0;
   private identity: { peerId: string; token: string } | undefined;
   private unsubscribeHints: (() => void) | undefined;
@@ -168,12 +175,23 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   private open(): void {
     this.clearTimers();
-    const socket =
-      this.takePreconnected() ?? (this.options.createSocket ?? defaultSocket)(this.options.url);
+    let socket: SocketLike;
+    try {
+      socket =
+        this.takePreconnected() ?? (this.options.createSocket ?? defaultSocket)(this.options.url);
+    } catch {
+      // The constructor can throw (e.g. a SecurityError); that is one more failed attempt, and
+      // the next must still be scheduled.
+      return this.dropped();
+    }
     this.socket = socket;
-    this.connectTimer = setTimeout(() => this.dropped(), this.options.connectTimeoutMs ?? 5_000);
+    this.handshakeTimer = setTimeout(() => this.dropped(), this.options.connectTimeoutMs ?? 5_000);
     socket.onopen = () => {
       this.lastInboundAt = Date.now();
+      clearTimeout(this.handshakeTimer);
+      // An open socket whose join goes unanswered would otherwise wait forever: the liveness
+      // checks count any frame (the server's pings too) as proof of a healthy link.
+      this.handshakeTimer = setTimeout(() => this.dropped(), this.options.joinTimeoutMs ?? 5_000);
       const join: ClientMessage = {
         type: 'join',
         protocol: PROTOCOL_VERSION,
@@ -218,7 +236,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       case 'joined':
         this.identity = { peerId: message.selfId, token: message.resumeToken };
         this.attempt = 0;
-        clearTimeout(this.connectTimer);
+        clearTimeout(this.handshakeTimer);
         this.setState('joined');
         this.emit('joined', message);
         return;
@@ -249,9 +267,11 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private dropped(): void {
     if (this.state === 'closed') return;
     this.detachSocket();
-    if (this.state === 'joined') this.setState('reconnecting');
+    // The retry is scheduled before anyone is told: a listener that throws must not leave the
+    // client with no socket and no timer, offline for good.
     const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
     this.retryTimer = setTimeout(() => this.open(), delay);
+    if (this.state === 'joined') this.setState('reconnecting');
   }
 
   /** Online again or back in the tab: retry now rather than at the end of the backoff. */
@@ -305,7 +325,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private clearTimers(): void {
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
-    clearTimeout(this.connectTimer);
+    clearTimeout(this.handshakeTimer);
     this.retryTimer = undefined;
     this.pingTimer = undefined;
   }

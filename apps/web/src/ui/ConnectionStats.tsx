@@ -26,6 +26,8 @@ export function ConnectionStats({ stats, name }: { stats: LinkStats | undefined;
       data-route={route}
       data-local-candidate-type={stats?.localCandidateType}
       data-remote-candidate-type={stats?.remoteCandidateType}
+      data-rtt-ms={stats?.rttMs}
+      data-loss-percent={stats?.lossPercent}
       data-send-kbps={stats?.sendKbps}
       data-video-send-kbps={stats?.videoSendKbps}
       title={`Connection to ${name}: ${description}. Round trip, packet loss and incoming bitrate.`}
