@@ -1,7 +1,5 @@
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createReadStream, writeFileSync } from 'node:fs';
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import {
@@ -449,7 +447,8 @@ test(`a lossy network (5% loss, 100 ms delay): the call keeps playing and a file
   test.skip(unavailable !== undefined, unavailable ?? '');
   test.setTimeout(LOSSY_FILE_DEADLINE_MS + 80_000);
   const bytes = randomFillSync(Buffer.allocUnsafe(LOSSY_FILE_MIB * MiB));
-  const path = join(mkdtempSync(join(tmpdir(), 'parley-file-')), 'lossy.bin');
+  // In the test's output folder, which Playwright empties at the start of every run.
+  const path = testInfo.outputPath('lossy.bin');
   writeFileSync(path, bytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
 

@@ -1,16 +1,17 @@
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createReadStream, writeFileSync } from 'node:fs';
 import type { BrowserContext, Page } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { expect, ParleyProcess, test } from './fixtures.ts';
 
 const MiB = 1024 * 1024;
 
-/** A file of random bytes on disk, and its SHA-256. */
+/**
+ * A file of random bytes on disk, and its SHA-256. It lives in the test's own output folder,
+ * which Playwright empties at the start of every run, so 200 MiB files do not pile up in /tmp.
+ */
 function makeFile(name: string, size: number): { path: string; sha256: string; size: number } {
-  const path = join(mkdtempSync(join(tmpdir(), 'parley-file-')), name);
+  const path = test.info().outputPath(name);
   const bytes = Buffer.allocUnsafe(size);
   for (let offset = 0; offset < size; offset += 64 * MiB)
     randomFillSync(bytes, offset, Math.min(64 * MiB, size - offset));
