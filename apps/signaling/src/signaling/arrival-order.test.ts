@@ -48,20 +48,6 @@ describe('ArrivalOrder', () => {
     expect(ran.at(-1)).toBe('next');
   });
 
-  it('waits for a promise adopted from a task the caller ran itself', async () => {
-    const order = new ArrivalOrder(() => {});
-    const ran: string[] = [];
-    const store = deferred();
-    order.adopt(store.promise.then(() => void ran.push('adopted')));
-    order.run(() => void ran.push('after'));
-    expect(ran).toEqual([]);
-    store.resolve();
-    const drained = deferred();
-    order.run(() => drained.resolve());
-    await drained.promise;
-    expect(ran).toEqual(['adopted', 'after']);
-  });
-
   it('reports a failing task, synchronous or not, and goes on with the next ones', async () => {
     const errors: unknown[] = [];
     const order = new ArrivalOrder((error) => errors.push(error));

@@ -28,14 +28,6 @@ export class ArrivalOrder {
     if (outcome) this.follow(outcome);
   }
 
-  /**
-   * For a caller that, having checked `idle`, ran a task itself (sparing the closure `run`
-   * needs) and got a promise back: later tasks wait for it.
-   */
-  adopt(outcome: Promise<void>): void {
-    this.follow(outcome);
-  }
-
   private follow(outcome: Promise<void>): void {
     const tail: Promise<void> = outcome.catch(this.onError).then(() => {
       if (this.pending === tail) this.pending = undefined;

@@ -194,14 +194,8 @@ export class ClientSession {
     if (!decoded.ok)
       return this.order.run(() => this.error(decoded.code, decoded.message, decoded.path));
     const message = decoded.message;
-    if (!this.order.idle) return this.order.run(() => this.dispatch(message, text, bytes));
-    // The hot path: nothing is pending, so handle the frame now, without a closure.
-    try {
-      const outcome = this.dispatch(message, text, bytes);
-      if (outcome) this.order.adopt(outcome);
-    } catch (error) {
-      this.failed(error);
-    }
+    // With nothing pending (the usual case) this runs the frame now, synchronously.
+    this.order.run(() => this.dispatch(message, text, bytes));
   }
 
   handleBinary(): void {

@@ -23,8 +23,4 @@ export class ConnectionsPerAddress {
     if (count <= 1) this.open.delete(address);
     else this.open.set(address, count - 1);
   }
-
-  countFor(address: string): number {
-    return this.open.get(address) ?? 0;
-  }
 }
