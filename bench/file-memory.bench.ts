@@ -10,10 +10,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { expect, test } from '../e2e/fixtures.ts';
-import { CHROMIUM_ARGS } from '../e2e/playwright.config.ts';
+import { persistentBrowser } from './browser/support/persistent-browser.ts';
 import { ratio, writeBenchResult } from './lib/result.ts';
 
 /**
@@ -65,14 +64,9 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
 
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
   const ada = await joinAs(roomUrl, 'Ada');
-  const profile = mkdtempSync(join(tmpdir(), 'parley-receiver-profile-'));
-  const receiver = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    permissions: ['camera', 'microphone'],
-    acceptDownloads: false,
-  });
-  const bob = { page: receiver.pages()[0] ?? (await receiver.newPage()) };
+  const receiver = await persistentBrowser();
+  const { profile } = receiver;
+  const bob = { page: receiver.page };
   await bob.page.goto(roomUrl);
   await bob.page.getByLabel('Your name').fill('Bob');
   await bob.page.getByRole('button', { name: 'Join call' }).click();
@@ -114,7 +108,6 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
   await expect(row).toContainText('verified');
   await receiver.close();
   rmSync(dir, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
 
   const peakRss = Math.max(...samples.map((x) => x.rss));
   const peakHeap = Math.max(...samples.map((x) => x.heap));

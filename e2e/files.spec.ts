@@ -1,5 +1,5 @@
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, truncateSync, writeFileSync } from 'node:fs';
 import type { BrowserContext, Page } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { expect, ParleyProcess, test } from './fixtures.ts';
@@ -204,6 +204,34 @@ test('an offer over the admin size limit is refused without asking the receiver'
     await expect(transfer(ada.page, 'too-big.bin')).toContainText(
       'larger than the receiver accepts',
     );
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a file larger than the browser storage can hold fails at Accept, before any byte is sent', async ({
+  joinAs,
+}) => {
+  // A sparse 1 TiB file: no disk is used, and no browser profile here has that much quota.
+  const server = new ParleyProcess({ MAX_FILE_BYTES: String(2 * 1024 ** 4) });
+  await server.start();
+  try {
+    const path = test.info().outputPath('enormous.bin');
+    writeFileSync(path, '');
+    truncateSync(path, 1024 ** 4);
+    const roomUrl = `${server.url}/r/${createRoomId()}`;
+    const ada = await joinAs(roomUrl, 'Ada');
+    const bob = await joinAs(roomUrl, 'Bob');
+    await inCall(ada.page, 1);
+    await offer(ada.page, path, 'Bob');
+    const row = transfer(bob.page, 'enormous.bin');
+    await row.getByRole('button', { name: 'Accept' }).click();
+    await expect(row).toHaveAttribute('data-state', 'failed');
+    await expect(row).toContainText(
+      /Not enough browser storage for this file: it needs 1.0 TiB and [\d.]+ [KMGT]?i?B is free/,
+    );
+    await expect(transfer(ada.page, 'enormous.bin')).toHaveAttribute('data-state', 'failed');
+    await expect(transfer(ada.page, 'enormous.bin')).toHaveAttribute('data-bytes-sent', '0');
   } finally {
     await server.stop();
   }

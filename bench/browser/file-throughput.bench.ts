@@ -1,34 +1,49 @@
 import { randomFillSync } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { expect, test } from '../../e2e/fixtures.ts';
 import { ratio, writeBenchResult } from '../lib/result.ts';
-import { round } from '../lib/stats.ts';
+import { mean, round } from '../lib/stats.ts';
 import { openBlankPage, bareCallPeer, relay } from './support/bare-call.ts';
 import { bareLoop } from './support/bulk.ts';
 import { instrument } from './support/instrument.ts';
+import { persistentBrowser } from './support/persistent-browser.ts';
+import { describeOutgoingVideo, steadyVideo } from './support/steady-video.ts';
+import { cpuBetween, cpuDifference, formatCpu, sampler, snapshot } from './support/thread-cpu.ts';
 
 /**
- * Issue 6, item 6: Parley's file path against a bare RTCDataChannel send loop, in the same two
- * browser contexts and on the same peer connection (camera and microphone flowing, as in a
- * call). Parley's figure is timed on the receiver's page from its click on Accept to the row
+ * Issue 6, item 6: Parley's file path against a bare RTCDataChannel send loop, between the same
+ * two pages and on the same peer connection (camera and microphone flowing, as in a call). The
+ * receiver is a Chromium of its own with an on-disk profile (support/persistent-browser.ts). Parley's figure is timed on the receiver's page from its click on Accept to the row
  * turning "done" (all bytes on disk in OPFS and the SHA-256 verified). The bare loop (see
  * support/bulk.ts) runs just before and just after it on the same connection, and the baseline
  * is the mean of the two. A warm-up loop first gets past a fresh connection's slow start. For
- * reference, the same loop also runs on a connection of its own with no media.
+ * reference, the same loop also runs on a connection of its own with no media. Each phase's CPU
+ * is printed per Chromium thread (support/thread-cpu.ts), to show where the time goes.
  */
 const QUICK = process.env.BENCH_QUICK === '1';
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_THROUGHPUT_MIB ?? (QUICK ? 32 : 200)) * MiB;
 const WARM_UP = 16 * MiB;
 const GOAL_RATIO = 0.9;
+/** Parley runs, each between two bare runs. */
+const ROUNDS = QUICK ? 1 : 3;
 
-function randomFile(size: number): { path: string; dir: string } {
+function randomFile(size: number, name = 'payload.bin'): { path: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'parley-throughput-'));
-  const path = join(dir, 'payload.bin');
+  const path = join(dir, name);
   const fd = openSync(path, 'w');
   const block = Buffer.allocUnsafe(16 * MiB);
   for (let written = 0; written < size; written += block.length)
@@ -37,27 +52,39 @@ function randomFile(size: number): { path: string; dir: string } {
   return { path, dir };
 }
 
-async function joined(browser: Browser, roomUrl: string, name: string) {
-  const context = await browser.newContext();
+async function joinedIn(context: BrowserContext, page: Page, roomUrl: string, name: string) {
   await instrument(context);
-  const page = await context.newPage();
   await page.goto(roomUrl);
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Join call' }).click();
-  return { context, page };
+}
+
+/** Starts V8's sampling profiler on a page's main thread (not its workers). */
+async function startJsProfile(page: Page): Promise<(path: string) => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return async (path) => {
+    const { profile } = await cdp.send('Profiler.stop');
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(profile));
+    await cdp.detach();
+  };
 }
 
 /** Sends the file through Parley's UI; returns MiB/s from Accept to verified, on the receiver. */
 async function parleyTransfer(sender: Page, receiver: Page, path: string, size: number) {
+  const name = basename(path);
   await sender.getByRole('button', { name: 'Send file' }).click();
   await sender.getByLabel('Files to send').setInputFiles(path);
   const row = receiver
     .getByRole('list', { name: 'Transfers' })
-    .getByRole('group', { name: 'payload.bin', exact: true });
+    .getByRole('group', { name, exact: true });
   const accept = row.getByRole('button', { name: 'Accept' });
   await accept.waitFor();
   // Both instants on the receiver's clock: the click on Accept, and data-state becoming "done".
-  await receiver.evaluate(() => {
+  await receiver.evaluate((name) => {
     const w = window as unknown as { __benchTransfer: Promise<{ accepted: number; done: number }> };
     w.__benchTransfer = new Promise((resolve) => {
       let accepted = Number.NaN;
@@ -71,7 +98,7 @@ async function parleyTransfer(sender: Page, receiver: Page, path: string, size: 
       );
       const observer = new MutationObserver(() => {
         const state = document
-          .querySelector('[role=group][aria-label="payload.bin"]')
+          .querySelector(`[role=group][aria-label="${name}"]`)
           ?.getAttribute('data-state');
         if (state !== 'done') return;
         observer.disconnect();
@@ -84,7 +111,7 @@ async function parleyTransfer(sender: Page, receiver: Page, path: string, size: 
         attributeFilter: ['data-state'],
       });
     });
-  });
+  }, name);
   await accept.click();
   const { accepted, done } = await receiver.evaluate(
     () =>
@@ -124,21 +151,86 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
   test.setTimeout(10 * 60_000);
   const file = randomFile(SIZE);
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
-  const ada = await joined(browser, roomUrl, 'Ada');
-  const bob = await joined(browser, roomUrl, 'Bob');
+  // The sender is a context of the test's browser; the receiver, which writes to OPFS, is a
+  // Chromium of its own with an on-disk profile, as a user's normal window would be.
+  const adaContext = await browser.newContext();
+  const ada = { context: adaContext, page: await adaContext.newPage() };
+  const bob = await persistentBrowser();
+  await joinedIn(ada.context, ada.page, roomUrl, 'Ada');
+  await joinedIn(bob.context, bob.page, roomUrl, 'Bob');
+  const browsers = { [bob.profile]: 'receiver' };
   try {
     await expect(ada.page.locator('[data-connection=connected]')).toHaveCount(1);
     await expect(bob.page.locator('[data-connection=connected]')).toHaveCount(1);
 
     await bareLoop(ada.page, bob.page, 100, WARM_UP);
-    const before = await bareLoop(ada.page, bob.page, 101, SIZE);
-    const parleyMiBps = await parleyTransfer(ada.page, bob.page, file.path, SIZE);
-    const after = await bareLoop(ada.page, bob.page, 102, SIZE);
-    const bare = (before + after) / 2;
-    await Promise.all([ada.context.close(), bob.context.close()]);
+    // A small Parley transfer first, too: it loads the file code and opens the transfers panel
+    // on both pages, which changes what the pages draw, so every measured run sees the same UI.
+    const warmUp = randomFile(WARM_UP, 'warm-up.bin');
+    try {
+      await parleyTransfer(ada.page, bob.page, warmUp.path, WARM_UP);
+    } finally {
+      rmSync(warmUp.dir, { recursive: true, force: true });
+    }
+    const video = await Promise.all([steadyVideo(ada.page), steadyVideo(bob.page)]);
+    // Where each phase's CPU went, per Chromium thread: "receiver …" is Bob's Chromium.
+    const profile: string[] = [];
+    const cpu: Record<'bare' | 'parley', [string, number][][]> = { bare: [], parley: [] };
+    const profiled = async (title: string, run: () => Promise<number>) => {
+      const start = snapshot(browsers);
+      const sampling = sampler(browsers);
+      const startedAt = performance.now();
+      const MiBps = await run();
+      const seconds = (performance.now() - startedAt) / 1000;
+      const rows = cpuBetween(start, sampling.stop());
+      cpu[title.startsWith('Parley') ? 'parley' : 'bare'].push(rows);
+      // The encoder may have scaled down under CPU pressure during the phase: say so.
+      const video = await Promise.all([ada.page, bob.page].map((p) => describeOutgoingVideo(p)));
+      const heading = `${title} (${MiBps.toFixed(1)} MiB/s; video out ${video.join(', ')})`;
+      profile.push(formatCpu(heading, rows, seconds));
+      return MiBps;
+    };
+    // Bare, Parley, bare, Parley, bare: each Parley run sits between two bare runs, so a slow
+    // drift of the machine shows in both. Each Parley run sends its own name (a hard link).
+    const bareRuns: number[] = [];
+    const parleyRuns: number[] = [];
+    // BENCH_CPU_PROF=<dir>: a JS CPU profile of both pages during each of Parley's transfers.
+    const profileDir = process.env.BENCH_CPU_PROF;
+    for (let run = 1; run <= ROUNDS; run++) {
+      bareRuns.push(
+        await profiled(`bare loop ${run}`, () => bareLoop(ada.page, bob.page, 100 + run, SIZE)),
+      );
+      const path = join(file.dir, `payload-${run}.bin`);
+      linkSync(file.path, path);
+      const stopProfiles = profileDir
+        ? await Promise.all([ada.page, bob.page].map((page) => startJsProfile(page)))
+        : [];
+      parleyRuns.push(
+        await profiled(`Parley ${run}`, () => parleyTransfer(ada.page, bob.page, path, SIZE)),
+      );
+      await Promise.all(
+        stopProfiles.map((stop, i) =>
+          stop(join(profileDir ?? '.', `${i === 0 ? 'sender' : 'receiver'}-${run}.cpuprofile`)),
+        ),
+      );
+    }
+    bareRuns.push(
+      await profiled(`bare loop ${ROUNDS + 1}`, () =>
+        bareLoop(ada.page, bob.page, 101 + ROUNDS, SIZE),
+      ),
+    );
+    console.log(`CPU per thread during each phase:\n${profile.join('\n')}`);
+    const bare = mean(bareRuns);
+    const parleyMiBps = mean(parleyRuns);
+    await Promise.all([ada.context.close(), bob.close()]);
     const separate = await separateConnectionLoop(browser, parley.url, SIZE);
+    const list = (runs: number[]) => runs.map((x) => x.toFixed(1)).join(' / ');
+    // Each Parley run against the two bare runs either side of it.
+    const roundRatios = parleyRuns.map((x, i) => x / mean(bareRuns.slice(i, i + 2)));
+    const cpuPerMiB = cpuDifference(cpu.bare, cpu.parley, SIZE / MiB);
+    console.log(cpuPerMiB.text);
     console.log(
-      `Parley ${parleyMiBps.toFixed(1)} MiB/s; bare loop ${before.toFixed(1)} / ${after.toFixed(1)} MiB/s; separate connection ${separate.toFixed(1)} MiB/s`,
+      `Parley ${list(parleyRuns)} MiB/s; bare loop ${list(bareRuns)} MiB/s; per round ${roundRatios.map((r) => r.toFixed(2)).join(' / ')}; separate connection ${separate.toFixed(1)} MiB/s`,
     );
 
     writeBenchResult({
@@ -161,13 +253,15 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
         },
       ],
       notes: [
-        `Same two browser contexts, same RTCPeerConnection, camera and microphone flowing both ways. Parley: the UI's Send file / Accept, timed on the receiver's page from the click on Accept to the transfer's data-state "done" (written to OPFS, SHA-256 verified).`,
-        `Bare loop: a pre-negotiated ordered data channel on the same connection, 256 KiB messages, pause above 4 MiB bufferedAmount, resume on bufferedamountlow at 1 MiB; timed from the first send to the receiver counting the last byte. It ran right before (${round(before)} MiB/s) and right after (${round(after)} MiB/s) Parley's transfer; the baseline is their mean. A ${WARM_UP / MiB} MiB warm-up loop ran first.`,
+        `Same two pages, same RTCPeerConnection, camera and microphone flowing both ways. The receiver runs in a Chromium of its own with an on-disk profile, like a user's normal window (off-the-record contexts keep OPFS in memory and send every write to the browser process); the sender is a context of the test's browser. Parley: the UI's Send file / Accept, timed on the receiver's page from the click on Accept to the transfer's data-state "done" (written to OPFS, SHA-256 verified).`,
+        `Bare loop: a pre-negotiated ordered data channel on the same connection, 256 KiB messages, pause above 4 MiB bufferedAmount, resume on bufferedamountlow at 1 MiB; timed from the first send to the receiver counting the last byte. Runs alternate, bare loop first and last (${list(bareRuns)} MiB/s) with Parley's transfers between them (${list(parleyRuns)} MiB/s); each figure is the mean of its runs. A ${WARM_UP / MiB} MiB bare loop and a ${WARM_UP / MiB} MiB Parley transfer ran first as a warm-up (the latter also opens the transfers panel, which every later run then shares).`,
+        `Measured only once both senders' video had ramped up to full size (WebRTC raises an encoder's resolution over about 30 s, and phases measured during the ramp saw less video CPU than later ones): ${video.map((v) => `${v.frameSize} ${v.settled ? 'after' : 'NOT settled after'} ${(v.waitedMs / 1000).toFixed(0)} s`).join(', ')}.`,
+        `CPU (all Chromium threads, from /proc): ${cpuPerMiB.text}`,
         `Receiver memory for a 1 GiB file is measured by bench/file-memory.bench.ts (its own result file).`,
       ],
     });
   } finally {
-    await Promise.all([ada.context.close(), bob.context.close()]);
+    await Promise.all([ada.context.close(), bob.close()]);
     rmSync(file.dir, { recursive: true, force: true });
   }
 });

@@ -12,6 +12,11 @@ export function median(values: ArrayLike<number>): number {
   return quantile(values, 0.5);
 }
 
+export function mean(values: ArrayLike<number>): number {
+  const all = Array.from(values);
+  return all.length === 0 ? Number.NaN : all.reduce((sum, x) => sum + x, 0) / all.length;
+}
+
 export function max(values: ArrayLike<number>): number {
   let m = Number.NEGATIVE_INFINITY;
   for (const x of Array.from(values)) m = Math.max(m, x);

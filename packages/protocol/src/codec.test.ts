@@ -74,43 +74,49 @@ const clientRejects: Record<string, [frame: string, path: string | undefined]> =
   'unknown type': [JSON.stringify({ type: 'shout' }), 'type'],
   'missing type': [JSON.stringify({ roomId }), 'type'],
   'join: short room id': [
-    JSON.stringify({ type: 'join', protocol: 1, roomId: 'abc', displayName: 'A' }),
+    JSON.stringify({ type: 'join', protocol: PROTOCOL_VERSION, roomId: 'abc', displayName: 'A' }),
     'roomId',
   ],
   'join: room id with slash': [
     JSON.stringify({
       type: 'join',
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       roomId: 'A/AAAAAAAAAAAAAAAAAAAAAAA',
       displayName: 'A',
     }),
     'roomId',
   ],
   'join: empty name': [
-    JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: '   ' }),
+    JSON.stringify({ type: 'join', protocol: PROTOCOL_VERSION, roomId, displayName: '   ' }),
     'displayName',
   ],
   'join: long name': [
     JSON.stringify({
       type: 'join',
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       roomId,
       displayName: 'x'.repeat(MAX_DISPLAY_NAME_LENGTH + 1),
     }),
     'displayName',
   ],
   'join: name not a string': [
-    JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: 7 }),
+    JSON.stringify({ type: 'join', protocol: PROTOCOL_VERSION, roomId, displayName: 7 }),
     'displayName',
   ],
   'join: unknown field': [
-    JSON.stringify({ type: 'join', protocol: 1, roomId, displayName: 'A', admin: true }),
+    JSON.stringify({
+      type: 'join',
+      protocol: PROTOCOL_VERSION,
+      roomId,
+      displayName: 'A',
+      admin: true,
+    }),
     'admin',
   ],
   'join: resume without token': [
     JSON.stringify({
       type: 'join',
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       roomId,
       displayName: 'A',
       resume: { peerId: peerA },

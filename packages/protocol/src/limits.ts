@@ -4,7 +4,7 @@
  */
 
 /** Bumped on any change that an older peer could not decode. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest WebSocket frame the server accepts (OWASP suggests 64 KB or less). */
 export const MAX_FRAME_BYTES = 64 * 1024;

@@ -12,7 +12,7 @@ describe('decodePeerMessage', () => {
     { type: 'file-decline', transferId: 'abcdefgh' },
     { type: 'file-cancel', transferId: 'abcdefgh', reason: 'too-large' },
     { type: 'file-ack', transferId: 'abcdefgh', offset: 0 },
-    { type: 'file-end', transferId: 'abcdefgh', sha256: 'a'.repeat(64) },
+    { type: 'file-end', transferId: 'abcdefgh', digest: 'a'.repeat(64) },
     { type: 'file-result', transferId: 'abcdefgh', verified: true },
   ])('accepts %j', (message) => {
     expect(decodePeerMessage(JSON.stringify(message))).toEqual(message);
@@ -42,7 +42,7 @@ describe('decodePeerMessage', () => {
       'file accept on simple-peer channel ids',
       '{"type":"file-accept","transferId":"abcdefgh","offset":0,"channelId":0}',
     ],
-    ['file end with a bad hash', '{"type":"file-end","transferId":"abcdefgh","sha256":"XYZ"}'],
+    ['file end with a bad hash', '{"type":"file-end","transferId":"abcdefgh","digest":"XYZ"}'],
     [
       'file ack with a fractional offset',
       '{"type":"file-ack","transferId":"abcdefgh","offset":1.5}',

@@ -46,6 +46,14 @@ const ByteCount = v.pipe(
 );
 const Sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
 
+/**
+ * A file's digest is SHA-256 in blocks: the SHA-256 of each block of this many bytes (the last
+ * may be shorter; an empty file has none), concatenated, then hashed with SHA-256. Browsers only
+ * offer a native SHA-256 of whole buffers (Web Crypto), and hashing one block at a time with it
+ * is several times cheaper than a streaming hash in wasm, CPU the send loop needs.
+ */
+export const FILE_DIGEST_BLOCK_BYTES = 4 * 1024 * 1024;
+
 /** Sender → receiver: "may I send you this?". No data flows until it is accepted. */
 export const FileOfferSchema = v.strictObject({
   type: v.literal('file-offer'),
@@ -86,11 +94,11 @@ export const FileAckSchema = v.strictObject({
   offset: ByteCount,
 });
 
-/** Sender → receiver: every byte is sent; this is the SHA-256 of the whole file. */
+/** Sender → receiver: every byte is sent; this is the file's digest (FILE_DIGEST_BLOCK_BYTES). */
 export const FileEndSchema = v.strictObject({
   type: v.literal('file-end'),
   transferId: TransferId,
-  sha256: Sha256Hex,
+  digest: Sha256Hex,
 });
 
 /** Receiver → sender: whether the received file matched the hash. */

@@ -5,7 +5,7 @@ import {
   type FileMessage,
 } from '@parley/protocol';
 import { IncomingTransfer } from './incoming-transfer.ts';
-import { hashFileInWorker } from './file-hash.ts';
+import { FileDigest } from './file-digest.ts';
 import { clearOpfsLeftovers, openOpfsSink } from './opfs-sink.ts';
 import { OutgoingTransfer } from './outgoing-transfer.ts';
 import { formatBytes } from './format-bytes.ts';
@@ -21,21 +21,19 @@ export interface FileTransfersOptions {
   onUpdate(snapshot: TransferSnapshot): void;
   /** The admin's limit, as announced by the server when we joined. */
   maxFileBytes: () => number;
-  openSink?: (transferId: string) => Promise<ByteSink>;
-  /** SHA-256 (hex) of a file we send; in a worker by default. */
-  hashFile?: (file: Blob) => Promise<string>;
+  openSink?: (transferId: string, size: number) => Promise<ByteSink>;
 }
 
 /**
- * Every file transfer of the call, both directions. Loaded on first use (it brings the hasher),
- * so it costs the call page nothing until someone sends a file.
+ * Every file transfer of the call, both directions. Loaded on first use, so it costs the call
+ * page nothing until someone sends a file.
  */
 export class FileTransfers {
   private readonly outgoing = new Map<string, { transfer: OutgoingTransfer; peerId: string }>();
   private readonly incoming = new Map<string, { transfer: IncomingTransfer; peerId: string }>();
   private readonly usedChannelIds = new Map<string, Set<number>>();
-  /** One hash per file, however many peers it goes to. */
-  private readonly hashes = new WeakMap<Blob, Promise<string>>();
+  /** One digest per file, however many peers it goes to: each block is hashed once. */
+  private readonly digests = new WeakMap<Blob, FileDigest>();
 
   constructor(private readonly options: FileTransfersOptions) {
     if (!options.openSink) void clearOpfsLeftovers().catch(() => undefined);
@@ -55,7 +53,7 @@ export class FileTransfers {
           name: sanitizeFileName(file.name),
           mime: file.type.slice(0, 255),
           peer,
-          sha256: () => this.sha256Of(file),
+          digest: this.digestOf(file),
           onUpdate: this.options.onUpdate,
         });
         this.outgoing.set(id, { transfer, peerId });
@@ -126,13 +124,10 @@ export class FileTransfers {
     else transfer.announce();
   }
 
-  private sha256Of(file: Blob): Promise<string> {
-    let hash = this.hashes.get(file);
-    if (!hash) {
-      hash = (this.options.hashFile ?? hashFileInWorker)(file);
-      this.hashes.set(file, hash);
-    }
-    return hash;
+  private digestOf(file: Blob): FileDigest {
+    let digest = this.digests.get(file);
+    if (!digest) this.digests.set(file, (digest = new FileDigest(file)));
+    return digest;
   }
 
   /**

@@ -1,7 +1,9 @@
 import type { FileMessage, FileOffer } from '@parley/protocol';
+import { formatBytes } from './format-bytes.ts';
 import { sanitizeFileName } from './sanitize-file-name.ts';
 import { TransferReporter } from './transfer-reporter.ts';
 import {
+  NoRoomError,
   TERMINAL_STATES,
   type ByteSink,
   type DataChannelLike,
@@ -20,7 +22,7 @@ export interface IncomingTransferOptions {
   peerId: string;
   peer: TransferPeer;
   /** Where the bytes go; it also hashes them (see ByteSink.digest). */
-  openSink: (transferId: string) => Promise<ByteSink>;
+  openSink: (transferId: string, size: number) => Promise<ByteSink>;
   /** A free pre-negotiated channel ID for this peer (see FILE_CHANNEL_ID_MIN). */
   allocateChannelId: () => number;
   releaseChannelId: (id: number) => void;
@@ -29,7 +31,7 @@ export interface IncomingTransferOptions {
 
 /**
  * Receives one file: nothing flows until `accept()`. Bytes go straight to the sink, which
- * writes them to disk and hashes them; the finished file is kept only if its SHA-256 matches
+ * writes them to disk and hashes them; the finished file is kept only if its digest matches
  * the sender's.
  */
 export class IncomingTransfer {
@@ -42,12 +44,12 @@ export class IncomingTransfer {
   private lastAck = 0;
   private writes: Promise<void> = Promise.resolve();
   /** Received bytes not yet handed to the sink, and where they start. */
-  private batch: { position: number; chunks: Uint8Array<ArrayBuffer>[]; bytes: number } = {
+  private batch: { position: number; chunks: ArrayBuffer[]; bytes: number } = {
     position: 0,
     chunks: [],
     bytes: 0,
   };
-  private expectedSha256: string | undefined;
+  private expectedDigest: string | undefined;
   private verified = false;
   private error: string | undefined;
   private downloadUrl: string | undefined;
@@ -74,9 +76,14 @@ export class IncomingTransfer {
     if (this.state !== 'offered') return;
     this.setState('transferring');
     try {
-      this.sink = await this.options.openSink(this.id);
-    } catch {
-      return this.fail('There is no room to save this file in the browser storage.', 'failed');
+      this.sink = await this.options.openSink(this.id, this.options.offer.size);
+    } catch (error) {
+      return this.fail(
+        error instanceof NoRoomError
+          ? `Not enough browser storage for this file: it needs ${formatBytes(this.options.offer.size)} and ${formatBytes(error.freeBytes)} is free.`
+          : 'There is no room to save this file in the browser storage.',
+        'failed',
+      );
     }
     // Cancelled or declined while storage was opening: stay stopped.
     if (!this.finished) this.request();
@@ -113,7 +120,7 @@ export class IncomingTransfer {
     if (this.finished) return;
     switch (message.type) {
       case 'file-end':
-        this.expectedSha256 = message.sha256;
+        this.expectedDigest = message.digest;
         return void this.maybeVerify();
       case 'file-cancel':
         return void this.stop(
@@ -176,52 +183,45 @@ export class IncomingTransfer {
       return void this.stop('failed', 'The sender sent more data than it announced.');
     }
     if (this.batch.bytes === 0) this.batch.position = this.received;
-    const bytes = new Uint8Array(data);
-    this.batch.chunks.push(bytes);
-    this.batch.bytes += bytes.byteLength;
-    this.received += bytes.byteLength;
+    this.batch.chunks.push(data);
+    this.batch.bytes += data.byteLength;
+    this.received += data.byteLength;
     if (this.batch.bytes >= WRITE_BATCH_BYTES || this.received === size) this.flush();
     if (this.received === size) void this.maybeVerify();
   }
 
-  /** Hands the batch to the sink; writes are chained so they land in order. */
+  /**
+   * Hands the batch to the sink as the chunks it arrived in (transferred, not merged into one
+   * buffer: a copy of every byte saved). Each batch is handed over at once, in order, and the
+   * sink queues it; acknowledgements follow the writes in that same order.
+   */
   private flush(): void {
     const sink = this.sink;
     const { position, chunks, bytes } = this.batch;
     this.batch = { position: this.received, chunks: [], bytes: 0 };
     if (!sink || bytes === 0) return;
-    let data = chunks[0] ?? new Uint8Array(0);
-    if (chunks.length > 1) {
-      data = new Uint8Array(bytes);
-      let at = 0;
-      for (const chunk of chunks) {
-        data.set(chunk, at);
-        at += chunk.byteLength;
-      }
-    }
     const size = this.options.offer.size;
-    this.writes = this.writes
-      .then(() => sink.write(data.buffer, position))
-      .then(() => {
-        this.written = position + bytes;
-        if (this.written - this.lastAck >= ACK_EVERY_BYTES || this.written === size) {
-          this.lastAck = this.written;
-          this.options.peer.sendControl({
-            type: 'file-ack',
-            transferId: this.id,
-            offset: this.written,
-          });
-        }
-        this.reporter.progress(this.written);
-        this.update();
-      });
+    const write = sink.write(chunks, position);
+    this.writes = Promise.all([this.writes, write]).then(() => {
+      this.written = position + bytes;
+      if (this.written - this.lastAck >= ACK_EVERY_BYTES || this.written === size) {
+        this.lastAck = this.written;
+        this.options.peer.sendControl({
+          type: 'file-ack',
+          transferId: this.id,
+          offset: this.written,
+        });
+      }
+      this.reporter.progress(this.written);
+      this.update();
+    });
     this.writes.catch(() => this.fail('Saving the file failed (is the disk full?).', 'failed'));
   }
 
   /** The end message and the last bytes travel on different channels: verify once both are here. */
   private async maybeVerify(): Promise<void> {
     if (
-      this.expectedSha256 === undefined ||
+      this.expectedDigest === undefined ||
       this.received !== this.options.offer.size ||
       this.state === 'verifying'
     )
@@ -229,7 +229,7 @@ export class IncomingTransfer {
     this.setState('verifying');
     await this.writes.catch(() => undefined);
     if (this.finished || !this.sink) return;
-    const ok = (await this.sink.digest().catch(() => undefined)) === this.expectedSha256;
+    const ok = (await this.sink.digest().catch(() => undefined)) === this.expectedDigest;
     if (this.finished) return;
     this.options.peer.sendControl({ type: 'file-result', transferId: this.id, verified: ok });
     if (!ok)

@@ -1,7 +1,7 @@
 /** Messages between the main thread's OPFS sink and its writer worker (opfs-writer.worker.ts). */
 export type SinkRequest = { id: number } & (
-  | { op: 'open'; name: string }
-  | { op: 'write'; position: number; data: ArrayBuffer }
+  | { op: 'open'; name: string; size: number }
+  | { op: 'write'; position: number; chunks: ArrayBuffer[] }
   | { op: 'digest' }
   | { op: 'close' }
   | { op: 'discard' }

@@ -1,5 +1,5 @@
 import type { SinkReply, SinkRequest } from './opfs-sink-messages.ts';
-import type { ByteSink } from './transfer-types.ts';
+import { NoRoomError, type ByteSink } from './transfer-types.ts';
 
 const DIRECTORY = 'parley-incoming';
 
@@ -9,10 +9,14 @@ type Request = WithoutId<SinkRequest>;
 /**
  * Writes an incoming file into the Origin Private File System, so memory use does not grow
  * with file size, and hashes it as it goes. Both happen in a worker (opfs-writer.worker.ts):
- * each batch is handed over without a copy, and the main thread stays free for the data
- * channel. The finished File is disk-backed and offered through a normal download.
+ * each batch is handed over without a copy (its buffers are transferred), and the main thread
+ * stays free for the data channel. The finished File is disk-backed and offered through a normal download.
  */
-export async function openOpfsSink(transferId: string): Promise<ByteSink> {
+export async function openOpfsSink(transferId: string, size: number): Promise<ByteSink> {
+  // Say so at Accept, not at 90 %, when the file cannot fit in what the browser allows this site.
+  const { quota, usage } = await navigator.storage.estimate().catch(() => ({}) as StorageEstimate);
+  if (quota !== undefined && usage !== undefined && quota - usage < size)
+    throw new NoRoomError(Math.max(0, quota - usage));
   const worker = new Worker(new URL('./opfs-writer.worker.ts', import.meta.url), {
     type: 'module',
   });
@@ -37,15 +41,15 @@ export async function openOpfsSink(transferId: string): Promise<ByteSink> {
     });
 
   try {
-    await call({ op: 'open', name: transferId });
+    await call({ op: 'open', name: transferId, size });
   } catch (error) {
     worker.terminate();
     throw error;
   }
   let ended = false;
   return {
-    async write(chunk, position) {
-      await call({ op: 'write', position, data: chunk }, [chunk]);
+    async write(chunks, position) {
+      await call({ op: 'write', position, chunks }, chunks);
     },
     digest: () => call<string>({ op: 'digest' }),
     async finish() {

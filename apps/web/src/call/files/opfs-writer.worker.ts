@@ -1,5 +1,4 @@
-import { createSha256 } from './sha256.ts';
-import type { IncrementalHash } from './transfer-types.ts';
+import { StreamDigest } from './file-digest.ts';
 import type { SinkReply, SinkRequest } from './opfs-sink-messages.ts';
 
 /**
@@ -30,13 +29,13 @@ let target:
       name: string;
       access: SyncAccessHandle | undefined;
       writable: FileSystemWritableFileStream | undefined;
-      hash: IncrementalHash;
+      hash: StreamDigest;
       written: number;
-      digest: string | undefined;
+      digest: Promise<string> | undefined;
     }
   | undefined;
 
-async function open(name: string): Promise<void> {
+async function open(name: string, size: number): Promise<void> {
   const root = await navigator.storage.getDirectory();
   const directory = await root.getDirectoryHandle(DIRECTORY, { create: true });
   const handle = await directory.getFileHandle(name, { create: true });
@@ -45,17 +44,26 @@ async function open(name: string): Promise<void> {
   let writable: FileSystemWritableFileStream | undefined;
   try {
     access = await sync.createSyncAccessHandle?.();
-    access?.truncate(0);
   } catch {
     access = undefined;
   }
-  if (!access) writable = await handle.createWritable({ keepExistingData: false });
+  // The whole size is claimed up front: a file that cannot fit fails now, before any byte is
+  // sent, rather than at 90 %; and the writes that follow never have to ask for more room.
+  if (access) {
+    try {
+      access.truncate(size);
+    } catch (error) {
+      access.close();
+      await directory.removeEntry(name).catch(() => undefined);
+      throw error;
+    }
+  } else writable = await handle.createWritable({ keepExistingData: false });
   target = {
     directory,
     name,
     access,
     writable,
-    hash: await createSha256(),
+    hash: new StreamDigest(),
     written: 0,
     digest: undefined,
   };
@@ -63,7 +71,7 @@ async function open(name: string): Promise<void> {
 
 async function handle(request: SinkRequest): Promise<number | string | undefined> {
   if (request.op === 'open') {
-    await open(request.name);
+    await open(request.name, request.size);
     return undefined;
   }
   const t = target;
@@ -73,20 +81,23 @@ async function handle(request: SinkRequest): Promise<number | string | undefined
       // Bytes arrive in order and are never rewritten, so hashing writes in order hashes the file.
       if (request.position !== t.written || t.digest !== undefined)
         throw new Error(`write at ${request.position}, expected ${t.written}`);
-      const bytes = new Uint8Array(request.data);
-      t.hash.update(bytes);
-      if (t.access) {
-        for (let done = 0; done < bytes.length;)
-          done += t.access.write(bytes.subarray(done), { at: request.position + done });
-      } else {
-        await t.writable?.write({ type: 'write', position: request.position, data: bytes });
+      for (const chunk of request.chunks) {
+        const bytes = new Uint8Array(chunk);
+        t.hash.update(bytes);
+        const at = t.written;
+        if (t.access) {
+          for (let done = 0; done < bytes.length;)
+            done += t.access.write(bytes.subarray(done), { at: at + done });
+        } else {
+          await t.writable?.write({ type: 'write', position: at, data: bytes });
+        }
+        t.written += bytes.length;
       }
-      t.written += bytes.length;
       return t.written;
     }
     case 'digest':
       t.digest ??= t.hash.digest();
-      return t.digest;
+      return await t.digest;
     case 'close':
       t.access?.flush();
       t.access?.close();

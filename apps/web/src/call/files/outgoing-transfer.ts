@@ -1,4 +1,5 @@
-import type { FileMessage } from '@parley/protocol';
+import { FILE_DIGEST_BLOCK_BYTES, type FileMessage } from '@parley/protocol';
+import { FileDigest } from './file-digest.ts';
 import { TransferReporter } from './transfer-reporter.ts';
 import {
   TERMINAL_STATES,
@@ -15,8 +16,11 @@ const BUFFER_HIGH_BYTES = 4 * 1024 * 1024;
 const BUFFER_LOW_BYTES = 1024 * 1024;
 /** SCTP messages above 256 KiB are refused by Chromium; larger chunks bring nothing (measured). */
 const MAX_CHUNK_BYTES = 256 * 1024;
-/** Read the file in blocks this large (each Blob read is a round trip), then send it in chunks. */
-const READ_BLOCK_BYTES = 4 * 1024 * 1024;
+/**
+ * The file is read in the digest's blocks (each Blob read is a round trip to the browser, so
+ * they are large), and each block is both hashed and sent in chunks: the file is read once.
+ */
+const READ_BLOCK_BYTES = FILE_DIGEST_BLOCK_BYTES;
 
 export interface OutgoingTransferOptions {
   id: string;
@@ -25,13 +29,13 @@ export interface OutgoingTransferOptions {
   name: string;
   mime: string;
   peer: TransferPeer;
-  /** SHA-256 (hex) of the whole file; the first call starts it (in a worker, in parallel). */
-  sha256: () => Promise<string>;
+  /** The file's digest, shared by every transfer of this file; the send loop feeds it blocks. */
+  digest: FileDigest;
   onUpdate: (snapshot: TransferSnapshot) => void;
 }
 
 /**
- * Sends one file to one peer, reading it slice by slice (never whole); a worker hashes it alongside.
+ * Sends one file to one peer, reading it block by block (never whole) and hashing what it reads.
  * Each peer gets its own transfer, so a slow peer only ever slows itself. After a drop the
  * receiver accepts again with the offset it has, and sending continues from there.
  */
@@ -144,57 +148,70 @@ export class OutgoingTransfer {
       });
     }
     if (generation !== this.generation) return;
-    const sha256 = this.options.sha256();
-    sha256.catch(() => undefined); // awaited (and reported) once the bytes are sent
     this.acked = offset;
     this.reporter.restart();
     this.setState('transferring');
-    await this.pump(channel, offset, generation, sha256);
+    await this.pump(channel, offset, generation);
   }
 
-  private async pump(
-    channel: DataChannelLike,
-    start: number,
-    generation: number,
-    sha256: Promise<string>,
-  ): Promise<void> {
+  private async pump(channel: DataChannelLike, start: number, generation: number): Promise<void> {
     const { file, peer } = this.options;
     const chunkSize = Math.max(16 * 1024, Math.min(MAX_CHUNK_BYTES, peer.maxMessageSize()));
     let offset = start;
-    let block = { start: 0, bytes: new Uint8Array(0) };
+    let block = new Uint8Array(0);
+    let blockIndex = -1;
+    // The next block is read while this one is sent, so a read never leaves the channel idle.
+    let next: { index: number; bytes: Promise<Uint8Array<ArrayBuffer>> } | undefined;
+    const read = (index: number) => {
+      const { start: from, end } = FileDigest.blockRange(index, file.size);
+      const bytes = file
+        .slice(from, end)
+        .arrayBuffer()
+        .then((buffer) => new Uint8Array(buffer));
+      bytes.catch(() => undefined); // awaited below, or dropped when sending stops
+      return { index, bytes };
+    };
     while (offset < file.size) {
       if (generation !== this.generation) return;
       if (offset - this.acked >= SEND_WINDOW_BYTES || channel.bufferedAmount > BUFFER_HIGH_BYTES) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
-      if (offset < block.start || offset >= block.start + block.bytes.length) {
-        const end = Math.min(file.size, offset + READ_BLOCK_BYTES);
-        block = {
-          start: offset,
-          bytes: new Uint8Array(await file.slice(offset, end).arrayBuffer()),
-        };
+      const index = Math.floor(offset / READ_BLOCK_BYTES);
+      if (index !== blockIndex) {
+        const reading = next?.index === index ? next : read(index);
+        try {
+          block = await reading.bytes;
+        } catch {
+          if (generation === this.generation)
+            this.cancelWith('Could not read the file (was it moved or deleted?).');
+          return;
+        }
         if (generation !== this.generation) return;
+        blockIndex = index;
+        this.options.digest.noteBlock(index, block);
+        next = (index + 1) * READ_BLOCK_BYTES < file.size ? read(index + 1) : undefined;
       }
-      const end = Math.min(file.size, offset + chunkSize, block.start + block.bytes.length);
-      const chunk = block.bytes.slice(offset - block.start, end - block.start);
+      const blockStart = blockIndex * READ_BLOCK_BYTES;
+      const end = Math.min(file.size, offset + chunkSize, blockStart + block.length);
       try {
-        channel.send(chunk.buffer);
+        // A view, not a copy: the channel copies what it is given before send() returns.
+        channel.send(block.subarray(offset - blockStart, end - blockStart));
       } catch {
         return; // the channel closed under us; onclose marks the transfer interrupted
       }
-      this.bytesSent += chunk.byteLength;
+      this.bytesSent += end - offset;
       offset = end;
       this.update();
     }
     let digest: string;
     try {
-      digest = await sha256;
+      digest = await this.options.digest.digest();
     } catch {
       return this.cancelWith('Could not read the file to check it.');
     }
     if (generation !== this.generation) return;
-    peer.sendControl({ type: 'file-end', transferId: this.id, sha256: digest });
+    peer.sendControl({ type: 'file-end', transferId: this.id, digest });
   }
 
   private finish(state: TransferState, error?: string): void {

@@ -6,7 +6,7 @@ export interface DataChannelLike {
   readonly bufferedAmount: number;
   bufferedAmountLowThreshold: number;
   binaryType: BinaryType;
-  send(data: ArrayBuffer): void;
+  send(data: ArrayBuffer | Uint8Array<ArrayBuffer>): void;
   close(): void;
   onopen: ((event: Event) => void) | null;
   onclose: ((event: Event) => void) | null;
@@ -24,21 +24,26 @@ export interface TransferPeer {
   maxMessageSize(): number;
 }
 
+/** Opening a sink failed because the browser's storage cannot hold the file. */
+export class NoRoomError extends Error {
+  constructor(readonly freeBytes: number) {
+    super('not enough storage for this file');
+  }
+}
+
 /** Where received bytes go: OPFS in the browser, memory in tests. */
 export interface ByteSink {
-  /** Bytes arrive in order from position 0 and are never rewritten. Takes ownership of `chunk`. */
-  write(chunk: ArrayBuffer, position: number): Promise<void>;
-  /** SHA-256 (hex) of everything written, once the last write has resolved. */
+  /**
+   * Writes `chunks` one after another from `position`. Bytes arrive in order from position 0
+   * and are never rewritten. Takes ownership of the buffers (they are transferred, not copied).
+   */
+  write(chunks: ArrayBuffer[], position: number): Promise<void>;
+  /** The file digest (see file-digest.ts) of everything written, once the last write resolved. */
   digest(): Promise<string>;
   /** Flushes and returns the finished, disk-backed file. */
   finish(): Promise<File>;
   /** Deletes whatever was written (cancel, failure, mismatch). */
   discard(): Promise<void>;
-}
-
-export interface IncrementalHash {
-  update(data: Uint8Array): void;
-  digest(): string;
 }
 
 export type TransferState =
