@@ -63,7 +63,7 @@ async function joinedIn(context: BrowserContext, page: Page, roomUrl: string, na
 async function startJsProfile(page: Page): Promise<(path: string) => Promise<void>> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
   await cdp.send('Profiler.start');
   return async (path) => {
     const { profile } = await cdp.send('Profiler.stop');
