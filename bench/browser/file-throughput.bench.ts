@@ -73,6 +73,9 @@ async function startJsProfile(page: Page): Promise<(path: string) => Promise<voi
   };
 }
 
+/** Per Parley run, where its time went (see parleyTransfer); printed and kept in the notes. */
+const timelines: string[] = [];
+
 /** Sends the file through Parley's UI; returns MiB/s from Accept to verified, on the receiver. */
 async function parleyTransfer(sender: Page, receiver: Page, path: string, size: number) {
   const name = basename(path);
@@ -83,40 +86,53 @@ async function parleyTransfer(sender: Page, receiver: Page, path: string, size: 
     .getByRole('group', { name, exact: true });
   const accept = row.getByRole('button', { name: 'Accept' });
   await accept.waitFor();
-  // Both instants on the receiver's clock: the click on Accept, and data-state becoming "done".
+  // Instants on the receiver's clock: the click on Accept, the first progress shown (progress
+  // is drawn every 200 ms), data-state "verifying" (every byte in, and the sender's digest) and
+  // "done" (written, hashed, compared). The figure is Accept → done; the rest shows where the
+  // fixed costs are.
+  type Timeline = { accepted: number; firstBytes: number; verifying: number; done: number };
   await receiver.evaluate((name) => {
-    const w = window as unknown as { __benchTransfer: Promise<{ accepted: number; done: number }> };
+    const w = window as unknown as { __benchTransfer: Promise<Timeline> };
     w.__benchTransfer = new Promise((resolve) => {
-      let accepted = Number.NaN;
+      const t: Timeline = {
+        accepted: Number.NaN,
+        firstBytes: Number.NaN,
+        verifying: Number.NaN,
+        done: Number.NaN,
+      };
       document.addEventListener(
         'click',
         (event) => {
           if ((event.target as Element).closest('button')?.textContent?.trim() === 'Accept')
-            accepted = performance.now();
+            t.accepted = performance.now();
         },
         { capture: true, once: true },
       );
       const observer = new MutationObserver(() => {
-        const state = document
-          .querySelector(`[role=group][aria-label="${name}"]`)
-          ?.getAttribute('data-state');
+        const row = document.querySelector(`[role=group][aria-label="${name}"]`);
+        const state = row?.getAttribute('data-state');
+        const progress = Number(row?.querySelector('progress')?.getAttribute('value') ?? 0);
+        if (progress > 0 && Number.isNaN(t.firstBytes)) t.firstBytes = performance.now();
+        if (state === 'verifying' && Number.isNaN(t.verifying)) t.verifying = performance.now();
         if (state !== 'done') return;
         observer.disconnect();
-        resolve({ accepted, done: performance.now() });
+        t.done = performance.now();
+        resolve(t);
       });
       observer.observe(document.body, {
         subtree: true,
         childList: true,
         attributes: true,
-        attributeFilter: ['data-state'],
+        attributeFilter: ['data-state', 'value'],
       });
     });
   }, name);
   await accept.click();
-  const { accepted, done } = await receiver.evaluate(
-    () =>
-      (window as unknown as { __benchTransfer: Promise<{ accepted: number; done: number }> })
-        .__benchTransfer,
+  const { accepted, firstBytes, verifying, done } = await receiver.evaluate(
+    () => (window as unknown as { __benchTransfer: Promise<Timeline> }).__benchTransfer,
+  );
+  timelines.push(
+    `${name}: Accept → first progress ${(firstBytes - accepted).toFixed(0)} ms, → all bytes in ${((verifying - accepted) / 1000).toFixed(2)} s, → verified ${(done - verifying).toFixed(0)} ms later`,
   );
   await expect(row).toContainText('verified');
   return size / MiB / ((done - accepted) / 1000);
@@ -231,6 +247,7 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
     const bareFromFile = await profiled('file-reading bare loop', () =>
       bareLoop(ada.page, bob.page, 110, SIZE, true),
     );
+    console.log(timelines.join('\n'));
     console.log(`CPU per thread during each phase:\n${profile.join('\n')}`);
     const bare = mean(bareRuns);
     const parleyMiBps = mean(parleyRuns);
@@ -276,6 +293,7 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
         `Bare loop: a pre-negotiated ordered data channel on the same connection, 256 KiB messages, pause above 4 MiB bufferedAmount, resume on bufferedamountlow at 1 MiB; timed from the first send to the receiver counting the last byte. Runs alternate, bare loop first and last (${list(bareRuns)} MiB/s) with Parley's transfers between them (${list(parleyRuns)} MiB/s); each figure is the mean of its runs. A ${WARM_UP / MiB} MiB bare loop and a ${WARM_UP / MiB} MiB Parley transfer ran first as a warm-up (the latter also opens the transfers panel, which every later run then shares).`,
         `Measured only once both senders' video had ramped up to full size (WebRTC raises an encoder's resolution over about 30 s, and phases measured during the ramp saw less video CPU than later ones): ${video.map((v) => `${v.frameSize} ${v.settled ? 'after' : 'NOT settled after'} ${(v.waitedMs / 1000).toFixed(0)} s`).join(', ')}.`,
         `CPU (all Chromium threads, from /proc): ${cpuPerMiB.text}`,
+        `Where each Parley run's time went, on the receiver (progress is drawn every 200 ms and first after the first 4 MiB is on disk): ${timelines.join('; ')}.`,
         `Receiver memory for a 1 GiB file is measured by bench/file-memory.bench.ts (its own result file).`,
       ],
     });

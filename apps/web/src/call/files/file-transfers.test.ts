@@ -186,6 +186,23 @@ describe('FileTransfers', () => {
     expect(sinks[0]!.discarded).toBe(true);
   });
 
+  it('fails both sides with a clear reason when the file can no longer be read', async () => {
+    const { A, B, updates } = pair();
+    // What a browser does when the picked file was moved, deleted or changed since.
+    const gone = {
+      name: 'moved.txt',
+      size: 1024,
+      type: '',
+      slice: () => ({ arrayBuffer: () => Promise.reject(new Error('NotReadableError')) }),
+    } as unknown as File;
+    await A.send([gone], ['B']);
+    await until(() => updates.B.size === 1);
+    B.accept(only(updates.B).id);
+    await until(() => only(updates.A).state === 'failed' && only(updates.B).state === 'failed');
+    expect(only(updates.A).error).toMatch(/Could not read the file \(was it moved or deleted\?\)/);
+    expect(only(updates.B).error).toMatch(/The sender stopped the transfer/);
+  });
+
   it('refuses an offer over the size limit without asking', async () => {
     const { A, updates } = pair();
     const big = {
