@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from './support/scratch-dir.ts';
 
 /**
  * Writes a small Y4M clip for Chromium's fake camera (--use-file-for-fake-video-capture): a
@@ -17,7 +17,7 @@ export function writeY4m(options: {
   v: number;
 }): string {
   const { width, height, fps, frames } = options;
-  const dir = mkdtempSync(join(tmpdir(), 'parley-y4m-'));
+  const dir = scratchDir('parley-y4m-');
   const path = join(dir, `fake-${width}x${height}.y4m`);
   const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`);
   const lumaSize = width * height;

@@ -1,6 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +9,7 @@ import {
   NOT_ISOLATED,
   type NetworkFault,
 } from '../fixtures.ts';
+import { scratchDir } from '../support/scratch-dir.ts';
 
 /**
  * A lossy, slow loopback: random loss plus a fixed one-way delay on every packet of the test
@@ -50,7 +49,7 @@ function delayerBinary(): string {
     .trim()
     .split(/\s+/)
     .filter(Boolean);
-  const binary = join(mkdtempSync(join(tmpdir(), 'parley-nfq-')), 'nfq-delay');
+  const binary = join(scratchDir('parley-nfq-'), 'nfq-delay');
   execFileSync('cc', ['-O2', '-Wall', '-o', binary, SOURCE, ...flags], { stdio: 'pipe' });
   compiled = binary;
   return binary;

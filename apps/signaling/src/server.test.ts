@@ -9,7 +9,7 @@ import {
   decodeClientMessage,
   encodeMessage,
 } from '@parley/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HttpRefusal, TestClient } from './testing/test-client.ts';
 import { useTestServer } from './testing/server-fixture.ts';
 
@@ -26,6 +26,17 @@ const candidate = (n: number) =>
 
 const fixture = useTestServer();
 const { start, client } = fixture;
+
+/** Folders of built files for the static-serving tests, removed after each test. */
+const staticDirs: string[] = [];
+function staticDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-static-'));
+  staticDirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of staticDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('joining and leaving', () => {
   it('tells the joiner who is there, announces joins and leaves, and assigns opposite polite roles', async () => {
@@ -452,7 +463,7 @@ describe('http', () => {
   });
 
   it('serves the built app: hashed assets cached forever, index.html revalidated, SPA fallback for rooms', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-static-'));
+    const dir = staticDir();
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Parley</title>');
     writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log(1)');
@@ -467,7 +478,7 @@ describe('http', () => {
   });
 
   it('survives a built file removed under it (a redeploy): that request fails, the server stays up', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-static-'));
+    const dir = staticDir();
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Parley</title>');
     writeFileSync(join(dir, 'assets', 'gone-abc123.js'), 'console.log(1)');
