@@ -85,7 +85,8 @@ export interface SignalingClientOptions {
   joinTimeoutMs?: number;
 }
 
-const SOCKET_OPEN = 1;
+/** WebSocket.OPEN (the global is absent where tests run). */
+export const SOCKET_OPEN = 1;
 
 const TERMINAL_CLOSE_CODES: Record<number, ClosedReason> = {
   4000: 'unsupported-version',

@@ -1,11 +1,10 @@
-import type { SocketLike } from './signaling-client.ts';
+import { SOCKET_OPEN, type SocketLike } from './signaling-client.ts';
 
 /**
  * Server pings reach every connection at least this often (HEARTBEAT_INTERVAL_MS, 30 s by
  * default); a socket that has heard nothing for longer is presumed dead and not handed out.
  */
 const STALE_AFTER_MS = 45_000;
-const OPEN = 1;
 
 /**
  * The signalling WebSocket, opened while the user is still in the lobby, so that "Join call"
@@ -27,7 +26,7 @@ export class SignalingPreconnect {
 
   /** Opens the connection unless one is already open or opening. */
   open(): void {
-    if (this.socket && this.socket.readyState <= OPEN) return;
+    if (this.socket && this.socket.readyState <= SOCKET_OPEN) return;
     const socket = this.createSocket(this.url);
     this.socket = socket;
     this.lastHeardAt = this.now();
@@ -46,7 +45,7 @@ export class SignalingPreconnect {
     this.socket = undefined;
     if (!socket) return undefined;
     socket.onopen = socket.onmessage = socket.onclose = null;
-    if (socket.readyState > OPEN || this.now() - this.lastHeardAt > STALE_AFTER_MS) {
+    if (socket.readyState > SOCKET_OPEN || this.now() - this.lastHeardAt > STALE_AFTER_MS) {
       socket.close();
       return undefined;
     }

@@ -7,8 +7,8 @@
  * would ever send again, and the call would stay "reconnecting" with signalling healthy.
  *
  * So a request to renegotiate that finds unanswered the offer we re-sent on rejoin means the
- * other side never got it, and the offer goes out again. When both sides come back at once, the other side may then
- * get that offer twice. The copy is recognised here and dropped: applying it would answer it a
+ * other side never got it, and the offer goes out again. When both sides come back at once,
+ * the other side may then get that offer twice. The copy is recognised here and dropped: applying it would answer it a
  * second time, and that late answer could meet a newer offer of ours (the request queued a new
  * negotiation) and be applied to it. An answer with no offer outstanding is dropped too: the
  * RTCPeerConnection would refuse it, and simple-peer treats that state error as fatal.

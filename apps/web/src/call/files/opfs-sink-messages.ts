@@ -1,3 +1,6 @@
+/** The OPFS folder incoming files are written to, by the worker, and read or cleared from. */
+export const OPFS_DIRECTORY = 'parley-incoming';
+
 /** Messages between the main thread's OPFS sink and its writer worker (opfs-writer.worker.ts). */
 export type SinkRequest = { id: number } & (
   | { op: 'open'; name: string; size: number }

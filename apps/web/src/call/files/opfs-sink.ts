@@ -1,7 +1,5 @@
-import type { SinkReply, SinkRequest } from './opfs-sink-messages.ts';
+import { OPFS_DIRECTORY, type SinkReply, type SinkRequest } from './opfs-sink-messages.ts';
 import { NoRoomError, type ByteSink } from './transfer-types.ts';
-
-const DIRECTORY = 'parley-incoming';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type Request = WithoutId<SinkRequest>;
@@ -10,7 +8,8 @@ type Request = WithoutId<SinkRequest>;
  * Writes an incoming file into the Origin Private File System, so memory use does not grow
  * with file size, and hashes it as it goes. Both happen in a worker (opfs-writer.worker.ts):
  * each batch is handed over without a copy (its buffers are transferred), and the main thread
- * stays free for the data channel. The finished File is disk-backed and offered through a normal download.
+ * stays free for the data channel. The finished File is disk-backed and offered through a
+ * normal download.
  */
 export async function openOpfsSink(transferId: string, size: number): Promise<ByteSink> {
   // Say so at Accept, not at 90 %, when the file cannot fit in what the browser allows this site.
@@ -57,15 +56,23 @@ export async function openOpfsSink(transferId: string, size: number): Promise<By
       await call({ op: 'close' });
       worker.terminate();
       const root = await navigator.storage.getDirectory();
-      const directory = await root.getDirectoryHandle(DIRECTORY);
+      const directory = await root.getDirectoryHandle(OPFS_DIRECTORY);
       return (await directory.getFileHandle(transferId)).getFile();
     },
     async discard() {
-      if (!ended) await call({ op: 'discard' }).catch(() => undefined);
+      // The worker closes its handle and removes the file; only a finished file, or a worker
+      // that could not do it, leaves the removal to this side.
+      const removed =
+        !ended &&
+        (await call({ op: 'discard' }).then(
+          () => true,
+          () => false,
+        ));
       ended = true;
       worker.terminate();
+      if (removed) return;
       const root = await navigator.storage.getDirectory();
-      const directory = await root.getDirectoryHandle(DIRECTORY).catch(() => undefined);
+      const directory = await root.getDirectoryHandle(OPFS_DIRECTORY).catch(() => undefined);
       await directory?.removeEntry(transferId).catch(() => undefined);
     },
   };
@@ -74,5 +81,5 @@ export async function openOpfsSink(transferId: string, size: number): Promise<By
 /** Removes files left behind by earlier visits (a tab closed mid-transfer). */
 export async function clearOpfsLeftovers(): Promise<void> {
   const root = await navigator.storage.getDirectory();
-  await root.removeEntry(DIRECTORY, { recursive: true }).catch(() => undefined);
+  await root.removeEntry(OPFS_DIRECTORY, { recursive: true }).catch(() => undefined);
 }

@@ -1,5 +1,5 @@
 import { StreamDigest } from './file-digest.ts';
-import type { SinkReply, SinkRequest } from './opfs-sink-messages.ts';
+import { OPFS_DIRECTORY, type SinkReply, type SinkRequest } from './opfs-sink-messages.ts';
 
 /**
  * The receiving end of a transfer, off the main thread: hashes each batch of received bytes and
@@ -15,8 +15,6 @@ interface SyncAccessHandle {
   flush(): void;
   close(): void;
 }
-
-const DIRECTORY = 'parley-incoming';
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<SinkRequest>) => void) | null;
@@ -37,7 +35,7 @@ let target:
 
 async function open(name: string, size: number): Promise<void> {
   const root = await navigator.storage.getDirectory();
-  const directory = await root.getDirectoryHandle(DIRECTORY, { create: true });
+  const directory = await root.getDirectoryHandle(OPFS_DIRECTORY, { create: true });
   const handle = await directory.getFileHandle(name, { create: true });
   const sync = handle as unknown as { createSyncAccessHandle?: () => Promise<SyncAccessHandle> };
   let access: SyncAccessHandle | undefined;
