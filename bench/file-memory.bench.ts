@@ -1,18 +1,8 @@
-import { randomFillSync } from 'node:crypto';
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRoomId } from '@parley/protocol';
 import { expect, test } from '../e2e/fixtures.ts';
 import { persistentBrowser } from './browser/support/persistent-browser.ts';
+import { randomFile } from './browser/support/random-file.ts';
 import { ratio, writeBenchResult } from './lib/result.ts';
 
 /**
@@ -54,13 +44,7 @@ function browserTreeRssMiB(profileDir: string): number {
 }
 
 test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, parley }) => {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const path = join(dir, 'big.bin');
-  const fd = openSync(path, 'w');
-  const block = Buffer.allocUnsafe(64 * MiB);
-  for (let written = 0; written < SIZE; written += block.length)
-    writeSync(fd, randomFillSync(block), 0, Math.min(block.length, SIZE - written));
-  closeSync(fd);
+  const { path, dir } = randomFile(SIZE, 'big.bin');
 
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
   const ada = await joinAs(roomUrl, 'Ada');

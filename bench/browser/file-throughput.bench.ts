@@ -1,15 +1,4 @@
-import { randomFillSync } from 'node:crypto';
-import {
-  closeSync,
-  linkSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
@@ -20,6 +9,7 @@ import { openBlankPage, bareCallPeer, relay } from './support/bare-call.ts';
 import { bareLoop, pickBenchFile } from './support/bulk.ts';
 import { instrument } from './support/instrument.ts';
 import { persistentBrowser } from './support/persistent-browser.ts';
+import { randomFile } from './support/random-file.ts';
 import { describeOutgoingVideo, steadyVideo } from './support/steady-video.ts';
 import { cpuBetween, cpuDifference, formatCpu, sampler, snapshot } from './support/thread-cpu.ts';
 
@@ -40,17 +30,6 @@ const WARM_UP = 16 * MiB;
 const GOAL_RATIO = 0.9;
 /** Parley runs, each between two bare runs. */
 const ROUNDS = QUICK ? 1 : 3;
-
-function randomFile(size: number, name = 'payload.bin'): { path: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-throughput-'));
-  const path = join(dir, name);
-  const fd = openSync(path, 'w');
-  const block = Buffer.allocUnsafe(16 * MiB);
-  for (let written = 0; written < size; written += block.length)
-    writeSync(fd, randomFillSync(block), 0, Math.min(block.length, size - written));
-  closeSync(fd);
-  return { path, dir };
-}
 
 async function joinedIn(context: BrowserContext, page: Page, roomUrl: string, name: string) {
   await instrument(context);
@@ -73,10 +52,10 @@ async function startJsProfile(page: Page): Promise<(path: string) => Promise<voi
   };
 }
 
-/** Per Parley run, where its time went (see parleyTransfer); printed and kept in the notes. */
-const timelines: string[] = [];
-
-/** Sends the file through Parley's UI; returns MiB/s from Accept to verified, on the receiver. */
+/**
+ * Sends the file through Parley's UI. Returns MiB/s from Accept to verified, on the receiver,
+ * and a line saying where that time went.
+ */
 async function parleyTransfer(sender: Page, receiver: Page, path: string, size: number) {
   const name = basename(path);
   await sender.getByRole('button', { name: 'Send file' }).click();
@@ -131,11 +110,9 @@ async function parleyTransfer(sender: Page, receiver: Page, path: string, size: 
   const { accepted, firstBytes, verifying, done } = await receiver.evaluate(
     () => (window as unknown as { __benchTransfer: Promise<Timeline> }).__benchTransfer,
   );
-  timelines.push(
-    `${name}: Accept → first progress ${(firstBytes - accepted).toFixed(0)} ms, → all bytes in ${((verifying - accepted) / 1000).toFixed(2)} s, → verified ${(done - verifying).toFixed(0)} ms later`,
-  );
+  const timeline = `${name}: Accept → first progress ${(firstBytes - accepted).toFixed(0)} ms, → all bytes in ${((verifying - accepted) / 1000).toFixed(2)} s, → verified ${(done - verifying).toFixed(0)} ms later`;
   await expect(row).toContainText('verified');
-  return size / MiB / ((done - accepted) / 1000);
+  return { MiBps: size / MiB / ((done - accepted) / 1000), timeline };
 }
 
 /** The bare loop on a connection of its own between two blank pages, no media. */
@@ -165,7 +142,7 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
   parley,
 }) => {
   test.setTimeout(10 * 60_000);
-  const file = randomFile(SIZE);
+  const file = randomFile(SIZE, 'payload.bin');
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
   // The sender is a context of the test's browser; the receiver, which writes to OPFS, is a
   // Chromium of its own with an on-disk profile, as a user's normal window would be.
@@ -180,11 +157,14 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
     await expect(bob.page.locator('[data-connection=connected]')).toHaveCount(1);
 
     await bareLoop(ada.page, bob.page, 100, WARM_UP);
+    // Per Parley run, where its time went: printed and kept in the notes.
+    const timelines: string[] = [];
     // A small Parley transfer first, too: it loads the file code and opens the transfers panel
     // on both pages, which changes what the pages draw, so every measured run sees the same UI.
     const warmUp = randomFile(WARM_UP, 'warm-up.bin');
     try {
-      await parleyTransfer(ada.page, bob.page, warmUp.path, WARM_UP);
+      const { timeline } = await parleyTransfer(ada.page, bob.page, warmUp.path, WARM_UP);
+      timelines.push(timeline);
     } finally {
       rmSync(warmUp.dir, { recursive: true, force: true });
     }
@@ -196,31 +176,31 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
       parley: [],
       other: [],
     };
-    const profiled = async (title: string, run: () => Promise<number>) => {
+    const profiled = async (kind: keyof typeof cpu, title: string, run: () => Promise<number>) => {
       const start = snapshot(browsers);
       const sampling = sampler(browsers);
       const startedAt = performance.now();
       const MiBps = await run();
       const seconds = (performance.now() - startedAt) / 1000;
       const rows = cpuBetween(start, sampling.stop());
-      cpu[
-        title.startsWith('Parley') ? 'parley' : title.startsWith('bare loop') ? 'bare' : 'other'
-      ].push(rows);
+      cpu[kind].push(rows);
       // The encoder may have scaled down under CPU pressure during the phase: say so.
       const video = await Promise.all([ada.page, bob.page].map((p) => describeOutgoingVideo(p)));
       const heading = `${title} (${MiBps.toFixed(1)} MiB/s; video out ${video.join(', ')})`;
       profile.push(formatCpu(heading, rows, seconds));
       return MiBps;
     };
-    // Bare, Parley, bare, Parley, bare: each Parley run sits between two bare runs, so a slow
-    // drift of the machine shows in both. Each Parley run sends its own name (a hard link).
+    // Bare and Parley runs alternate, bare first and last: each Parley run sits between two
+    // bare runs, so a slow drift of the machine shows in both. Each Parley run sends its own name (a hard link).
     const bareRuns: number[] = [];
     const parleyRuns: number[] = [];
     // BENCH_CPU_PROF=<dir>: a JS CPU profile of both pages during each of Parley's transfers.
     const profileDir = process.env.BENCH_CPU_PROF;
     for (let run = 1; run <= ROUNDS; run++) {
       bareRuns.push(
-        await profiled(`bare loop ${run}`, () => bareLoop(ada.page, bob.page, 100 + run, SIZE)),
+        await profiled('bare', `bare loop ${run}`, () =>
+          bareLoop(ada.page, bob.page, 100 + run, SIZE),
+        ),
       );
       const path = join(file.dir, `payload-${run}.bin`);
       linkSync(file.path, path);
@@ -228,7 +208,11 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
         ? await Promise.all([ada.page, bob.page].map((page) => startJsProfile(page)))
         : [];
       parleyRuns.push(
-        await profiled(`Parley ${run}`, () => parleyTransfer(ada.page, bob.page, path, SIZE)),
+        await profiled('parley', `Parley ${run}`, async () => {
+          const { MiBps, timeline } = await parleyTransfer(ada.page, bob.page, path, SIZE);
+          timelines.push(timeline);
+          return MiBps;
+        }),
       );
       await Promise.all(
         stopProfiles.map((stop, i) =>
@@ -237,14 +221,14 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
       );
     }
     bareRuns.push(
-      await profiled(`bare loop ${ROUNDS + 1}`, () =>
+      await profiled('bare', `bare loop ${ROUNDS + 1}`, () =>
         bareLoop(ada.page, bob.page, 101 + ROUNDS, SIZE),
       ),
     );
     // For reference: the bare loop again, sending the same file read as Parley reads it (4 MiB
     // Blob reads, the next during the sending of this one), to show what reading a file costs.
     await pickBenchFile(ada.page, file.path);
-    const bareFromFile = await profiled('file-reading bare loop', () =>
+    const bareFromFile = await profiled('other', 'file-reading bare loop', () =>
       bareLoop(ada.page, bob.page, 110, SIZE, true),
     );
     console.log(timelines.join('\n'));
