@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createRoomId } from '@parley/protocol';
+import { CLOSE_CODES, createRoomId } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient } from './testing/test-client.ts';
 
@@ -60,8 +60,8 @@ describe('process', () => {
     const exit = exited(server.process);
     const started = performance.now();
     server.process.kill('SIGTERM');
-    expect((await a.closed).code).toBe(1012);
-    expect((await b.closed).code).toBe(1012);
+    expect((await a.closed).code).toBe(CLOSE_CODES.serviceRestart);
+    expect((await b.closed).code).toBe(CLOSE_CODES.serviceRestart);
     expect(await exit).toBe(0);
     // A correctness bound (docker sends SIGKILL at 10 s), not a speed goal.
     expect(performance.now() - started).toBeLessThan(10_000);

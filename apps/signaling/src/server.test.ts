@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CLOSE_CODES,
   MAX_CANDIDATES_PER_NEGOTIATION,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
@@ -399,7 +400,7 @@ describe('liveness', () => {
     const [a, b] = [await client(), await client()];
     const joinedA = await a.join(room, 'Ada');
     await b.join(room, 'Bob');
-    a.socket.close(1001);
+    a.socket.close(CLOSE_CODES.goingAway);
     expect(await b.next('peer-left')).toEqual({
       type: 'peer-left',
       peerId: joinedA.selfId,
@@ -414,7 +415,7 @@ describe('liveness', () => {
 
   for (const [how, end] of [
     ['no close frame (1006)', (c: TestClient) => c.socket.terminate()],
-    ['1000 (a client abandoning a link it presumes dead)', (c: TestClient) => c.socket.close(1000)],
+    ['1000 (a client abandoning a link it presumes dead)', (c: TestClient) => c.socket.close(CLOSE_CODES.normal)],
   ] as const) {
     it(`holds the seat for the grace when the socket ends with ${how}`, async () => {
       await start({ resumeGraceMs: 60_000 });

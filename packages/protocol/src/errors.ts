@@ -26,19 +26,28 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const ErrorCodeSchema = v.picklist(ERROR_CODES);
 
 /**
- * WebSocket close codes the server uses. 1008/1009/1001/1012 are standard; 4xxx are ours.
- * A client reconnects after 1001/1012/1006 and stops after the 4xxx ones.
+ * WebSocket close codes on the signalling connection, and the one a client sends. 1000-1012 are
+ * RFC 6455's; 4002 is ours. A client reconnects after any of them except `replaced`; room-full
+ * and unsupported-version are `error` messages on an open socket, never close codes.
  */
 export const CLOSE_CODES = {
+  /** The web client closes with this when it abandons a link it presumes dead: the seat is held. */
+  normal: 1000,
+  /**
+   * From the server: it is going away. From a browser: its page went away (closed, reloaded,
+   * navigated), so the server frees the seat at once instead of holding it for a resume.
+   */
   goingAway: 1001,
   /** A frame that breaks RFC 6455 (unmasked, reserved opcode or bits, bad control frame); sent by `ws`. */
   protocolError: 1002,
+  /** Never on the wire: what an endpoint reports when the connection ended without a close frame. */
+  abnormal: 1006,
   /** A text frame that is not valid UTF-8; sent by `ws`. */
   invalidPayload: 1007,
-  policyViolation: 1008,
+  /** A frame over `MAX_FRAME_BYTES`; sent by `ws`. */
   messageTooBig: 1009,
+  /** The server is restarting (graceful shutdown): reconnect with backoff and resume. */
   serviceRestart: 1012,
-  unsupportedVersion: 4000,
-  roomFull: 4001,
+  /** The same participant resumed on a newer connection; this one must stop. */
   replaced: 4002,
 } as const;

@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   createRoomId,
   type JoinedMessage,
   type ServerMessage,
@@ -298,7 +299,8 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)(
       }
 
       // How the old connection ended: 1012 from a graceful stop, 1006 (no close frame) from a kill.
-      const expectedClose = signal === 'SIGTERM' ? 1012 : 1006;
+      const expectedClose =
+        signal === 'SIGTERM' ? CLOSE_CODES.serviceRestart : CLOSE_CODES.abnormal;
       for (const [i, c] of clients.entries()) {
         const outage = c.attempts.slice(attemptsBefore[i]! - 1);
         expect(outage[0]!.closeCode).toBe(expectedClose);

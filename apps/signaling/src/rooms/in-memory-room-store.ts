@@ -43,8 +43,4 @@ export class InMemoryRoomStore implements RoomStore {
     this.rooms.set(roomId, next);
     return Promise.resolve(next);
   }
-
-  roomCount(): Promise<number> {
-    return Promise.resolve(this.rooms.size);
-  }
 }

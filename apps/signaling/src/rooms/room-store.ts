@@ -15,6 +15,4 @@ export interface RoomStore {
   markDisconnected(roomId: string, peerId: string): Promise<Room | undefined>;
   /** Returns the room as it is after the removal (empty rooms are dropped and return undefined). */
   remove(roomId: string, peerId: string): Promise<Room | undefined>;
-  /** Number of rooms with at least one member; for metrics and tests. */
-  roomCount(): Promise<number>;
 }

@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type JoinedMessage, type PeerInfo } from '@parley/protocol';
+import { CLOSE_CODES, PROTOCOL_VERSION, type JoinedMessage, type PeerInfo } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CallSession, type LocalMediaSource, type Participant } from './call-session.ts';
 import type { LocalMediaState } from './media/local-media-session.ts';
@@ -248,7 +248,7 @@ describe('CallSession', () => {
   it('keeps running connections across a signalling drop and a resume', () => {
     sockets.last.receive(joined({ peers: [ada] }));
     expect(links[0]!.restoredCount).toBe(0); // a brand-new link has nothing to restore
-    sockets.last.drop(1012);
+    sockets.last.drop(CLOSE_CODES.serviceRestart);
     vi.advanceTimersByTime(1000);
     sockets.last.open();
     sockets.last.receive(joined({ resumed: true, peers: [ada] }));

@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type JoinedMessage } from '@parley/protocol';
+import { CLOSE_CODES, PROTOCOL_VERSION, type JoinedMessage } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignalingClient, type SignalingStatus } from './signaling-client.ts';
 import { FakeSocket, FakeSocketFactory } from './testing/fake-socket.ts';
@@ -79,7 +79,7 @@ describe('SignalingClient', () => {
   it('after a drop, reconnects with backoff and resumes as the same participant', () => {
     client.start();
     connectAndJoin();
-    sockets.last.drop(1012);
+    sockets.last.drop(CLOSE_CODES.serviceRestart);
     expect(client.status).toBe('reconnecting');
     expect(sockets.sockets).toHaveLength(1);
     vi.advanceTimersByTime(1000); // first step is within [500, 1000]
@@ -237,10 +237,10 @@ describe('SignalingClient', () => {
     expect(sockets.sockets).toHaveLength(1);
   });
 
-  it('treats close code 4000 as an unsupported version, not a reason to retry', () => {
+  it('treats close code 4002 as replaced by a newer connection, not a reason to retry', () => {
     client.start();
-    sockets.last.drop(4000);
-    expect(client.closedReason).toBe('unsupported-version');
+    sockets.last.drop(CLOSE_CODES.replaced);
+    expect(client.closedReason).toBe('replaced');
     vi.advanceTimersByTime(60_000);
     expect(sockets.sockets).toHaveLength(1);
   });

@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   PROTOCOL_VERSION,
   decodeServerMessage,
   encodeMessage,
@@ -88,10 +89,9 @@ export interface SignalingClientOptions {
 /** WebSocket.OPEN (the global is absent where tests run). */
 export const SOCKET_OPEN = 1;
 
+/** The only close code that means "stop": every other ending is retried with backoff. */
 const TERMINAL_CLOSE_CODES: Record<number, ClosedReason> = {
-  4000: 'unsupported-version',
-  4001: 'room-full',
-  4002: 'replaced',
+  [CLOSE_CODES.replaced]: 'replaced',
 };
 
 /**
@@ -317,7 +317,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (!socket) return;
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
     try {
-      socket.close(1000, 'bye');
+      socket.close(CLOSE_CODES.normal, 'bye');
     } catch {
       // Closing a socket that is still connecting can throw in some browsers; it is gone either way.
     }

@@ -1,4 +1,4 @@
-import { decodeClientMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
+import { CLOSE_CODES, decodeClientMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
 import type { SocketLike } from '../signaling-client.ts';
 
 /**
@@ -43,7 +43,7 @@ export class FakeSocket implements SocketLike {
     this.onmessage?.({ data });
   }
 
-  drop(code = 1006): void {
+  drop(code: number = CLOSE_CODES.abnormal): void {
     this.readyState = 3;
     this.onclose?.({ code, reason: '' });
   }

@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   PROTOCOL_VERSION,
   decodeClientMessage,
   encodeMessage,
@@ -6,166 +7,42 @@ import {
   type ClientMessage,
   type ClientSignalMessage,
   type ErrorCode,
-  type IceServer,
   type JoinMessage,
   type ServerMessage,
 } from '@parley/protocol';
-import type { Logger } from '../logger.ts';
-import { KeyedRateLimiter, TokenBucket } from '../rate-limit.ts';
+import { TokenBucket } from '../rate-limit.ts';
 import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
-import type { RoomStore } from '../rooms/room-store.ts';
 import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
 import { relayedSignalFrame } from './relayed-signal.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
-
-/** What the hub needs from a transport connection. The WebSocket layer provides it. */
-export interface ClientLink {
-  /** A text frame: a string, or its UTF-8 bytes (relayed signals, copied from the sender's). */
-  send(frame: string | Uint8Array): void;
-  close(code: number, reason: string): void;
-  /** The client address, for per-IP join limits. */
-  readonly ip: string;
-}
-
-export interface HubOptions {
-  store: RoomStore;
-  logger: Logger;
-  roomCapacity: number;
-  resumeGraceMs: number;
-  secret: string;
-  messageBurst: number;
-  messagesPerSecond: number;
-  joinBurstPerIp: number;
-  joinsPerSecondPerIp: number;
-  maxFileBytes: number;
-  /** ICE servers handed to a participant once admitted (TURN credentials are per participant). */
-  iceServersFor?: (peerId: string) => IceServer[];
-}
-
-type Seat = { roomId: string; peerId: string };
+import type { HubOptions, Seat, SignalingHub } from './signaling-hub.ts';
+import type { ConnectionEnd, TransportLink } from './transport-link.ts';
 
 /** Answer rate-limit violations at most this often, so an error flood cannot replace a message flood. */
 const RATE_ERROR_INTERVAL_MS = 1000;
 
 /**
- * The signalling protocol: joins, leaves, relays, resume. Independent of WebSockets (it sees
- * `ClientLink`s) and of where rooms are stored (it sees a `RoomStore`).
+ * One client connection as the hub sees it, whatever transport carries it: the participant it
+ * seats (if any), its rate limit and candidate caps, and the protocol (join, leave, relay,
+ * resume). Frames are processed strictly in arrival order. Not to be confused with the
+ * browser's `CallSession`, the whole call on the client side.
  */
-export class SignalingHub {
-  /** The live link for each seated peer on this instance; the only way a frame reaches a peer. */
-  private readonly links = new Map<string, ClientSession>();
-  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
-  private readonly joinLimiter: KeyedRateLimiter;
-  private readonly sweepTimer: NodeJS.Timeout;
-
-  constructor(private readonly options: HubOptions) {
-    this.joinLimiter = new KeyedRateLimiter(options.joinBurstPerIp, options.joinsPerSecondPerIp);
-    this.sweepTimer = setInterval(() => this.joinLimiter.sweep(), 60_000);
-    this.sweepTimer.unref();
-  }
-
-  connect(link: ClientLink): ClientSession {
-    return new ClientSession(this, link, this.options);
-  }
-
-  get connectedPeers(): number {
-    return this.links.size;
-  }
-
-  /** Stops timers; used on shutdown. Seats are not released: clients resume on the next instance. */
-  dispose(): void {
-    clearInterval(this.sweepTimer);
-    for (const timer of this.graceTimers.values()) clearTimeout(timer);
-    this.graceTimers.clear();
-  }
-
-  // --- used by ClientSession -------------------------------------------------------------------
-
-  allowJoin(ip: string): boolean {
-    return this.joinLimiter.take(ip);
-  }
-
-  attach(peerId: string, session: ClientSession): void {
-    const previous = this.links.get(peerId);
-    const timer = this.graceTimers.get(peerId);
-    if (timer) {
-      clearTimeout(timer);
-      this.graceTimers.delete(peerId);
-    }
-    this.links.set(peerId, session);
-    // The same participant came back on a new socket before the old one was found dead.
-    if (previous && previous !== session) previous.replaced();
-  }
-
-  detach(peerId: string, session: ClientSession): boolean {
-    if (this.links.get(peerId) !== session) return false;
-    this.links.delete(peerId);
-    return true;
-  }
-
-  deliver(peerId: string, message: ServerMessage): boolean {
-    const session = this.links.get(peerId);
-    if (!session) return false;
-    session.send(message);
-    return true;
-  }
-
-  /** The live session of a seated peer, if it is connected to this instance right now. */
-  connectedSession(peerId: string): ClientSession | undefined {
-    return this.links.get(peerId);
-  }
-
-  broadcast(
-    room: Room | undefined,
-    exceptPeerId: string,
-    messageFor: (peerId: string) => ServerMessage,
-  ): void {
-    if (!room) return;
-    for (const member of room.members) {
-      if (member.peerId !== exceptPeerId) this.deliver(member.peerId, messageFor(member.peerId));
-    }
-  }
-
-  /** Holds a dropped participant's seat for the grace period, then tells the room it left. */
-  scheduleRemoval(seat: Seat): void {
-    const remove = () => {
-      this.graceTimers.delete(seat.peerId);
-      void this.removeSeat(seat, 'disconnected');
-    };
-    if (this.options.resumeGraceMs === 0) return remove();
-    const timer = setTimeout(remove, this.options.resumeGraceMs);
-    timer.unref();
-    this.graceTimers.set(seat.peerId, timer);
-  }
-
-  async removeSeat(seat: Seat, reason: 'left' | 'disconnected'): Promise<void> {
-    const room = await this.options.store.remove(seat.roomId, seat.peerId);
-    this.broadcast(room, seat.peerId, () => ({ type: 'peer-left', peerId: seat.peerId, reason }));
-    this.options.logger.debug({ roomId: seat.roomId, peerId: seat.peerId, reason }, 'peer left');
-  }
-}
-
-/** One client connection's protocol state. Frames are processed strictly in arrival order. */
-export class ClientSession {
+export class ClientConnection {
   private seat: Seat | undefined;
   private readonly order = new ArrivalOrder((error) => this.failed(error));
   private readonly bucket: TokenBucket;
   private readonly candidates = new CandidateGuard();
   private lastRateErrorAt = -Infinity;
   private closed = false;
-  private closedHow: 'dropped' | 'going-away' = 'dropped';
+  private closedHow: ConnectionEnd = 'dropped';
 
   constructor(
     private readonly hub: SignalingHub,
-    private readonly link: ClientLink,
+    private readonly link: TransportLink,
     private readonly options: HubOptions,
   ) {
     this.bucket = new TokenBucket(options.messageBurst, options.messagesPerSecond);
-  }
-
-  get peerId(): string | undefined {
-    return this.seat?.peerId;
   }
 
   send(message: ServerMessage): void {
@@ -206,31 +83,31 @@ export class ClientSession {
   }
 
   /**
-   * The socket is gone. After a drop (no close frame, or any code but 1001) a seated
+   * The connection is gone. After a drop (no close frame, or any code but 1001) a seated
    * participant keeps its seat for the resume grace period. `going-away` is the browser's own
    * 1001, sent when the page is closed or navigated away from: the page cannot come back as
    * this participant (the web app keeps its resume token in memory only, so even a reload
    * joins anew), so the seat is freed at once, as if it had said `leave`. That covers a tab
    * closed before its `pagehide` goodbye went out.
    */
-  handleClose(how: 'dropped' | 'going-away' = 'dropped'): void {
+  handleClose(how: ConnectionEnd = 'dropped'): void {
     this.closed = true;
     this.closedHow = how;
     this.order.run(async () => {
       const seat = this.seat;
       if (!seat) return;
       this.seat = undefined;
-      if (!this.hub.detach(seat.peerId, this)) return; // already replaced by a newer socket
+      if (!this.hub.detach(seat.peerId, this)) return; // already replaced by a newer connection
       if (how === 'going-away') return this.hub.removeSeat(seat, 'left');
       await this.options.store.markDisconnected(seat.roomId, seat.peerId);
       this.hub.scheduleRemoval(seat);
     });
   }
 
-  /** A newer socket resumed this participant; this one must stop acting for it. */
+  /** A newer connection resumed this participant; this one must stop acting for it. */
   replaced(): void {
     this.seat = undefined;
-    this.link.close(4002, 'replaced by a newer connection');
+    this.link.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
     this.closed = true;
   }
 
@@ -294,7 +171,7 @@ export class ClientSession {
       );
     }
     if (this.closed) {
-      // The socket closed while we were admitting it: as if it closed right after.
+      // The connection closed while we were admitting it: as if it closed right after.
       if (this.closedHow === 'going-away') return this.hub.removeSeat({ roomId, peerId }, 'left');
       await this.options.store.markDisconnected(roomId, peerId);
       this.hub.scheduleRemoval({ roomId, peerId });
@@ -381,7 +258,7 @@ export class ClientSession {
     // The frame is only made for a connected target, so a flood aimed at a peer that is
     // mid-resume allocates nothing for it.
     this.hub
-      .connectedSession(message.to)
+      .connectionOf(message.to)
       ?.sendFrame(relayedSignalFrame(seat.peerId, message, text, bytes));
   }
 }

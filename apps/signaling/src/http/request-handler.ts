@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { setSecurityHeaders } from './security-headers.ts';
+import { createStaticSite } from './static-site.ts';
+
+export type RequestHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /** Whether a built web app was found and is served. */
+  readonly servesWebApp: boolean;
+};
+
+export interface RequestHandlerDeps {
+  config: Pick<Config, 'staticDir' | 'turn' | 'relayOnlyDefault'>;
+  logger: Logger;
+  /** True once shutdown began: readiness turns 503 so a load balancer stops sending clients. */
+  isShuttingDown: () => boolean;
+}
+
+/**
+ * Every plain HTTP request: health, readiness, the lobby's client config and the built web app,
+ * all with the security headers. WebSocket upgrades never reach this handler.
+ */
+export function createRequestHandler({
+  config,
+  logger,
+  isShuttingDown,
+}: RequestHandlerDeps): RequestHandler {
+  const staticSite = config.staticDir ? createStaticSite(config.staticDir) : undefined;
+  if (config.staticDir && !staticSite) {
+    logger.warn(
+      { staticDir: config.staticDir },
+      'no built web app found; run `npm run build` to serve it',
+    );
+  }
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    setSecurityHeaders(res);
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    // What the lobby needs before joining; no credentials here (those are for members only).
+    if (path === '/client-config.json')
+      return json(res, 200, {
+        relayAvailable: config.turn !== undefined,
+        relayOnlyDefault: config.relayOnlyDefault,
+      });
+    if (path === '/readyz') {
+      const stopping = isShuttingDown();
+      return json(res, stopping ? 503 : 200, { status: stopping ? 'shutting-down' : 'ready' });
+    }
+    if (staticSite && (req.method === 'GET' || req.method === 'HEAD')) {
+      return staticSite(req, res, () => json(res, 404, { error: 'not found' }));
+    }
+    json(res, 404, { error: 'not found' });
+  };
+  return Object.assign(handle, { servesWebApp: staticSite !== undefined });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(JSON.stringify(body));
+}
