@@ -415,7 +415,10 @@ describe('liveness', () => {
 
   for (const [how, end] of [
     ['no close frame (1006)', (c: TestClient) => c.socket.terminate()],
-    ['1000 (a client abandoning a link it presumes dead)', (c: TestClient) => c.socket.close(CLOSE_CODES.normal)],
+    [
+      '1000 (a client abandoning a link it presumes dead)',
+      (c: TestClient) => c.socket.close(CLOSE_CODES.normal),
+    ],
   ] as const) {
     it(`holds the seat for the grace when the socket ends with ${how}`, async () => {
       await start({ resumeGraceMs: 60_000 });

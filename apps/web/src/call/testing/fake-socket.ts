@@ -1,4 +1,9 @@
-import { CLOSE_CODES, decodeClientMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
+import {
+  CLOSE_CODES,
+  decodeClientMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from '@parley/protocol';
 import type { SocketLike } from '../signaling-client.ts';
 
 /**
