@@ -5,7 +5,6 @@ import { IceRecovery } from './ice-recovery-runner.ts';
 import { LinkMonitor } from './link-monitor.ts';
 import type { LinkStats } from './link-stats.ts';
 import type { CreatePeerTransport, PeerTransport } from './peer-transport.ts';
-import { createSimplePeerTransport } from './simple-peer-transport.ts';
 
 export type { LinkStats } from './link-stats.ts';
 export type { LinkPhase } from './ice-recovery.ts';
@@ -36,7 +35,6 @@ export interface PeerLinkOptions extends PeerLinkEvents {
   screenStream?: MediaStream | undefined;
   /** Returns false when the signal could not be sent (signalling is down). */
   sendSignal(payload: SignalPayload): boolean;
-  createTransport?: CreatePeerTransport;
 }
 
 /**
@@ -54,8 +52,12 @@ export class PeerLink {
   /** Whether our first offer or answer has been sent. */
   private described = false;
 
-  constructor(private readonly options: PeerLinkOptions) {
-    const transport = (this.transport = (options.createTransport ?? createSimplePeerTransport)({
+  /** `createTransport` is `createSimplePeerTransport` in the app, a fake in tests. */
+  constructor(
+    private readonly options: PeerLinkOptions,
+    createTransport: CreatePeerTransport,
+  ) {
+    const transport = (this.transport = createTransport({
       initiator: !options.polite,
       iceServers: options.iceServers,
       iceTransportPolicy: options.iceTransportPolicy ?? 'all',
