@@ -132,7 +132,6 @@ export const PeerMessageSchema = v.variant('type', [
 
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 export type MediaState = Omit<v.InferOutput<typeof MediaStateSchema>, 'type'>;
-export type ChatMessage = v.InferOutput<typeof ChatSchema>;
 export type FileMessage = Extract<PeerMessage, { type: (typeof FILE_MESSAGE_TYPES)[number] }>;
 export type FileOffer = v.InferOutput<typeof FileOfferSchema>;
 

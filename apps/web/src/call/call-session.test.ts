@@ -1,6 +1,9 @@
 import { CLOSE_CODES, PROTOCOL_VERSION, type JoinedMessage, type PeerInfo } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { videoLimitsFor } from './bitrate-policy.ts';
 import { CallSession, type LocalMediaSource, type Participant } from './call-session.ts';
+import { FileTransfers } from './files/file-transfers.ts';
+import { REFRESH_TIMEOUT_MS } from './ice-server-source.ts';
 import type { LocalMediaState } from './media/local-media-session.ts';
 import type { PeerLinkOptions } from './peer-link.ts';
 import { FakePeerLink } from './testing/fake-peer-link.ts';
@@ -67,6 +70,9 @@ class FakeMedia implements LocalMediaSource {
 }
 
 let sockets: FakeSocketFactory;
+let media: FakeMedia;
+/** Participants whose link FileTransfers was told is connected. */
+let filePeersConnected: string[];
 let links: FakePeerLink[];
 let session: CallSession;
 let participants: Map<string, Participant>;
@@ -78,12 +84,20 @@ beforeEach(() => {
   links = [];
   participants = new Map();
   left = [];
+  media = new FakeMedia();
+  filePeersConnected = [];
   session = new CallSession({
     url: 'ws://test/ws',
     roomId: ROOM,
     displayName: 'Me',
     createSocket: sockets.create,
-    media: new FakeMedia(),
+    media,
+    loadFileTransfers: async () =>
+      class extends FileTransfers {
+        override peerConnected(participantId: string): void {
+          filePeersConnected.push(participantId);
+        }
+      },
     createLink: (options: PeerLinkOptions) => {
       const link = new FakePeerLink(options);
       links.push(link);
@@ -105,12 +119,12 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const linkFor = (id: string) => links.filter((l) => l.options.peerId === id && !l.destroyed);
+const linkFor = (id: string) => links.filter((l) => l.options.participantId === id && !l.destroyed);
 
 describe('CallSession', () => {
   it('opens one link per participant with the server-assigned role', () => {
     sockets.last.receive(joined({ peers: [ada, zed] }));
-    expect(links.map((l) => [l.options.peerId, l.options.polite])).toEqual([
+    expect(links.map((l) => [l.options.participantId, l.options.polite])).toEqual([
       [ADA, false],
       [ZED, true],
     ]);
@@ -139,7 +153,6 @@ describe('CallSession', () => {
   });
 
   it('sends our media state when a link connects and whenever it changes, and shows theirs', () => {
-    const media = new FakeMedia();
     sockets.last.receive(joined({ peers: [ada] }));
     const link = linkFor(ADA)[0]!;
     link.options.onState('connected');
@@ -147,7 +160,8 @@ describe('CallSession', () => {
       { type: 'media-state', audio: true, video: true, screenStreamId: null },
     ]);
     session.setEnabled('audio', false);
-    // The session's own media object is a FakeMedia too; its change is broadcast.
+    expect(media.state.audioEnabled).toBe(false);
+    // The media's change event is broadcast to every link.
     expect(link.sent.at(-1)).toEqual({
       type: 'media-state',
       audio: false,
@@ -165,7 +179,6 @@ describe('CallSession', () => {
       video: false,
       connection: 'connected',
     });
-    expect(media).toBeDefined();
   });
 
   it('swaps a switched device track on every link before the old track is released', async () => {
@@ -235,14 +248,13 @@ describe('CallSession', () => {
 
   it('caps each link video bitrate for the room size', () => {
     sockets.last.receive(joined({ peers: [ada] }));
-    expect(linkFor(ADA)[0]!.limits?.maxBitrate).toBe(1_200_000);
+    expect(linkFor(ADA)[0]!.limits).toEqual(videoLimitsFor(2));
     sockets.last.receive({ type: 'peer-joined', peer: zed });
     sockets.last.receive({
       type: 'peer-joined',
       peer: { id: 'CCCCCCCCCCCCCCCCCCCCCC', displayName: 'Cy', polite: true },
     });
-    for (const link of links)
-      expect(link.limits).toEqual({ maxBitrate: 800_000, scaleResolutionDownBy: 1.5 });
+    for (const link of links) expect(link.limits).toEqual(videoLimitsFor(4));
   });
 
   it('keeps running connections across a signalling drop and a resume', () => {
@@ -256,6 +268,27 @@ describe('CallSession', () => {
     expect(links[0]!.destroyed).toBe(false);
     // Only after the resume: the link the first join made had nothing to restore.
     expect(links[0]!.restoredCount).toBe(1);
+  });
+
+  it('tells every link when signalling drops, so ICE restarts wait for the rejoin', () => {
+    sockets.last.receive(joined({ peers: [ada, zed] }));
+    expect(links.map((l) => l.lostCount)).toEqual([0, 0]);
+    sockets.last.drop(1006);
+    expect(links.map((l) => l.lostCount)).toEqual([1, 1]);
+  });
+
+  it('resumes interrupted downloads when a link reports connected, once files are in use', async () => {
+    sockets.last.receive(joined({ peers: [ada] }));
+    const link = linkFor(ADA)[0]!;
+    link.options.onState('connected');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(filePeersConnected).toEqual([]); // nothing loaded, nothing to resume
+    session.declineFile('no-such-transfer'); // any file action loads the transfers
+    await vi.advanceTimersByTimeAsync(0);
+    link.options.onState('reconnecting');
+    link.options.onState('connected');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(filePeersConnected).toEqual([ADA]);
   });
 
   it('after a server restart, keeps a peer the server has not seen yet, and reuses its link when it returns', () => {
@@ -330,7 +363,7 @@ describe('CallSession', () => {
     it('goes on with the current ones when the server does not answer in time', async () => {
       sockets.last.receive(joined({ peers: [ada], iceServers: [turn('first')] }));
       const fresh = links[0]!.options.freshIceServers!();
-      vi.advanceTimersByTime(3000);
+      vi.advanceTimersByTime(REFRESH_TIMEOUT_MS);
       await expect(fresh).resolves.toEqual([turn('first')]);
     });
 

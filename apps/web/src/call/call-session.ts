@@ -7,11 +7,11 @@ import {
   type PeerMessage,
 } from '@parley/protocol';
 import { videoLimitsFor } from './bitrate-policy.ts';
-import type { FileTransfers } from './files/file-transfers.ts';
 import type { TransferSnapshot } from './files/transfer-types.ts';
 import type { LocalMediaSession, LocalMediaState } from './media/local-media-session.ts';
 import { IceServerSource } from './ice-server-source.ts';
-import type { LinkStats, PeerConnectionState, PeerLink, PeerLinkOptions } from './peer-link.ts';
+import { SessionFiles, type SessionFilesOptions } from './session-files.ts';
+import type { PeerLink, PeerLinkOptions } from './peer-link.ts';
 import {
   SignalingClient,
   type ClosedReason,
@@ -19,41 +19,17 @@ import {
   type SignalingStatus,
 } from './signaling-client.ts';
 import { TypedEmitter } from './typed-emitter.ts';
+import { newParticipant, type ChatEntry, type Participant } from './participant.ts';
 
-/** A remote participant as the UI sees it: plain data only. */
-export interface Participant {
-  id: string;
-  displayName: string;
-  connection: PeerConnectionState;
-  /** What the participant says it sends (from its media-state messages). */
-  audio: boolean;
-  video: boolean;
-  speaking: boolean;
-  stats: LinkStats | undefined;
-  /** ICE restarts this side has started or requested on the link. */
-  iceRestarts: number;
-  /** The stream the participant says carries its screen share, or null. */
-  screenStreamId: string | null;
-  /** IDs of the remote streams received so far (camera, screen). */
-  streamIds: string[];
-}
-
-/** A chat message as the UI shows it. The sender is who the link belongs to, never a claim. */
-export interface ChatEntry {
-  id: string;
-  fromId: string;
-  text: string;
-  sentAt: number;
-  self: boolean;
-}
+export type { ChatEntry, Participant } from './participant.ts';
 
 export type CallSessionEvents = {
   status: [status: SignalingStatus];
   self: [selfId: string];
   'participant-joined': [participant: Participant];
   'participant-updated': [participant: Participant];
-  'participant-left': [peerId: string];
-  'remote-stream': [peerId: string, stream: MediaStream];
+  'participant-left': [participantId: string];
+  'remote-stream': [participantId: string, stream: MediaStream];
   'local-media': [state: LocalMediaState];
   /** Our screen share started (the stream) or stopped (undefined). */
   'local-screen': [stream: MediaStream | undefined];
@@ -62,7 +38,7 @@ export type CallSessionEvents = {
   closed: [reason: ClosedReason];
 };
 
-/** What the session needs of a peer link; tests substitute an in-memory fake. */
+/** What the session needs of a link; tests substitute an in-memory fake. */
 export type PeerLinkLike = Pick<
   PeerLink,
   | 'signal'
@@ -74,6 +50,7 @@ export type PeerLinkLike = Pick<
   | 'addStream'
   | 'removeStream'
   | 'setVideoLimits'
+  | 'signalingLost'
   | 'signalingRestored'
   | 'setIceServers'
   | 'destroy'
@@ -92,7 +69,7 @@ export interface CallSessionOptions extends SignalingClientOptions {
   /** Privacy mode: only TURN relay candidates, so peers never learn our IP address. */
   relayOnly?: boolean;
   /** Loads the file-transfer code; a dynamic import in the app so the call page stays light. */
-  loadFileTransfers?: () => Promise<typeof FileTransfers>;
+  loadFileTransfers?: SessionFilesOptions['load'];
 }
 
 /**
@@ -110,7 +87,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   /** Peers kept across a server restart that the server has not announced again yet. */
   private readonly unconfirmed = new Set<string>();
   private screen: { stream: MediaStream; onEnded: () => void } | undefined;
-  private files: Promise<FileTransfers> | undefined;
+  private readonly files: SessionFiles;
   private readonly polite = new Map<string, boolean>();
   /** From the server at join: the admin's file size limit. */
   private maxFileBytes = 0;
@@ -127,17 +104,36 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       }),
       s.on('status', (status) => {
         this.emit('status', status);
+        if (status === 'reconnecting')
+          for (const { link } of this.links.values()) link.signalingLost();
         if (status === 'closed') this.end(s.closedReason ?? 'left');
       }),
       s.on('joined', (message) => this.onJoined(message)),
-      s.on('peer-joined', (peer) => this.ensurePeer(peer)),
-      s.on('peer-left', (peerId) => this.removePeer(peerId)),
+      s.on('peer-joined', (member) => this.addParticipant(member)),
+      s.on('peer-left', (participantId) => this.removeParticipant(participantId)),
       s.on('signal', (from, payload) => this.links.get(from)?.link.signal(payload)),
       media.on('changed', (state) => {
         this.emit('local-media', state);
         this.broadcast({ type: 'media-state', ...this.mediaState() });
       }),
     );
+    this.files = new SessionFiles({
+      load: options.loadFileTransfers,
+      peer: (participantId) => {
+        const link = this.links.get(participantId)?.link;
+        if (!link) return undefined;
+        return {
+          sendControl: (message) => link.trySend(message),
+          openChannel: (id) => link.openChannel(id),
+          maxMessageSize: () => link.maxMessageSize(),
+        };
+      },
+      isPolite: (participantId) => this.polite.get(participantId) ?? true,
+      displayName: (participantId) =>
+        this.links.get(participantId)?.participant.displayName ?? 'The other participant',
+      onUpdate: (snapshot) => this.emit('transfer', snapshot),
+      maxFileBytes: () => this.maxFileBytes,
+    });
     media.setTrackReplacer(async (oldTrack, newTrack) => {
       await Promise.all(
         [...this.links.values()].map(({ link }) => link.replaceTrack(oldTrack, newTrack)),
@@ -199,46 +195,20 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   }
 
   /** Offers files to the given participants (each gets its own transfer). */
-  sendFiles(files: File[], peerIds: string[]): void {
-    void this.fileTransfers().then((f) => f.send(files, peerIds));
+  sendFiles(files: File[], participantIds: string[]): void {
+    this.files.send(files, participantIds);
   }
 
   acceptFile(id: string): void {
-    void this.fileTransfers().then((f) => f.accept(id));
+    this.files.accept(id);
   }
 
   declineFile(id: string): void {
-    void this.fileTransfers().then((f) => f.decline(id));
+    this.files.decline(id);
   }
 
   cancelFile(id: string): void {
-    void this.fileTransfers().then((f) => f.cancel(id));
-  }
-
-  private fileTransfers(): Promise<FileTransfers> {
-    this.files ??= (
-      this.options.loadFileTransfers ??
-      (() => import('./files/file-transfers.ts').then((m) => m.FileTransfers))
-    )().then(
-      (Transfers) =>
-        new Transfers({
-          peer: (peerId) => {
-            const link = this.links.get(peerId)?.link;
-            if (!link) return undefined;
-            return {
-              sendControl: (message) => link.trySend(message),
-              openChannel: (id) => link.openChannel(id),
-              maxMessageSize: () => link.maxMessageSize(),
-            };
-          },
-          isPolite: (peerId) => this.polite.get(peerId) ?? true,
-          displayName: (peerId) =>
-            this.links.get(peerId)?.participant.displayName ?? 'The other participant',
-          onUpdate: (snapshot) => this.emit('transfer', snapshot),
-          maxFileBytes: () => this.maxFileBytes,
-        }),
-    );
-    return this.files;
+    this.files.cancel(id);
   }
 
   get sharingScreen(): boolean {
@@ -269,22 +239,22 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     if (this.selfId !== undefined && this.selfId !== message.selfId) {
       // The server did not restore us (e.g. it restarted with another secret): to the others we
       // are someone new, so our old connections are stale.
-      for (const peerId of [...this.links.keys()]) this.removePeer(peerId);
+      for (const participantId of [...this.links.keys()]) this.removeParticipant(participantId);
     }
     if (this.selfId !== message.selfId) {
       this.selfId = message.selfId;
       this.emit('self', message.selfId);
     }
     const listed = new Set(message.peers.map((p) => p.id));
-    for (const peerId of [...this.links.keys()]) {
-      if (listed.has(peerId)) continue;
+    for (const participantId of [...this.links.keys()]) {
+      if (listed.has(participantId)) continue;
       if (message.resumed) {
         // The server kept our seat, so its list is complete: whoever is missing left meanwhile.
-        this.removePeer(peerId);
+        this.removeParticipant(participantId);
       } else {
         // The server lost its state (a restart) and may simply not have seen them back yet.
         // Keep the running connection; drop it only if it fails before they reappear.
-        this.unconfirmed.add(peerId);
+        this.unconfirmed.add(participantId);
       }
     }
     // Only connections that lived through the outage have anything to restore. A link made
@@ -292,71 +262,60 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     // task later), so it would take itself for one whose offer was lost and restart ICE in the
     // middle of its first connection: a second negotiation on every join.
     const survivors = [...this.links.values()];
-    for (const peer of message.peers) this.ensurePeer(peer);
+    for (const member of message.peers) this.addParticipant(member);
     for (const { link } of survivors) link.signalingRestored();
   }
 
   /** Adds a participant, or, for one we already know (a rejoin), keeps the running connection. */
-  private ensurePeer(peer: PeerInfo): void {
-    const existing = this.links.get(peer.id);
-    this.unconfirmed.delete(peer.id);
+  private addParticipant(member: PeerInfo): void {
+    const existing = this.links.get(member.id);
+    this.unconfirmed.delete(member.id);
     if (existing) {
-      if (existing.participant.displayName !== peer.displayName)
-        this.update(peer.id, { displayName: peer.displayName });
+      if (existing.participant.displayName !== member.displayName)
+        this.update(member.id, { displayName: member.displayName });
       return;
     }
-    const participant: Participant = {
-      id: peer.id,
-      displayName: peer.displayName,
-      connection: 'connecting',
-      audio: false,
-      video: false,
-      speaking: false,
-      stats: undefined,
-      iceRestarts: 0,
-      screenStreamId: null,
-      streamIds: [],
-    };
+    const participant = newParticipant(member);
     const linkOptions: PeerLinkOptions = {
-      peerId: peer.id,
-      polite: peer.polite,
+      participantId: member.id,
+      polite: member.polite,
       iceServers: this.iceServers.current,
       iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all',
       freshIceServers: () => this.iceServers.fresh(),
       localStream: this.options.media.stream,
       screenStream: this.screen?.stream,
-      sendSignal: (payload) => this.signaling.sendSignal(peer.id, payload),
+      sendSignal: (payload) => this.signaling.sendSignal(member.id, payload),
       onState: (connection) => {
-        if (connection === 'failed' && this.unconfirmed.has(peer.id))
-          return this.removePeer(peer.id);
-        this.update(peer.id, { connection });
-        if (connection === 'connected')
-          this.links.get(peer.id)?.link.send({ type: 'media-state', ...this.mediaState() });
+        if (connection === 'failed' && this.unconfirmed.has(member.id))
+          return this.removeParticipant(member.id);
+        this.update(member.id, { connection });
+        if (connection !== 'connected') return;
+        this.links.get(member.id)?.link.send({ type: 'media-state', ...this.mediaState() });
+        this.files.participantConnected(member.id);
       },
       onRemoteStream: (stream) => {
-        const current = this.links.get(peer.id)?.participant;
+        const current = this.links.get(member.id)?.participant;
         if (current && !current.streamIds.includes(stream.id))
-          this.update(peer.id, { streamIds: [...current.streamIds, stream.id] });
-        this.emit('remote-stream', peer.id, stream);
+          this.update(member.id, { streamIds: [...current.streamIds, stream.id] });
+        this.emit('remote-stream', member.id, stream);
       },
-      onMessage: (message) => this.onPeerMessage(peer.id, message),
-      onSpeaking: (speaking) => this.update(peer.id, { speaking }),
-      onStats: (stats) => this.update(peer.id, { stats }),
-      onIceRestart: (iceRestarts) => this.update(peer.id, { iceRestarts }),
+      onMessage: (message) => this.onParticipantMessage(member.id, message),
+      onSpeaking: (speaking) => this.update(member.id, { speaking }),
+      onStats: (stats) => this.update(member.id, { stats }),
+      onIceRestart: (iceRestarts) => this.update(member.id, { iceRestarts }),
     };
-    this.polite.set(peer.id, peer.polite);
+    this.polite.set(member.id, member.polite);
     const link = this.options.createLink(linkOptions);
-    this.links.set(peer.id, { participant, link });
+    this.links.set(member.id, { participant, link });
     this.emit('participant-joined', participant);
     this.applyVideoLimits();
   }
 
-  private onPeerMessage(peerId: string, message: PeerMessage): void {
-    if (isFileMessage(message))
-      return void this.fileTransfers().then((f) => f.handle(peerId, message));
+  private onParticipantMessage(participantId: string, message: PeerMessage): void {
+    if (isFileMessage(message)) return this.files.handle(participantId, message);
     switch (message.type) {
       case 'media-state': {
-        const current = this.links.get(peerId)?.participant;
+        const current = this.links.get(participantId)?.participant;
         const patch: Partial<Participant> = {
           audio: message.audio,
           video: message.video,
@@ -366,12 +325,12 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
         if (current?.screenStreamId && current.screenStreamId !== message.screenStreamId) {
           patch.streamIds = current.streamIds.filter((id) => id !== current.screenStreamId);
         }
-        return this.update(peerId, patch);
+        return this.update(participantId, patch);
       }
       case 'chat':
         return this.emit('chat', {
           id: message.id,
-          fromId: peerId,
+          fromId: participantId,
           text: message.text,
           sentAt: message.sentAt,
           self: false,
@@ -383,22 +342,22 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     }
   }
 
-  private update(peerId: string, patch: Partial<Participant>): void {
-    const entry = this.links.get(peerId);
+  private update(participantId: string, patch: Partial<Participant>): void {
+    const entry = this.links.get(participantId);
     if (!entry) return;
     entry.participant = { ...entry.participant, ...patch };
     this.emit('participant-updated', entry.participant);
   }
 
-  private removePeer(peerId: string): void {
-    const entry = this.links.get(peerId);
+  private removeParticipant(participantId: string): void {
+    const entry = this.links.get(participantId);
     if (!entry) return;
-    if (this.files) void this.files.then((f) => f.peerLeft(peerId));
+    this.files.participantLeft(participantId);
     entry.link.destroy();
-    this.links.delete(peerId);
-    this.unconfirmed.delete(peerId);
-    this.polite.delete(peerId);
-    this.emit('participant-left', peerId);
+    this.links.delete(participantId);
+    this.unconfirmed.delete(participantId);
+    this.polite.delete(participantId);
+    this.emit('participant-left', participantId);
     this.applyVideoLimits();
   }
 
@@ -412,8 +371,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     if (this.ended) return;
     this.ended = true;
     this.stopScreenShare();
-    if (this.files) void this.files.then((f) => f.dispose());
-    for (const peerId of [...this.links.keys()]) this.removePeer(peerId);
+    this.files.dispose();
+    for (const participantId of [...this.links.keys()]) this.removeParticipant(participantId);
     for (const off of this.unsubscribe.splice(0)) off();
     this.options.media.setTrackReplacer(undefined);
     this.iceServers.dispose();

@@ -9,7 +9,7 @@ export interface IceServerChannel {
 }
 
 /** How long to wait for the server's answer before going on with the credentials we have. */
-const REFRESH_TIMEOUT_MS = 3000;
+export const REFRESH_TIMEOUT_MS = 3000;
 /** Refresh when this fraction of a credential's lifetime has passed. */
 const REFRESH_AT_FRACTION = 0.5;
 /** Shortest interval between proactive refreshes, whatever the TTL says. */

@@ -3,6 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignalingClient, type SignalingStatus } from './signaling-client.ts';
 import { FakeSocket, FakeSocketFactory } from './testing/fake-socket.ts';
 
+/** The handshake limits these tests run with (the client's defaults are the same 5 s). */
+const CONNECT_TIMEOUT_MS = 5000;
+const JOIN_TIMEOUT_MS = 5000;
 const ROOM = 'RRRRRRRRRRRRRRRRRRRRRR';
 const SELF = 'SSSSSSSSSSSSSSSSSSSSSS';
 const OTHER = 'OOOOOOOOOOOOOOOOOOOOOO';
@@ -46,6 +49,8 @@ beforeEach(() => {
     backoff: { baseMs: 1000, maxMs: 8000 },
     pingIntervalMs: 1000,
     livenessTimeoutMs: 3000,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    joinTimeoutMs: JOIN_TIMEOUT_MS,
   });
   statuses = [];
   client.on('status', (s) => statuses.push(s));
@@ -141,7 +146,7 @@ describe('SignalingClient', () => {
     sockets.last.drop();
     vi.advanceTimersByTime(1000); // backoff(0) at most
     expect(sockets.sockets).toHaveLength(2);
-    vi.advanceTimersByTime(4999); // a connect hanging on lost packets: no open, no close
+    vi.advanceTimersByTime(CONNECT_TIMEOUT_MS - 1); // a connect hanging on lost packets
     expect(sockets.sockets).toHaveLength(2);
     vi.advanceTimersByTime(1);
     expect(sockets.sockets[1]!.closedByClient).toBe(true);
@@ -164,11 +169,11 @@ describe('SignalingClient', () => {
     expect(sockets.sockets).toHaveLength(2);
     // It opens late in its connect window (a SYN retried just after the network came back)...
     const second = sockets.last;
-    vi.advanceTimersByTime(4900);
+    vi.advanceTimersByTime(CONNECT_TIMEOUT_MS - 100);
     second.open();
     expect(second.sent[0]).toMatchObject({ type: 'join', resume: { peerId: SELF } });
     // ...and gets the whole join wait from its open, while server pings keep the link "alive".
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < JOIN_TIMEOUT_MS / 1000 - 1; i++) {
       vi.advanceTimersByTime(1000);
       second.receive({ type: 'ping', t: i });
     }

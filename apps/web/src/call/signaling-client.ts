@@ -130,10 +130,6 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     return this.state;
   }
 
-  get selfId(): string | undefined {
-    return this.identity?.peerId;
-  }
-
   start(): void {
     if (this.started) return;
     this.started = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SignalingPreconnect } from './signaling-preconnect.ts';
+import { STALE_AFTER_MS, SignalingPreconnect } from './signaling-preconnect.ts';
 import { FakeSocketFactory } from './testing/fake-socket.ts';
 
 function setup() {
@@ -37,14 +37,14 @@ describe('SignalingPreconnect', () => {
     const { sockets, preconnect, advance } = setup();
     preconnect.open();
     sockets.last.open();
-    advance(30_000);
+    advance(STALE_AFTER_MS - 1000);
     sockets.last.receive({ type: 'ping', t: 1 }); // the server's heartbeat proves it alive
-    advance(30_000);
+    advance(STALE_AFTER_MS - 1000);
     preconnect.open();
     expect(preconnect.take()).toBe(sockets.last);
     preconnect.open();
     sockets.last.open();
-    advance(46_000);
+    advance(STALE_AFTER_MS + 1);
     expect(preconnect.take()).toBeUndefined();
     expect(sockets.last.closedByClient).toBe(true);
   });

@@ -4,7 +4,7 @@ import { SOCKET_OPEN, type SocketLike } from './signaling-client.ts';
  * Server pings reach every connection at least this often (HEARTBEAT_INTERVAL_MS, 30 s by
  * default); a socket that has heard nothing for longer is presumed dead and not handed out.
  */
-const STALE_AFTER_MS = 45_000;
+export const STALE_AFTER_MS = 45_000;
 
 /**
  * The signalling WebSocket, opened while the user is still in the lobby, so that "Join call"

@@ -2,6 +2,7 @@ import { CallSession } from '../call/call-session.ts';
 import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
 import { PeerLink } from '../call/peer-link.ts';
+import { createSimplePeerTransport } from '../call/simple-peer-transport.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
@@ -150,7 +151,7 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     preconnected,
     media,
     relayOnly: useCallStore.getState().relay.relayOnly,
-    createLink: (options) => new PeerLink(options),
+    createLink: (options) => new PeerLink(options, createSimplePeerTransport),
   });
   call = { session, unbind: bindSessionToStore(session, useCallStore) };
   session.start();

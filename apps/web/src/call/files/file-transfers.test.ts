@@ -73,11 +73,14 @@ function pair(options: { corruptFromA?: boolean } = {}) {
   const sinks: MemorySink[] = [];
   const updates: Record<'A' | 'B', Map<string, TransferSnapshot>> = { A: new Map(), B: new Map() };
   const opened: FakeChannel[] = [];
+  /** Whether a side's control messages get through (its link's data channel is open). */
+  const controlUp = { A: true, B: true };
   const make = (self: 'A' | 'B'): FileTransfers => {
     const other = self === 'A' ? 'B' : 'A';
     return new FileTransfers({
       peer: () => ({
         sendControl: (message: FileMessage) => {
+          if (!controlUp[self]) return false;
           setTimeout(() => sides[other].handle(self, structuredClone(message)));
           return true;
         },
@@ -91,7 +94,15 @@ function pair(options: { corruptFromA?: boolean } = {}) {
             waiting.other = end;
             end.other = waiting;
             channels.delete(key);
-          } else channels.set(key, end);
+          } else {
+            channels.set(key, end);
+            // Closed before the other side opened it: the ID is free again.
+            const close = end.close.bind(end);
+            end.close = () => {
+              if (channels.get(key) === end) channels.delete(key);
+              close();
+            };
+          }
           return end;
         },
         maxMessageSize: () => 256 * 1024,
@@ -108,7 +119,7 @@ function pair(options: { corruptFromA?: boolean } = {}) {
     });
   };
   const sides = { A: make('A'), B: make('B') };
-  return { ...sides, sinks, updates, opened };
+  return { ...sides, sinks, updates, opened, controlUp };
 }
 
 function randomFile(size: number): File {
@@ -174,6 +185,23 @@ describe('FileTransfers', () => {
     expect(resent).toBeGreaterThanOrEqual(0);
     expect(resent).toBeLessThanOrEqual(SEND_WINDOW_BYTES);
     expect(sinks[0]!.bytes.length).toBe(file.size);
+  });
+
+  it('resumes an accept that could not be sent once the link is connected again', async () => {
+    const { A, B, updates, controlUp } = pair();
+    const file = randomFile(256 * 1024);
+    await A.send([file], ['B']);
+    await until(() => updates.B.size === 1);
+    controlUp.B = false; // B's link dropped just as the user clicked Accept
+    B.accept(only(updates.B).id);
+    await until(() => only(updates.B).state === 'interrupted');
+    // Nothing reached A: it still waits for an answer, and no byte moved.
+    expect(only(updates.A).state).toBe('offered');
+    expect(only(updates.B).transferred).toBe(0);
+    controlUp.B = true;
+    B.peerConnected('A'); // what CallSession calls when the link reports "connected"
+    await until(() => only(updates.B).state === 'done');
+    expect(only(updates.B)).toMatchObject({ verified: true, transferred: file.size });
   });
 
   it('deletes a file whose hash does not match and tells both sides', async () => {

@@ -132,7 +132,7 @@ export class IncomingTransfer {
     }
   }
 
-  /** The connection to the peer is back: continue an interrupted transfer from our offset. */
+  /** The link to the sender is (back) up: continue an interrupted transfer from our offset. */
   resume(): void {
     if (this.state === 'interrupted') this.request();
   }
@@ -161,8 +161,9 @@ export class IncomingTransfer {
       this.channel = undefined;
       this.options.releaseChannelId(id);
       this.setState('interrupted');
-      // If the peer connection itself is fine (only the channel died), continue right away;
-      // otherwise the session calls resume() when the peer is back.
+      // Ask again at once: if the link itself is fine (only this channel died), that is all it
+      // takes. If it is down, the file-accept cannot be sent, the transfer stays interrupted,
+      // and FileTransfers.peerConnected resumes it when CallSession sees the link connected.
       this.request();
     };
     const sent = this.options.peer.sendControl({

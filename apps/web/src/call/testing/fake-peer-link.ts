@@ -3,12 +3,13 @@ import type { VideoSendLimits } from '../bitrate-policy.ts';
 import type { PeerLinkLike } from '../call-session.ts';
 import type { PeerLinkOptions } from '../peer-link.ts';
 
-/** Records what the session asks of a peer link, and lets the test play the remote side. */
+/** Records what the session asks of a link, and lets the test play the remote participant. */
 export class FakePeerLink implements PeerLinkLike {
   readonly received: SignalPayload[] = [];
   readonly sent: PeerMessage[] = [];
   limits: VideoSendLimits | undefined;
   restoredCount = 0;
+  lostCount = 0;
   destroyed = false;
 
   constructor(readonly options: PeerLinkOptions) {}
@@ -46,6 +47,9 @@ export class FakePeerLink implements PeerLinkLike {
   readonly iceServerUpdates: RTCIceServer[][] = [];
   setIceServers(servers: RTCIceServer[]): void {
     this.iceServerUpdates.push(servers);
+  }
+  signalingLost(): void {
+    this.lostCount++;
   }
   signalingRestored(): void {
     this.restoredCount++;
