@@ -26,7 +26,8 @@ export default defineConfig({
   fullyParallel: false,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  forbidOnly: !!process.env.CI,
+  // Always: a stray test.only would silently skip the rest of the suite, on CI or off it.
+  forbidOnly: true,
   reporter: [['list'], ['json', { outputFile: '../test-results/e2e.json' }]],
   outputDir: '../test-results/e2e',
   use: {

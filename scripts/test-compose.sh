@@ -29,7 +29,8 @@ PUBLIC_IP=203.0.113.10
 PROJECT=parley-compose-smoke
 APP_IMAGE=parley:compose-smoke
 CACHE=${PARLEY_COMPOSE_CACHE:-/var/cache/parley-compose-test}
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The report for `npm test`'s summary (scripts/summarise-tests.mjs), when asked for.
+REPORT=${PARLEY_COMPOSE_REPORT:-}
 # Bump when the stand-in package list changes, so a stale cached root filesystem is not reused.
 ROOTFS_TAR=$CACHE/standin-rootfs-bookworm-v1.tar
 
@@ -40,12 +41,25 @@ phase_started=$(date +%s%N)
 run_started=$phase_started
 
 say() { printf '[test:compose] %s\n' "$*"; }
+# Writes the JSON report: checks passed, whether it failed and why, or why it was skipped.
+report() {
+  [ -n "$REPORT" ] || return 0
+  node -e 'const [file, passed, failed, skipped, failure] = process.argv.slice(1);
+    require("node:fs").writeFileSync(file, JSON.stringify({ passed: Number(passed),
+      failed: Number(failed), skipped: skipped || undefined, failure: failure || undefined }) + "\n");' \
+    "$REPORT" "$1" "$2" "${3:-}" "${4:-}"
+}
+failure=
+skipped=
 skip() {
   say "skipped: $*"
+  skipped=$*
+  report 0 0 "$*"
   exit 0
 }
 fail() {
   say "FAILED: $*" >&2
+  failure=$*
   exit 1
 }
 ok() {
@@ -73,25 +87,9 @@ print_timings() {
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, dockerd); run: sudo npm run test:compose"
 [ -x node_modules/.bin/tsx ] || fail "run npm ci first"
 
-missing=()
-command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
-command -v containerd >/dev/null 2>&1 || missing+=(containerd)
-command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
-command -v turnutils_uclient >/dev/null 2>&1 || missing+=(coturn)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
-command -v setcap >/dev/null 2>&1 || missing+=(libcap2-bin)
-[ -f "$ROOTFS_TAR" ] || command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
-if [ ${#missing[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null 2>&1 ||
-    skip "missing ${missing[*]} and no apt-get to install them"
-  # docker.io brings a dockerd this script starts privately; on a systemd machine apt also
-  # enables the system's own Docker service, which this test does not use.
-  say "installing ${missing[*]} with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# The packages it needs are installed by scripts/ensure-system-deps.sh (as root, with apt).
+PARLEY_DEPS_FOR=compose bash scripts/ensure-system-deps.sh >&2 ||
+  skip "missing system packages that could not be installed (see above)"
 # The client from the same package as dockerd: it builds with the engine's own BuildKit.
 DOCKER=docker
 [ -x /usr/bin/docker ] && DOCKER=/usr/bin/docker
@@ -147,7 +145,15 @@ teardown() {
   rm -rf "$TMP"
   phase "namespace and temp files removed"
   print_timings
-  if [ $status -eq 0 ]; then say "passed: $checks checks"; else say "failed (exit $status)"; fi
+  if [ -n "$skipped" ]; then
+    : # reported by skip()
+  elif [ $status -eq 0 ]; then
+    say "passed: $checks checks"
+    report "$checks" 0
+  else
+    say "failed (exit $status)"
+    report "$checks" 1 "" "${failure:-exit $status}"
+  fi
   exit $status
 }
 trap teardown EXIT
@@ -158,7 +164,10 @@ if [ ! -f "$ROOTFS_TAR" ]; then
   say "first run: building the stand-in root filesystem with debootstrap (minutes; cached in $CACHE)"
   mkdir -p "$CACHE"
   rootfs=$TMP/rootfs
-  debootstrap --variant=minbase --include=coturn,caddy,ca-certificates bookworm "$rootfs" "$MIRROR" \
+  # The mirror this machine's apt already uses; no mirror is named in the repository.
+  mirror=${DEBIAN_MIRROR:-$(bash scripts/debian-mirror.sh bookworm)} ||
+    skip "no Debian mirror to build the stand-in images from: set DEBIAN_MIRROR"
+  debootstrap --variant=minbase --include=coturn,caddy,ca-certificates bookworm "$rootfs" "$mirror" \
     >"$TMP/debootstrap.log" 2>&1 || { tail -20 "$TMP/debootstrap.log"; fail "debootstrap"; }
   tar -C "$rootfs" -cf "$ROOTFS_TAR.partial" .
   mv "$ROOTFS_TAR.partial" "$ROOTFS_TAR"
