@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:compose: brings the real docker-compose.yml up on this machine and proves that
-# https://DOMAIN answers through Caddy, a WebSocket join gets TURN credentials, and coturn
-# relays with them (and refuses a wrong one and private peers).
+# https://DOMAIN answers through Caddy, a WebSocket join gets TURN credentials, coturn relays
+# with them (and refuses a wrong one and private peers), and two Chromiums hold a relay-only
+# call through the stack (e2e/compose/call-through-stack.spec.ts).
 #
 # Where it runs: as root on Linux. A private containerd and dockerd run inside a network
 # namespace of their own, so Docker's bridges, iptables rules and coturn's host networking stay
@@ -19,7 +20,11 @@
 #
 # Everything it starts is stopped by PID, and everything it creates removed, on any exit.
 # It skips itself (exit 0, with the reason) where it cannot run: not root, not Linux, no
-# network namespaces, or missing packages that cannot be installed.
+# network namespaces, or missing packages that cannot be installed (scripts/ensure-system-deps.sh
+# installs them as root with apt). With PARLEY_COMPOSE_REPORT=FILE it also writes its result
+# as JSON for `npm test`'s summary. The first run builds the stand-in root filesystem with
+# debootstrap from the Debian mirror this machine's apt already uses (scripts/debian-mirror.sh;
+# DEBIAN_MIRROR overrides it) and caches it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -98,6 +103,7 @@ DOCKER=docker
 TMP=$(mktemp -d /tmp/parley-compose-smoke.XXXXXX)
 NS=parley-compose-$$
 ns_created=0
+netns_etc=0
 containerd_pid=
 dockerd_pid=
 peer_pid=
@@ -142,6 +148,7 @@ teardown() {
   awk -v prefix="$TMP/" 'index($2, prefix) == 1 { print $2 }' /proc/mounts | sort -r |
     while read -r mountpoint; do umount -l "$mountpoint"; done
   [ $ns_created -eq 1 ] && ip netns delete "$NS"
+  [ $netns_etc -eq 1 ] && rm -rf "/etc/netns/$NS"
   rm -rf "$TMP"
   phase "namespace and temp files removed"
   print_timings
@@ -399,6 +406,29 @@ for peer in 127.0.0.1 10.0.0.1 169.254.169.254; do
 done
 ok "coturn refuses loopback, private and metadata peers (403)"
 phase "TURN checks"
+
+# --- A real call through the stack -------------------------------------------------------------------
+# Two Chromiums in the namespace open https://DOMAIN, join by link with "Relay only", and must
+# see each other's video through the compose coturn (e2e/compose/call-through-stack.spec.ts).
+# DOMAIN resolves to the public address inside the namespace only: `ip netns exec` mounts
+# /etc/netns/NS/hosts over /etc/hosts for what it runs, Chromium's WebRTC TURN lookups included.
+mkdir -p "/etc/netns/$NS"
+netns_etc=1
+printf '127.0.0.1 localhost\n%s %s\n' "$PUBLIC_IP" "$DOMAIN" >"/etc/netns/$NS/hosts"
+# Chromium on Linux takes locally trusted roots from $HOME/.pki/nssdb: trust Caddy's CA there.
+mkdir -p "$TMP/home/.pki/nssdb"
+certutil -d "sql:$TMP/home/.pki/nssdb" -N --empty-password
+certutil -d "sql:$TMP/home/.pki/nssdb" -A -n "Parley compose test (Caddy local CA)" -t C,, \
+  -i "$TMP/caddy-root.crt"
+call_reports=$ROOT/test-results/compose-call
+rm -rf "$call_reports"
+in_ns env PARLEY_COMPOSE_ORIGIN="https://$DOMAIN" PARLEY_COMPOSE_IP="$PUBLIC_IP" \
+  PARLEY_COMPOSE_HOME="$TMP/home" PARLEY_COMPOSE_REPORTS="$call_reports" \
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node_modules/.bin/playwright test \
+  -c e2e/compose/playwright.config.ts >"$TMP/call.log" 2>&1 ||
+  { tail -60 "$TMP/call.log"; fail "the browser call through the stack (traces: $call_reports)"; }
+ok "two Chromiums join by link at https://$DOMAIN, relay-only, see each other's video through its coturn"
+phase "browser call"
 
 # SIGTERM reaches the server through init: true, and it exits cleanly well inside the grace.
 stop_started=$(date +%s%N)
