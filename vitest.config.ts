@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'infra/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'apps/*/src/**/*.test.ts',
+      'infra/**/*.test.ts',
+      'scripts/**/*.test.{ts,mjs}',
+    ],
+    // A stray .only must fail the run, not silently skip the rest.
+    allowOnly: false,
     // Integration tests spawn real servers; keep the 2-core machine from thrashing.
     maxWorkers: 2,
     testTimeout: 20_000,

@@ -4,6 +4,7 @@ import { expect, test } from '../e2e/fixtures.ts';
 import { persistentBrowser } from './browser/support/persistent-browser.ts';
 import { randomFile } from './browser/support/random-file.ts';
 import { ratio, writeBenchResult } from './lib/result.ts';
+import { sized } from './lib/mode.ts';
 
 /**
  * Receiver memory while a large file arrives. The receiver streams to OPFS, so its memory
@@ -13,8 +14,7 @@ import { ratio, writeBenchResult } from './lib/result.ts';
  * receiver's whole Chromium process tree and its page's JS heap, sampled every 2 s.
  */
 const MiB = 1024 * 1024;
-const QUICK = process.env.BENCH_QUICK === '1';
-const SIZE = Number(process.env.BENCH_FILE_MIB ?? (QUICK ? 64 : 1024)) * MiB;
+const SIZE = Number(process.env.BENCH_FILE_MIB ?? sized(1024, 64, 1)) * MiB;
 
 /** RSS (MiB) of the Chromium started with `profileDir` and all of its descendants. */
 function browserTreeRssMiB(profileDir: string): number {

@@ -1,37 +1,197 @@
-// Reads the JSON reports of vitest and Playwright and prints one closing line for all suites.
-// A missing report counts as a failure: a suite that did not run must not look green.
+// Reads the reports of every suite `npm test` ran and prints one closing line for all of them.
+// Nothing that went wrong may look green:
+// - a missing report counts as a failure (the suite did not run);
+// - errors outside any test count as failures: a vitest file that failed to import or whose
+//   beforeAll threw, errors vitest caught after a test ended, and Playwright's top-level
+//   errors (an import error there stops the whole run with every count at 0);
+// - a runner that exited non-zero with no failure in its report counts as one failure;
+// - every skipped test is listed with its reason.
+//
+//   node scripts/summarise-tests.mjs [report directory, default test-results]
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-function read(path) {
-  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+/** Suites that report in the small shape {passed, failed, skipped?: reason, failure?}. */
+export const PLAIN_SUITES = [
+  { id: 'compose', title: 'compose stack' },
+  { id: 'bench-smoke', title: 'bench smoke' },
+];
+
+const firstLine = (text) =>
+  String(text ?? '')
+    .split('\n')
+    .find((l) => l.trim() !== '') ?? '';
+
+/**
+ * @typedef {{ suite: string, name: string, reason: string | undefined }} Skip
+ * @typedef {{ suite: string, passed: number, failed: number, problems: string[], skips: Skip[],
+ *   line: string }} SuiteSummary
+ */
+
+/** vitest: its JSON report plus scripts/vitest-skip-notes.mjs's notes. */
+export function summariseVitest(report, notes) {
+  const problems = [];
+  let failed = report.numFailedTests;
+  // A file that failed with no failing test in it failed as a suite: an import error, a
+  // beforeAll or afterAll that threw. numFailedTestSuites also counts every file and describe
+  // holding a failed test, so it cannot simply be added.
+  for (const file of report.testResults) {
+    if (file.status !== 'failed') continue;
+    if (file.assertionResults.some((t) => t.status === 'failed')) continue;
+    failed += 1;
+    problems.push(`suite error in ${file.name}: ${firstLine(file.message) || 'a hook failed'}`);
+  }
+  if (report.numFailedTestSuites > 0 && failed === 0) {
+    failed += 1;
+    problems.push(`${report.numFailedTestSuites} suite(s) failed with no failing test`);
+  }
+  for (const error of notes?.unhandledErrors ?? []) {
+    failed += 1;
+    problems.push(`error outside any test: ${firstLine(error)}`);
+  }
+  let skips;
+  if (notes) {
+    skips = notes.skipped.map((s) => ({
+      suite: 'unit',
+      name: `${s.file} > ${s.name}`,
+      reason: s.reason,
+    }));
+  } else {
+    skips = report.testResults.flatMap((file) =>
+      file.assertionResults
+        .filter((t) => t.status === 'skipped' || t.status === 'pending' || t.status === 'todo')
+        .map((t) => ({ suite: 'unit', name: `${file.name} > ${t.fullName}`, reason: undefined })),
+    );
+  }
+  return finish('unit', report.numPassedTests, failed, problems, skips);
 }
 
-const unit = read('test-results/unit.json');
-const e2e = read('test-results/e2e.json');
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-
-if (unit) {
-  passed += unit.numPassedTests;
-  failed += unit.numFailedTests;
-  skipped += unit.numPendingTests + unit.numTodoTests;
-  console.log(`unit: ${unit.numPassedTests} passed, ${unit.numFailedTests} failed`);
-} else {
-  console.log('unit: no report (the suite did not run)');
-  failed += 1;
+/** Playwright's JSON reporter. */
+export function summarisePlaywright(report) {
+  const s = report.stats;
+  const problems = [];
+  let failed = s.unexpected;
+  // Top-level errors: a spec that cannot be imported, test.only under forbidOnly, global
+  // setup or worker teardown failures. None of them is a test, so stats do not count them.
+  for (const error of report.errors ?? []) {
+    failed += 1;
+    problems.push(`error outside any test: ${firstLine(error.message ?? error.stack)}`);
+  }
+  const skips = [];
+  const walk = (suite, file) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests) {
+        if (test.status !== 'skipped') continue;
+        const annotations = [
+          ...test.annotations,
+          ...test.results.flatMap((r) => r.annotations ?? []),
+        ];
+        const skip = annotations.find((a) => a.type === 'skip' || a.type === 'fixme');
+        skips.push({
+          suite: 'e2e',
+          name: `${file} > ${spec.title}`,
+          // A test with no skip annotation was not run because a hook before it failed.
+          reason: skip ? (skip.description ?? `test.${skip.type}()`) : undefined,
+        });
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child, file);
+  };
+  for (const suite of report.suites ?? []) walk(suite, suite.file);
+  const line = finish('e2e', s.expected + s.flaky, failed, problems, skips);
+  if (s.flaky) line.line += ` (${s.flaky} passed only on retry)`;
+  return line;
 }
-if (e2e) {
-  const s = e2e.stats;
-  passed += s.expected + s.flaky;
-  failed += s.unexpected;
-  skipped += s.skipped;
-  console.log(
-    `e2e: ${s.expected + s.flaky} passed, ${s.unexpected} failed${s.flaky ? ` (${s.flaky} flaky)` : ''}`,
+
+/** The compose stack test and the bench smoke run: {passed, failed, skipped?, failure?}. */
+export function summarisePlain(id, title, report) {
+  if (report.skipped) {
+    return finish(title, 0, 0, [], [{ suite: id, name: title, reason: report.skipped }]);
+  }
+  const problems = report.failure ? [report.failure] : [];
+  const failed = report.failed > 0 ? report.failed : problems.length;
+  return finish(title, report.passed, failed, problems, []);
+}
+
+function finish(suite, passed, failed, problems, skips) {
+  return {
+    suite,
+    passed,
+    failed,
+    problems,
+    skips,
+    line: `${suite}: ${passed} passed, ${failed} failed`,
+  };
+}
+
+function missing(suite, what) {
+  return finish(suite, 0, 1, [`no ${what} (the suite did not run)`], []);
+}
+
+/**
+ * Every suite's summary from a directory of reports: unit.json (+ unit-notes.json),
+ * e2e.json, compose.json, bench-smoke.json, and <suite>.exit with each runner's exit code.
+ */
+export function summariseDirectory(dir) {
+  const read = (name) => {
+    const path = join(dir, name);
+    return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+  };
+  const exitCode = (name) => {
+    const path = join(dir, `${name}.exit`);
+    return existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : undefined;
+  };
+  const unit = read('unit.json');
+  const e2e = read('e2e.json');
+  const suites = [
+    ['unit', unit ? summariseVitest(unit, read('unit-notes.json')) : missing('unit', 'report')],
+    ['e2e', e2e ? summarisePlaywright(e2e) : missing('e2e', 'report')],
+    ...PLAIN_SUITES.map(({ id, title }) => {
+      const report = read(`${id}.json`);
+      return [id, report ? summarisePlain(id, title, report) : missing(title, 'report')];
+    }),
+  ];
+  for (const [id, summary] of suites) {
+    const code = exitCode(id);
+    if (code !== undefined && code !== 0 && summary.failed === 0) {
+      summary.failed = 1;
+      summary.problems.push(`exited with ${code} though its report shows no failure`);
+      summary.line = `${summary.suite}: ${summary.passed} passed, ${summary.failed} failed`;
+    }
+  }
+  return suites.map(([, summary]) => summary);
+}
+
+/** The printed summary and its totals. */
+export function render(suites) {
+  const lines = [];
+  let passed = 0;
+  let failed = 0;
+  const skips = suites.flatMap((s) => s.skips);
+  for (const s of suites) {
+    passed += s.passed;
+    failed += s.failed;
+    const skipNote = s.skips.length && s.passed + s.failed === 0 ? ' (skipped)' : '';
+    lines.push(s.line + skipNote);
+    for (const problem of s.problems) lines.push(`  FAILED: ${problem}`);
+  }
+  if (skips.length) {
+    lines.push(`skipped (${skips.length}):`);
+    for (const skip of skips) {
+      lines.push(
+        `  ${skip.suite}: ${skip.name}: ${skip.reason ?? 'no reason given (did not run)'}`,
+      );
+    }
+  }
+  lines.push(
+    `total: ${passed} passed, ${failed} failed${skips.length ? `, ${skips.length} skipped` : ''}`,
   );
-} else {
-  console.log('e2e: no report (the suite did not run)');
-  failed += 1;
+  return { lines, passed, failed, skipped: skips.length };
 }
-console.log(`total: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 ? 1 : 0);
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { lines, failed } = render(summariseDirectory(process.argv[2] ?? 'test-results'));
+  for (const line of lines) console.log(line);
+  process.exit(failed > 0 ? 1 : 0);
+}

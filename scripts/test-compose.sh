@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:compose: brings the real docker-compose.yml up on this machine and proves that
-# https://DOMAIN answers through Caddy, a WebSocket join gets TURN credentials, and coturn
-# relays with them (and refuses a wrong one and private peers).
+# https://DOMAIN answers through Caddy, a WebSocket join gets TURN credentials, coturn relays
+# with them (and refuses a wrong one and private peers), and two Chromiums hold a relay-only
+# call through the stack (e2e/compose/call-through-stack.spec.ts).
 #
 # Where it runs: as root on Linux. A private containerd and dockerd run inside a network
 # namespace of their own, so Docker's bridges, iptables rules and coturn's host networking stay
@@ -19,7 +20,11 @@
 #
 # Everything it starts is stopped by PID, and everything it creates removed, on any exit.
 # It skips itself (exit 0, with the reason) where it cannot run: not root, not Linux, no
-# network namespaces, or missing packages that cannot be installed.
+# network namespaces, or missing packages that cannot be installed (scripts/ensure-system-deps.sh
+# installs them as root with apt). With PARLEY_COMPOSE_REPORT=FILE it also writes its result
+# as JSON for `npm test`'s summary. The first run builds the stand-in root filesystem with
+# debootstrap from the Debian mirror this machine's apt already uses (scripts/debian-mirror.sh;
+# DEBIAN_MIRROR overrides it) and caches it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -29,7 +34,8 @@ PUBLIC_IP=203.0.113.10
 PROJECT=parley-compose-smoke
 APP_IMAGE=parley:compose-smoke
 CACHE=${PARLEY_COMPOSE_CACHE:-/var/cache/parley-compose-test}
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The report for `npm test`'s summary (scripts/summarise-tests.mjs), when asked for.
+REPORT=${PARLEY_COMPOSE_REPORT:-}
 # Bump when the stand-in package list changes, so a stale cached root filesystem is not reused.
 ROOTFS_TAR=$CACHE/standin-rootfs-bookworm-v1.tar
 
@@ -40,12 +46,25 @@ phase_started=$(date +%s%N)
 run_started=$phase_started
 
 say() { printf '[test:compose] %s\n' "$*"; }
+# Writes the JSON report: checks passed, whether it failed and why, or why it was skipped.
+report() {
+  [ -n "$REPORT" ] || return 0
+  node -e 'const [file, passed, failed, skipped, failure] = process.argv.slice(1);
+    require("node:fs").writeFileSync(file, JSON.stringify({ passed: Number(passed),
+      failed: Number(failed), skipped: skipped || undefined, failure: failure || undefined }) + "\n");' \
+    "$REPORT" "$1" "$2" "${3:-}" "${4:-}"
+}
+failure=
+skipped=
 skip() {
   say "skipped: $*"
+  skipped=$*
+  report 0 0 "$*"
   exit 0
 }
 fail() {
   say "FAILED: $*" >&2
+  failure=$*
   exit 1
 }
 ok() {
@@ -73,25 +92,9 @@ print_timings() {
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, dockerd); run: sudo npm run test:compose"
 [ -x node_modules/.bin/tsx ] || fail "run npm ci first"
 
-missing=()
-command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
-command -v containerd >/dev/null 2>&1 || missing+=(containerd)
-command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
-command -v turnutils_uclient >/dev/null 2>&1 || missing+=(coturn)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
-command -v setcap >/dev/null 2>&1 || missing+=(libcap2-bin)
-[ -f "$ROOTFS_TAR" ] || command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
-if [ ${#missing[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null 2>&1 ||
-    skip "missing ${missing[*]} and no apt-get to install them"
-  # docker.io brings a dockerd this script starts privately; on a systemd machine apt also
-  # enables the system's own Docker service, which this test does not use.
-  say "installing ${missing[*]} with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# The packages it needs are installed by scripts/ensure-system-deps.sh (as root, with apt).
+PARLEY_DEPS_FOR=compose bash scripts/ensure-system-deps.sh >&2 ||
+  skip "missing system packages that could not be installed (see above)"
 # The client from the same package as dockerd: it builds with the engine's own BuildKit.
 DOCKER=docker
 [ -x /usr/bin/docker ] && DOCKER=/usr/bin/docker
@@ -100,6 +103,7 @@ DOCKER=docker
 TMP=$(mktemp -d /tmp/parley-compose-smoke.XXXXXX)
 NS=parley-compose-$$
 ns_created=0
+netns_etc=0
 containerd_pid=
 dockerd_pid=
 peer_pid=
@@ -144,10 +148,19 @@ teardown() {
   awk -v prefix="$TMP/" 'index($2, prefix) == 1 { print $2 }' /proc/mounts | sort -r |
     while read -r mountpoint; do umount -l "$mountpoint"; done
   [ $ns_created -eq 1 ] && ip netns delete "$NS"
+  [ $netns_etc -eq 1 ] && rm -rf "/etc/netns/$NS"
   rm -rf "$TMP"
   phase "namespace and temp files removed"
   print_timings
-  if [ $status -eq 0 ]; then say "passed: $checks checks"; else say "failed (exit $status)"; fi
+  if [ -n "$skipped" ]; then
+    : # reported by skip()
+  elif [ $status -eq 0 ]; then
+    say "passed: $checks checks"
+    report "$checks" 0
+  else
+    say "failed (exit $status)"
+    report "$checks" 1 "" "${failure:-exit $status}"
+  fi
   exit $status
 }
 trap teardown EXIT
@@ -158,7 +171,10 @@ if [ ! -f "$ROOTFS_TAR" ]; then
   say "first run: building the stand-in root filesystem with debootstrap (minutes; cached in $CACHE)"
   mkdir -p "$CACHE"
   rootfs=$TMP/rootfs
-  debootstrap --variant=minbase --include=coturn,caddy,ca-certificates bookworm "$rootfs" "$MIRROR" \
+  # The mirror this machine's apt already uses; no mirror is named in the repository.
+  mirror=${DEBIAN_MIRROR:-$(bash scripts/debian-mirror.sh bookworm)} ||
+    skip "no Debian mirror to build the stand-in images from: set DEBIAN_MIRROR"
+  debootstrap --variant=minbase --include=coturn,caddy,ca-certificates bookworm "$rootfs" "$mirror" \
     >"$TMP/debootstrap.log" 2>&1 || { tail -20 "$TMP/debootstrap.log"; fail "debootstrap"; }
   tar -C "$rootfs" -cf "$ROOTFS_TAR.partial" .
   mv "$ROOTFS_TAR.partial" "$ROOTFS_TAR"
@@ -390,6 +406,29 @@ for peer in 127.0.0.1 10.0.0.1 169.254.169.254; do
 done
 ok "coturn refuses loopback, private and metadata peers (403)"
 phase "TURN checks"
+
+# --- A real call through the stack -------------------------------------------------------------------
+# Two Chromiums in the namespace open https://DOMAIN, join by link with "Relay only", and must
+# see each other's video through the compose coturn (e2e/compose/call-through-stack.spec.ts).
+# DOMAIN resolves to the public address inside the namespace only: `ip netns exec` mounts
+# /etc/netns/NS/hosts over /etc/hosts for what it runs, Chromium's WebRTC TURN lookups included.
+mkdir -p "/etc/netns/$NS"
+netns_etc=1
+printf '127.0.0.1 localhost\n%s %s\n' "$PUBLIC_IP" "$DOMAIN" >"/etc/netns/$NS/hosts"
+# Chromium on Linux takes locally trusted roots from $HOME/.pki/nssdb: trust Caddy's CA there.
+mkdir -p "$TMP/home/.pki/nssdb"
+certutil -d "sql:$TMP/home/.pki/nssdb" -N --empty-password
+certutil -d "sql:$TMP/home/.pki/nssdb" -A -n "Parley compose test (Caddy local CA)" -t C,, \
+  -i "$TMP/caddy-root.crt"
+call_reports=$ROOT/test-results/compose-call
+rm -rf "$call_reports"
+in_ns env PARLEY_COMPOSE_ORIGIN="https://$DOMAIN" PARLEY_COMPOSE_IP="$PUBLIC_IP" \
+  PARLEY_COMPOSE_HOME="$TMP/home" PARLEY_COMPOSE_REPORTS="$call_reports" \
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node_modules/.bin/playwright test \
+  -c e2e/compose/playwright.config.ts >"$TMP/call.log" 2>&1 ||
+  { tail -60 "$TMP/call.log"; fail "the browser call through the stack (traces: $call_reports)"; }
+ok "two Chromiums join by link at https://$DOMAIN, relay-only, see each other's video through its coturn"
+phase "browser call"
 
 # SIGTERM reaches the server through init: true, and it exits cleanly well inside the grace.
 stop_started=$(date +%s%N)

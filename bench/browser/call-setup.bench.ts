@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { expect, test } from '../../e2e/fixtures.ts';
+import { sized } from '../lib/mode.ts';
 import { writeBenchResult, ratio, type BenchRow } from '../lib/result.ts';
 import { max, median, min, quantile, round } from '../lib/stats.ts';
 import { bareCallPeer, openBlankPage, relay } from './support/bare-call.ts';
@@ -17,8 +18,7 @@ import { instrument, marksOf, waitForMark } from './support/instrument.ts';
  * the same constraints Parley's lobby asked for (captured on the first Parley run): a 720p
  * keyframe takes longer to encode and decode than the default 480p one.
  */
-const QUICK = process.env.BENCH_QUICK === '1';
-const RUNS = Number(process.env.BENCH_CALL_RUNS ?? (QUICK ? 3 : 12));
+const RUNS = Number(process.env.BENCH_CALL_RUNS ?? sized(12, 3, 1));
 const GOAL_MS = 500;
 
 /** Milestones in the order they happen on the joiner's page; parts are the gaps between them. */

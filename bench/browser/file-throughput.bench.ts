@@ -12,6 +12,7 @@ import { persistentBrowser } from './support/persistent-browser.ts';
 import { randomFile } from './support/random-file.ts';
 import { describeOutgoingVideo, steadyVideo } from './support/steady-video.ts';
 import { cpuBetween, cpuDifference, formatCpu, sampler, snapshot } from './support/thread-cpu.ts';
+import { sized } from '../lib/mode.ts';
 
 /**
  * Issue 6, item 6: Parley's file path against a bare RTCDataChannel send loop, between the same
@@ -23,13 +24,12 @@ import { cpuBetween, cpuDifference, formatCpu, sampler, snapshot } from './suppo
  * reference, the same loop also runs on a connection of its own with no media. Each phase's CPU
  * is printed per Chromium thread (support/thread-cpu.ts), to show where the time goes.
  */
-const QUICK = process.env.BENCH_QUICK === '1';
 const MiB = 1024 * 1024;
-const SIZE = Number(process.env.BENCH_THROUGHPUT_MIB ?? (QUICK ? 32 : 200)) * MiB;
-const WARM_UP = 16 * MiB;
+const SIZE = Number(process.env.BENCH_THROUGHPUT_MIB ?? sized(200, 32, 1)) * MiB;
+const WARM_UP = sized(16, 16, 1) * MiB;
 const GOAL_RATIO = 0.9;
 /** Parley runs, each between two bare runs. */
-const ROUNDS = QUICK ? 1 : 3;
+const ROUNDS = sized(3, 1, 1);
 
 async function joinedIn(context: BrowserContext, page: Page, roomUrl: string, name: string) {
   await instrument(context);

@@ -11,6 +11,7 @@ import { ratio, writeBenchResult } from '../lib/result.ts';
 import { max, median, round } from '../lib/stats.ts';
 import { instrument } from './support/instrument.ts';
 import { writeNoiseY4m } from './support/noise-y4m.ts';
+import { sized } from '../lib/mode.ts';
 
 /**
  * Issue 6, item 8: at 4 participants, each sender's total outgoing video bitrate (summed over
@@ -20,10 +21,9 @@ import { writeNoiseY4m } from './support/noise-y4m.ts';
  * bytesSent on every RTCPeerConnection of each page (support/instrument.ts keeps them), over a
  * window that starts once every link is connected and bandwidth estimation has settled.
  */
-const QUICK = process.env.BENCH_QUICK === '1';
 const PARTICIPANTS = 4;
-const SETTLE_MS = QUICK ? 5_000 : 10_000;
-const WINDOW_MS = QUICK ? 5_000 : 10_000;
+const SETTLE_MS = sized(10_000, 5_000, 500);
+const WINDOW_MS = sized(10_000, 5_000, 1_000);
 
 interface LinkSample {
   bytesSent: number;

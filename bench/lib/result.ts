@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 export type BenchRow = {
   /** What was measured, e.g. "Relay throughput, 1 KB signals". */
   measure: string;
+  /** NaN when the run produced no figure; `absent` then says why. */
   value: number;
+  /**
+   * Why there is no figure, e.g. "no step passed": printed instead of the value, so a bench
+   * that found nothing never shows up as 0.
+   */
+  absent?: string;
   /** e.g. "msgs/s", "ms", "KB/conn", "MiB/s". */
   unit: string;
   /** The side-by-side figure taken in the same run, if any. */
@@ -32,7 +38,10 @@ export type BenchResult = {
   notes?: string[];
 };
 
-export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+/** bench/results/, or BENCH_RESULTS_DIR (smoke runs write theirs elsewhere). */
+export const RESULTS_DIR = process.env.BENCH_RESULTS_DIR
+  ? resolve(process.env.BENCH_RESULTS_DIR)
+  : join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
 /** Writes `bench/results/<id>.json` and returns its path. */
 export function writeBenchResult(result: BenchResult): string {

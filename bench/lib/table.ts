@@ -22,7 +22,7 @@ const HEADER = ['Measure', 'Value', 'Baseline', 'Ratio', 'Goal', 'Status'] as co
 export function resultCells(row: BenchRow): string[] {
   return [
     row.measure,
-    `${formatNumber(row.value)} ${row.unit}`,
+    row.absent !== undefined ? `none: ${row.absent}` : `${formatNumber(row.value)} ${row.unit}`,
     row.baseline ? `${formatNumber(row.baseline.value)} (${row.baseline.name})` : '',
     typeof row.ratio === 'number' && Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : '',
     row.goal ?? '',

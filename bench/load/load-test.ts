@@ -4,6 +4,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnServerProcess } from '../../apps/signaling/src/testing/server-process.ts';
+import { SMOKE, sized } from '../lib/mode.ts';
 import { quantile } from '../lib/stats.ts';
 import type { WorkerArgs, WorkerReport } from './churn-clients.ts';
 import { HeapProbe } from './inspector.ts';
@@ -22,19 +23,22 @@ import { HeapProbe } from './inspector.ts';
  *
  *   npm run test:load                      the full run (about 2–3 minutes)
  *   BENCH_QUICK=1 npm run test:load        500 participants for 10 s
+ *   BENCH_SMOKE=1 npm run test:load        20 participants for 2 s, 1 s grace (npm run bench:smoke)
  *   LOAD_CLIENTS=2000 LOAD_SECONDS=30 ...  other sizes; LOAD_CHURN_MEAN_MS, LOAD_SIGNALS_PER_SECOND
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = join(ROOT, 'apps/signaling/dist/main.js');
-const QUICK = process.env.BENCH_QUICK === '1';
 const PER_ROOM = 5;
-const CLIENTS = Number(process.env.LOAD_CLIENTS ?? (QUICK ? 500 : 5000));
-const SECONDS = Number(process.env.LOAD_SECONDS ?? (QUICK ? 10 : 60));
+const CLIENTS = Number(process.env.LOAD_CLIENTS ?? sized(5000, 500, 20));
+const SECONDS = Number(process.env.LOAD_SECONDS ?? sized(60, 10, 2));
 const SIGNALS_PER_SECOND = Number(process.env.LOAD_SIGNALS_PER_SECOND ?? CLIENTS);
 const CHURN_MEAN_MS = Number(process.env.LOAD_CHURN_MEAN_MS ?? 15_000);
-/** The server's default RESUME_GRACE_MS, which this run leaves alone. */
-const RESUME_GRACE_MS = 20_000;
+/**
+ * The server's default RESUME_GRACE_MS, which this run leaves alone, except in smoke mode: the
+ * run ends only after every held seat has expired, and a smoke run must be short.
+ */
+const RESUME_GRACE_MS = sized(20_000, 20_000, 1_000);
 const WORKERS = 2;
 
 if (!existsSync(ENTRY)) {
@@ -47,7 +51,11 @@ const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Production settings throughout; info-level logs only note anomalies (refusals, reaping).
-const server = spawnServerProcess({ entry: ENTRY, nodeArgs: ['--inspect=127.0.0.1:0'] });
+const server = spawnServerProcess({
+  entry: ENTRY,
+  nodeArgs: ['--inspect=127.0.0.1:0'],
+  env: SMOKE ? { RESUME_GRACE_MS: String(RESUME_GRACE_MS) } : {},
+});
 const children: ChildProcess[] = [];
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');

@@ -1,3 +1,4 @@
+import { SMOKE } from '../lib/mode.ts';
 import { runJoinBench, type JoinPlan } from './joins.ts';
 import { runMemoryBench } from './memory.ts';
 import { runRelayBenches, type RelayPlan } from './relay.ts';
@@ -14,7 +15,25 @@ export type SignalingPlan = {
   joins: JoinPlan;
 };
 
-export function signalingPlan(quick: boolean): SignalingPlan {
+/** Smoke mode (bench/smoke.ts): one tiny pass of each, only to prove they still run. */
+const SMOKE_PLAN: SignalingPlan = {
+  relay: {
+    rounds: 1,
+    sockets: 20,
+    window: 2,
+    warmupMs: 100,
+    throughputMs: 200,
+    latencyRate: 500,
+    latencyWarmupMs: 100,
+    latencyMs: 300,
+  },
+  memoryConnections: 50,
+  memoryRepeats: 1,
+  joins: { pool: 20, startRate: 50, factor: 2, maxRate: 100, stepMs: 300 },
+};
+
+export function signalingPlan(quick: boolean, smoke = SMOKE): SignalingPlan {
+  if (smoke) return SMOKE_PLAN;
   return {
     relay: {
       rounds: quick ? 2 : 5,

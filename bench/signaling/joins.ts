@@ -143,8 +143,13 @@ export async function runJoinBench(plan: JoinPlan, log: (line: string) => void) 
   };
   const parley = summary('parley');
   const bare = summary('bare');
-  const value = parley.best?.rate ?? 0;
-  const base = bare.best?.rate ?? 0;
+  // A ladder with no passing step has no figure: say so, never report it as 0 joins/s.
+  const value = parley.best?.rate ?? Number.NaN;
+  const base = bare.best?.rate ?? Number.NaN;
+  const noPass = (r: typeof parley) =>
+    r.steps[0]
+      ? `no step passed (at ${r.steps[0].rate} joins/s p99 was ${r.steps[0].p99.toFixed(1)} ms)`
+      : 'no step ran';
   const describe = (name: string, r: typeof parley) =>
     `${name}: ` +
     r.steps
@@ -166,8 +171,11 @@ export async function runJoinBench(plan: JoinPlan, log: (line: string) => void) 
         measure: `Join throughput before join p99 > ${P99_LIMIT_MS} ms: Parley`,
         value,
         unit: 'joins/s',
-        baseline: { name: `${SERVER_LABELS.bare} round trips`, value: base },
-        ratio: ratio(value, base),
+        ...(parley.best ? {} : { absent: noPass(parley) }),
+        ...(bare.best
+          ? { baseline: { name: `${SERVER_LABELS.bare} round trips`, value: base } }
+          : {}),
+        ...(parley.best && bare.best ? { ratio: ratio(value, base) } : {}),
       },
       ...(parley.best
         ? [
@@ -186,6 +194,7 @@ export async function runJoinBench(plan: JoinPlan, log: (line: string) => void) 
       'Baseline: the same ladder against the bare forwarder, which echoes a join-sized frame back (transport round trip, no rooms). Both servers run at once and climb side by side, alternating steps in random order.',
       describe('Parley', parley),
       describe('bare', bare),
+      ...(bare.best ? [] : [`Bare forwarder: ${noPass(bare)}, so there is no baseline.`]),
       ...(Object.keys(parley.errors).length
         ? [`Parley errors: ${JSON.stringify(parley.errors)}`]
         : []),

@@ -1,4 +1,4 @@
-import { expect, type Browser, type BrowserContext } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { Participant } from '../fixtures.ts';
 
 /**
@@ -21,6 +21,15 @@ export async function joinFrom(
   await options.setup?.(context);
   const page = await context.newPage();
   await page.goto(roomUrl);
+  return joinFromLobby(page, name, options);
+}
+
+/** On a page showing the lobby: types the name, optionally ticks "Relay only", joins. */
+export async function joinFromLobby(
+  page: Page,
+  name: string,
+  options: { relayOnly?: boolean } = {},
+): Promise<Participant> {
   await page.getByLabel('Your name').fill(name);
   if (options.relayOnly) {
     const relayOnly = page.getByLabel('Relay only (hides your IP address)');

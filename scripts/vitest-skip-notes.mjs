@@ -1,0 +1,31 @@
+// A vitest reporter for `npm test`'s summary: what vitest's own JSON report leaves out. It
+// writes the reason of every skipped test (the note of `ctx.skip(note)`, or that it was marked
+// skip/todo) and the errors that happened outside any test (vitest exits 1 for those, but
+// its JSON report counts no failure).
+//
+//   vitest run --reporter=./scripts/vitest-skip-notes.mjs  (writes test-results/unit-notes.json)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+
+const OUTPUT = process.env.PARLEY_VITEST_NOTES ?? 'test-results/unit-notes.json';
+
+export default class SkipNotesReporter {
+  onTestRunEnd(testModules, unhandledErrors) {
+    const skipped = [];
+    for (const module of testModules) {
+      for (const test of module.children.allTests()) {
+        const result = test.result();
+        if (result.state !== 'skipped') continue;
+        const mode = test.options.mode;
+        skipped.push({
+          file: relative(process.cwd(), module.moduleId),
+          name: test.fullName,
+          reason: result.note ?? (mode === 'todo' ? 'todo' : undefined),
+        });
+      }
+    }
+    const errors = unhandledErrors.map((e) => e.stack ?? e.message ?? String(e));
+    mkdirSync(dirname(OUTPUT), { recursive: true });
+    writeFileSync(OUTPUT, `${JSON.stringify({ skipped, unhandledErrors: errors }, null, 2)}\n`);
+  }
+}
