@@ -61,7 +61,10 @@ export async function prepareMedia(): Promise<void> {
     const level = session.level();
     const { local } = useCallStore.getState();
     const speaking = level > SPEAKING_LEVEL;
-    if (Math.abs(local.level - level) > 0.02 || local.speaking !== speaking) {
+    // Small changes are skipped to spare renders, but reaching zero never is: a muted meter
+    // must read 0, not the last small value before the mute.
+    const moved = Math.abs(local.level - level) > 0.02 || (level === 0 && local.level !== 0);
+    if (moved || local.speaking !== speaking) {
       useCallStore.setState({ local: { ...local, level, speaking } });
     }
   }, LEVEL_POLL_MS);
