@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnServerProcess } from '../../apps/signaling/src/testing/server-process.ts';
 import { quantile } from '../lib/stats.ts';
 import type { WorkerArgs, WorkerReport } from './churn-clients.ts';
-import { HeapProbe } from './inspector.ts';
+import { HeapProbe } from '../../apps/signaling/src/testing/heap-probe.ts';
 
 /**
  * `npm run test:load`: the production bundle (apps/signaling/dist/main.js) in its own process,
