@@ -22,7 +22,6 @@ export class CandidateGuard {
     return true;
   }
 
-
   clear(): void {
     this.counts.clear();
   }
