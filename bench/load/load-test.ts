@@ -7,7 +7,7 @@ import { spawnServerProcess } from '../../apps/signaling/src/testing/server-proc
 import { SMOKE, sized } from '../lib/mode.ts';
 import { quantile } from '../lib/stats.ts';
 import type { WorkerArgs, WorkerReport } from './churn-clients.ts';
-import { HeapProbe } from './inspector.ts';
+import { HeapProbe } from '../../apps/signaling/src/testing/heap-probe.ts';
 
 /**
  * `npm run test:load`: the production bundle (apps/signaling/dist/main.js) in its own process,

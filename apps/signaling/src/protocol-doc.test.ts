@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeServerMessage, type ServerMessage } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { loadConfig } from './config.ts';
 import { extractExampleScenarios, type ExampleStep } from './testing/markdown-examples.ts';
 import { spawnServerProcess, type ServerProcess } from './testing/server-process.ts';
 import { HttpRefusal, TestClient } from './testing/test-client.ts';
@@ -16,7 +17,8 @@ import { HttpRefusal, TestClient } from './testing/test-client.ts';
  */
 
 const DOC = fileURLToPath(new URL('../../../docs/protocol.md', import.meta.url));
-const scenarios = extractExampleScenarios(readFileSync(DOC, 'utf8'));
+const page = readFileSync(DOC, 'utf8');
+const scenarios = extractExampleScenarios(page);
 
 /** The ICE servers the page's examples show. */
 const EXAMPLE_SERVER_ENV = {
@@ -243,6 +245,29 @@ describe('docs/protocol.md', () => {
       await runScenario(scenario.steps, await startServer(scenario.env));
     });
   }
+
+  it('states the server defaults it names (limits, grace, heartbeat) as the configuration has them', () => {
+    const c = loadConfig({});
+    const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
+    const stated: Array<[setting: string, text: string]> = [
+      ['HEARTBEAT_INTERVAL_MS', `Every ${c.heartbeatIntervalMs / 1000} s`],
+      ['RESUME_GRACE_MS', `${c.resumeGraceMs / 1000} s by default`],
+      ['MESSAGE_BURST', `burst ${c.messageBurst}, then ${c.messagesPerSecond}/s`],
+      ['JOIN_BURST_PER_IP', `burst ${c.joinBurstPerIp}, then ${c.joinsPerSecondPerIp}/s`],
+      ['MAX_CONNECTIONS_PER_IP', `${c.maxConnectionsPerIp}`],
+      ['ROOM_CAPACITY', `${c.roomCapacity} (`],
+      ['MAX_BUFFERED_BYTES', mib(c.maxBufferedBytes)],
+    ];
+    const lines = page.split('\n');
+    for (const [setting, text] of stated) {
+      const mentions = lines.filter((l) => l.includes(`\`${setting}\``));
+      expect(mentions, setting).not.toEqual([]);
+      expect(
+        mentions.some((l) => l.includes(text)),
+        `${setting}: "${text}" in ${mentions.join(' / ')}`,
+      ).toBe(true);
+    }
+  });
 
   it('Origin: missing or foreign gets 403 before the handshake; the server’s own origin is accepted', async () => {
     const url = await startServer({});

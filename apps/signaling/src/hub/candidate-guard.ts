@@ -22,10 +22,6 @@ export class CandidateGuard {
     return true;
   }
 
-  forget(peerId: string): void {
-    this.counts.delete(peerId);
-  }
-
   clear(): void {
     this.counts.clear();
   }
