@@ -9,6 +9,7 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test';
+import { joinFrom } from './support/join.ts';
 
 /** The production build of Parley (signalling + web app on one port), as `npm start` runs it. */
 export class ParleyProcess {
@@ -76,24 +77,6 @@ export interface Participant {
   name: string;
 }
 
-/** Opens a fresh browser context (its own camera, storage and peer connections) and joins. */
-async function openAndJoin(
-  browser: Browser,
-  roomUrl: string,
-  name: string,
-  opened: BrowserContext[],
-  setup?: (context: BrowserContext) => Promise<void>,
-): Promise<Participant> {
-  const context = await browser.newContext();
-  opened.push(context);
-  await setup?.(context);
-  const page = await context.newPage();
-  await page.goto(roomUrl);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Join call' }).click();
-  return { page, name };
-}
-
 type JoinAs = (
   roomUrl: string,
   name: string,
@@ -117,7 +100,7 @@ export const test = base.extend<{ joinAs: JoinAs }, { parley: ParleyProcess }>({
   joinAs: async ({ browser }, use) => {
     const opened: BrowserContext[] = [];
     await use((roomUrl, name, other, setup) =>
-      openAndJoin(other ?? browser, roomUrl, name, opened, setup),
+      joinFrom(other ?? browser, roomUrl, name, opened, { setup }),
     );
     await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
   },

@@ -4,7 +4,7 @@ import { median, udpRoundTrips } from './lossy-link/udp-round-trips.ts';
 
 /**
  * The lossy-link helper itself, without a browser: an impairment that silently did nothing
- * would let the lossy-call test in faults.spec.ts pass on a healthy link.
+ * would let the lossy-call test in faults-lossy-network.spec.ts pass on a healthy link.
  */
 
 const LOSS_PERCENT = 5;

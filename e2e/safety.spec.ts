@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { expect, expectVideoPlaying, test, tile, type Participant } from './fixtures.ts';
+import { FilesPanel } from './support/files.ts';
 
 /**
  * What a hostile participant can put in front of the others: display names, chat messages and
@@ -29,41 +30,14 @@ function forbidDialogs(pages: Page[]): string[] {
   return opened;
 }
 
-function transfers(page: Page) {
-  return page.getByRole('list', { name: 'Transfers' });
-}
-
-function transfer(page: Page, name: string) {
-  return transfers(page).getByRole('group', { name, exact: true });
-}
-
-/** Offers in-memory files (names may be anything, even with slashes) from the Files panel. */
-async function offerFiles(
-  from: Participant,
-  to: string,
-  files: Array<{ name: string; text: string }>,
-): Promise<void> {
-  await from.page.getByRole('button', { name: 'Send file' }).click();
-  await from.page.getByLabel('Send to').selectOption({ label: to });
-  await from.page
-    .getByLabel('Files to send')
-    .setInputFiles(
-      files.map(({ name, text }) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(text) })),
-    );
-}
-
-/** Accepts on the receiver, waits until verified, saves it, and returns the saved file's name. */
-async function acceptAndSave(page: Page, name: string): Promise<string> {
-  const row = transfer(page, name);
-  await row.getByRole('button', { name: 'Accept' }).click();
-  await expect(row).toHaveAttribute('data-state', 'done');
-  await expect(row).toContainText('verified');
-  const link = row.getByRole('link', { name: `Save ${name}` });
-  await expect(link).toHaveAttribute('download', name);
-  const download = page.waitForEvent('download');
-  await link.click();
-  return (await download).suggestedFilename();
-}
+// The Files panel (e2e/support/files.ts), in the words of these tests.
+const transfers = (page: Page) => new FilesPanel(page).transfers;
+const transfer = (page: Page, name: string) => new FilesPanel(page).transfer(name);
+const offerFiles = (from: Participant, to: string, files: Array<{ name: string; text: string }>) =>
+  new FilesPanel(from.page).offer(files, to);
+/** Accepts, waits until verified, saves, and returns the name the browser saved it under. */
+const acceptAndSave = async (page: Page, name: string) =>
+  (await new FilesPanel(page).acceptAndSave(name)).suggestedName;
 
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(1)</script>';

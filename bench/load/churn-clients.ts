@@ -1,6 +1,14 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
+import { createRoomId, type ServerMessage, type SignalPayload } from '@parley/protocol';
 import WebSocket from 'ws';
+import {
+  joinFrame,
+  leaveFrame,
+  pingFrame,
+  readServerFrame,
+  reconnectDelay,
+  signalFrame,
+} from '../lib/parley-client.ts';
 
 /**
  * One load-generating process of `npm run test:load`: a share of the rooms, every participant of
@@ -66,19 +74,7 @@ export type WorkerReport = {
   cpuSeconds: number;
 };
 
-type ServerFrame = {
-  type: string;
-  selfId?: string;
-  resumeToken?: string;
-  resumed?: boolean;
-  peers?: Array<{ id: string }>;
-  peer?: { id: string };
-  peerId?: string;
-  from?: string;
-  payload?: { type: string; sdp?: string; candidate?: { candidate: string } };
-  code?: string;
-  t?: number;
-};
+type SignalFrame = Extract<ServerMessage, { type: 'signal' }>;
 
 const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
 const url = `ws://127.0.0.1:${args.port}/ws`;
@@ -151,19 +147,18 @@ class Participant {
       report.connects++;
       socket.on('open', () => {
         socket.send(
-          JSON.stringify({
-            type: 'join',
-            protocol: PROTOCOL_VERSION,
-            roomId: this.room.id,
-            displayName: 'load',
-            ...(resume && this.selfId && this.token
-              ? { resume: { peerId: this.selfId, token: this.token } }
-              : {}),
-          }),
+          joinFrame(
+            this.room.id,
+            'load',
+            resume && this.selfId && this.token
+              ? { peerId: this.selfId, token: this.token }
+              : undefined,
+          ),
         );
       });
       socket.on('message', (data) => {
-        const frame = JSON.parse(data.toString()) as ServerFrame;
+        const frame = readServerFrame(data.toString());
+        if (!frame) return fault('unparseable frame');
         // A socket we are leaving may still deliver relays sent before; nothing else counts.
         if (this.socket !== socket) return frame.type === 'signal' ? received(frame) : undefined;
         if (frame.type === 'joined') {
@@ -180,7 +175,7 @@ class Participant {
           this.selfId = frame.selfId;
           this.token = frame.resumeToken;
           this.peers.clear();
-          for (const p of frame.peers ?? []) this.peers.add(p.id);
+          for (const p of frame.peers) this.peers.add(p.id);
           this.candidates.clear();
           this.state = 'joined';
           resolve();
@@ -200,9 +195,8 @@ class Participant {
         this.awaySince ||= performance.now();
         resolve();
         if (stopping) return;
-        // Back again like the web client: jittered exponential backoff, resuming if we can.
-        const step = Math.min(10_000, 500 * 2 ** this.retries++);
-        const delay = step / 2 + (Math.random() * step) / 2;
+        // Back again like the web client: its jittered exponential backoff, resuming if we can.
+        const delay = reconnectDelay(this.retries++);
         setTimeout(() => stopping || void this.connect(true), delay);
       });
       socket.on('error', () => undefined); // always followed by close
@@ -210,16 +204,14 @@ class Participant {
     return this.connecting;
   }
 
-  private handle(frame: ServerFrame): void {
+  private handle(frame: ServerMessage): void {
     switch (frame.type) {
       case 'peer-joined':
-        if (frame.peer) this.peers.add(frame.peer.id);
+        this.peers.add(frame.peer.id);
         return;
       case 'peer-left':
-        if (frame.peerId) {
-          this.peers.delete(frame.peerId);
-          this.candidates.delete(frame.peerId);
-        }
+        this.peers.delete(frame.peerId);
+        this.candidates.delete(frame.peerId);
         return;
       case 'signal':
         return received(frame);
@@ -250,7 +242,7 @@ class Participant {
   /** Resolves once the server has handled everything this participant sent before (or it closed). */
   sync(): Promise<void> {
     if (this.state !== 'joined' || !this.socket) return Promise.resolve();
-    this.socket.send(JSON.stringify({ type: 'ping', t: 0 }));
+    this.socket.send(pingFrame());
     return new Promise((resolve) => this.pongWaiters.push(resolve));
   }
 
@@ -262,7 +254,7 @@ class Participant {
     const n = seq++;
     const count = this.candidates.get(to) ?? 0;
     // Like a browser: an offer (a few KB), then trickled candidates, a fresh offer before the cap.
-    const payload =
+    const payload: SignalPayload =
       count >= 20 || Math.random() < 0.1
         ? { type: 'offer', sdp: `v=0\r\no=- ${n} 2 IN IP4 127.0.0.1\r\n${SDP_BODY}` }
         : {
@@ -274,7 +266,7 @@ class Participant {
             },
           };
     this.candidates.set(to, payload.type === 'offer' ? 0 : count + 1);
-    this.socket.send(JSON.stringify({ type: 'signal', to, payload }));
+    this.socket.send(signalFrame(to, payload));
     report.signalsSent++;
     if (!target || target.state !== 'joined' || target.selfId !== to) {
       report.sentToAway++;
@@ -305,7 +297,7 @@ class Participant {
       socket.terminate();
     } else {
       report.leaves++;
-      socket.send(JSON.stringify({ type: 'leave' }));
+      socket.send(leaveFrame());
       socket.close(1000);
       this.selfId = undefined;
       this.token = undefined;
@@ -323,9 +315,14 @@ class Participant {
 /** A realistic offer body: ~3 KB, like a browser's audio + video + data SDP. */
 const SDP_BODY = `s=-\r\nt=0 0\r\n${'a=candidate-free attribute line for size\r\n'.repeat(70)}`;
 
-function received(frame: ServerFrame): void {
+function received(frame: SignalFrame): void {
   const payload = frame.payload;
-  const text = payload?.type === 'offer' ? payload.sdp : payload?.candidate?.candidate;
+  const text =
+    payload.type === 'offer'
+      ? payload.sdp
+      : payload.type === 'candidate'
+        ? payload.candidate.candidate
+        : undefined;
   const match = /^(?:v=0\r\no=- |candidate:)(\d+)/.exec(text ?? '');
   const n = Number(match?.[1]);
   const entry = outstanding.get(n);

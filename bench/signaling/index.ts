@@ -27,7 +27,8 @@ const SMOKE_PLAN: SignalingPlan = {
     latencyWarmupMs: 100,
     latencyMs: 300,
   },
-  memoryConnections: 50,
+  // Two client processes, rooms of 4: a multiple of 8, or the last room never fills.
+  memoryConnections: 48,
   memoryRepeats: 1,
   joins: { pool: 20, startRate: 50, factor: 2, maxRate: 100, stepMs: 300 },
 };

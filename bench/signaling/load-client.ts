@@ -1,5 +1,6 @@
-import { PROTOCOL_VERSION } from '@parley/protocol';
+import type { JoinMessage, ServerMessage } from '@parley/protocol';
 import WebSocket from 'ws';
+import { joinFrame, leaveFrame, readServerFrame } from '../lib/parley-client.ts';
 import { announceReady, serveRpc } from './rpc.ts';
 import {
   frameTemplate,
@@ -120,19 +121,24 @@ function until(conn: Conn, condition: () => boolean): Promise<void> {
   );
 }
 
+/**
+ * What a control frame can be: Parley's server messages, PeerJS's (only their type is read),
+ * or, from the bare forwarder in the join ladder, the echo of our own join.
+ */
+type ControlFrame =
+  | ServerMessage
+  | { type: 'OPEN' | 'ERROR' | 'ID-TAKEN' | 'EXPIRE' | 'HEARTBEAT' | 'LEAVE' }
+  | JoinMessage;
+
 function onControl(conn: Conn, text: string): void {
   const group = conn.group;
-  let message: Record<string, unknown>;
-  try {
-    message = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return noteError(group, 'unparseable frame');
-  }
+  const message = readServerFrame(text) as ControlFrame | undefined;
+  if (!message) return noteError(group, 'unparseable frame');
   switch (message.type) {
     // Parley
     case 'joined': {
-      conn.selfId = message.selfId as string;
-      const peers = message.peers as Array<{ id: string }>;
+      conn.selfId = message.selfId;
+      const peers = message.peers;
       conn.peersSeen = peers.length;
       if (peers[0]) conn.partnerId = peers[0].id;
       if (group.mode === 'ladder') ladderJoined(conn);
@@ -140,10 +146,10 @@ function onControl(conn: Conn, text: string): void {
     }
     case 'peer-joined':
       conn.peersSeen++;
-      conn.partnerId ??= (message.peer as { id: string }).id;
+      conn.partnerId ??= message.peer.id;
       break;
     case 'error':
-      noteError(group, String(message.code));
+      noteError(group, message.code);
       break;
     // PeerJS
     case 'OPEN':
@@ -152,7 +158,7 @@ function onControl(conn: Conn, text: string): void {
     case 'ERROR':
     case 'ID-TAKEN':
     case 'EXPIRE':
-      noteError(group, `peerjs ${String(message.type)}`);
+      noteError(group, `peerjs ${message.type}`);
       break;
     // the bare forwarder's echo in the join ladder
     case 'join':
@@ -272,14 +278,7 @@ async function prepare(args: ConnectArgs, conn: Conn): Promise<void> {
     args.purpose === 'joined'
       ? roomId(`${args.runId}${args.side}`, Math.floor(i / (args.roomSize ?? 4)))
       : roomId(args.runId, i);
-  conn.ws.send(
-    JSON.stringify({
-      type: 'join',
-      protocol: PROTOCOL_VERSION,
-      roomId: room,
-      displayName: `bench ${args.side}${i}`,
-    }),
-  );
+  conn.ws.send(joinFrame(room, `bench ${args.side}${i}`));
   await until(conn, () => conn.selfId !== undefined);
 }
 
@@ -398,7 +397,7 @@ function ladderJoined(conn: Conn): void {
   // A full room dissolves right away, so a fixed pool of sockets can join again and again; the
   // server does the leave work (peer-left to the others) as part of the churn.
   for (const member of room.members) {
-    member.ws.send('{"type":"leave"}');
+    member.ws.send(leaveFrame());
     member.room = undefined;
     ladder.idle.push(member);
   }
@@ -412,14 +411,7 @@ function fireJoin(group: Group): boolean {
   if (group.kind !== 'parley') {
     // The bare forwarder echoes this join-sized frame back: a transport round trip.
     conn.joinSentAt = process.hrtime.bigint();
-    conn.ws.send(
-      JSON.stringify({
-        type: 'join',
-        protocol: PROTOCOL_VERSION,
-        roomId: roomId(ladder.prefix, ladder.rooms++),
-        displayName: `bench ${conn.index}`,
-      }),
-    );
+    conn.ws.send(joinFrame(roomId(ladder.prefix, ladder.rooms++), `bench ${conn.index}`));
     return true;
   }
   if (!ladder.room || ladder.room.members.length === ladder.roomSize) {
@@ -428,14 +420,7 @@ function fireJoin(group: Group): boolean {
   ladder.room.members.push(conn);
   conn.room = ladder.room;
   conn.joinSentAt = process.hrtime.bigint();
-  conn.ws.send(
-    JSON.stringify({
-      type: 'join',
-      protocol: PROTOCOL_VERSION,
-      roomId: ladder.room.id,
-      displayName: `bench ${conn.index}`,
-    }),
-  );
+  conn.ws.send(joinFrame(ladder.room.id, `bench ${conn.index}`));
   return true;
 }
 

@@ -63,6 +63,9 @@ export async function runMemoryBench(
   repeats: number,
   log: (line: string) => void,
 ) {
+  // Each of the two client processes fills whole rooms; a part-filled room would wait forever.
+  if (connections % (2 * ROOM_SIZE) !== 0)
+    throw new Error(`connections (${connections}) must be a multiple of ${2 * ROOM_SIZE}`);
   const runs = new Map<Case, Array<Awaited<ReturnType<typeof measure>>>>(CASES.map((c) => [c, []]));
   for (let r = 0; r < repeats; r++) {
     for (const c of shuffled(CASES)) {

@@ -1,3 +1,5 @@
+import type { ClientSignalMessage } from '@parley/protocol';
+
 /**
  * What the load generators put on the wire for each server under test. Every relayed signal is
  * exactly FRAME_BYTES long as sent by the client, and carries an SDP-like text whose origin
@@ -43,7 +45,7 @@ function sdp(padding: string): string {
 }
 
 function message(kind: ServerKind, to: string, answer: boolean, sdpText: string): unknown {
-  const description = { type: answer ? 'answer' : 'offer', sdp: sdpText };
+  const description = { type: answer ? ('answer' as const) : ('offer' as const), sdp: sdpText };
   if (kind === 'peerjs') {
     // The shape PeerJS clients send: the description nested in a payload with connection info.
     return {
@@ -52,8 +54,9 @@ function message(kind: ServerKind, to: string, answer: boolean, sdpText: string)
       payload: { sdp: description, type: 'data', connectionId: 'dc_bench0123456789' },
     };
   }
-  // Parley's `signal`; the bare forwarder relays the very same bytes unchanged.
-  return { type: 'signal', to, payload: description };
+  // Parley's `signal`, typed by the protocol; the bare forwarder relays the same bytes unchanged.
+  const signal: ClientSignalMessage = { type: 'signal', to, payload: description };
+  return signal;
 }
 
 /** The frame split around the timestamp slot: send `head + timestamp + tail`. */
