@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
+import { parseWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.ts';
 
 /**
  * Server configuration, read once from the environment at start. A bad value stops the process
@@ -130,6 +131,8 @@ export type Config = {
   stunUrls: string[];
   turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
   relayOnlyDefault: boolean;
+  /** Undefined when WEBHOOK_URLS is unset (webhooks off). */
+  webhooks: WebhookConfig | undefined;
 };
 
 export class ConfigError extends Error {
@@ -160,6 +163,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'invalid configuration:\n  RELAY_ONLY_DEFAULT: relay-only calls need a TURN server; set TURN_URLS and TURN_SECRET',
     );
   }
+  const webhooks = parseWebhookConfig(present);
+  if (!webhooks.ok)
+    throw new ConfigError(`invalid configuration:\n${webhooks.problems.join('\n')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -186,5 +192,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS }
         : undefined,
     relayOnlyDefault: e.RELAY_ONLY_DEFAULT,
+    webhooks: webhooks.config,
   };
 }

@@ -29,6 +29,7 @@ export interface ServerDeps {
   logger: Logger;
   store?: RoomStore;
   iceServersFor?: HubOptions['iceServersFor'];
+  lifecycle?: HubOptions['lifecycle'];
 }
 
 type LiveSocket = WebSocket & {
@@ -48,6 +49,7 @@ export async function startServer({
   logger,
   store,
   iceServersFor,
+  lifecycle,
 }: ServerDeps): Promise<ParleyServer> {
   let shuttingDown = false;
   const hubOptions: HubOptions = {
@@ -62,6 +64,7 @@ export async function startServer({
     joinsPerSecondPerIp: config.joinsPerSecondPerIp,
     maxFileBytes: config.maxFileBytes,
     iceServersFor: iceServersFor ?? iceServersFromConfig(config),
+    lifecycle,
   };
   const hub = new SignalingHub(hubOptions);
 

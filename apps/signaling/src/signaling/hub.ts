@@ -11,6 +11,7 @@ import {
   type ServerMessage,
 } from '@parley/protocol';
 import type { Logger } from '../logger.ts';
+import type { RoomLifecycleListener } from '../webhooks/lifecycle.ts';
 import { KeyedRateLimiter, TokenBucket } from '../rate-limit.ts';
 import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
@@ -41,6 +42,8 @@ export interface HubOptions {
   maxFileBytes: number;
   /** ICE servers handed to a participant once admitted (TURN credentials are per participant). */
   iceServersFor?: (peerId: string) => IceServer[];
+  /** Told when seats are taken and released (webhooks); absent when nothing listens. */
+  lifecycle?: RoomLifecycleListener | undefined;
 }
 
 type Seat = { roomId: string; peerId: string };
@@ -141,6 +144,7 @@ export class SignalingHub {
 
   async removeSeat(seat: Seat, reason: 'left' | 'disconnected'): Promise<void> {
     const room = await this.options.store.remove(seat.roomId, seat.peerId);
+    this.options.lifecycle?.left(seat.roomId, seat.peerId, reason === 'left' ? 'left' : 'timeout');
     this.broadcast(room, seat.peerId, () => ({ type: 'peer-left', peerId: seat.peerId, reason }));
     this.options.logger.debug({ roomId: seat.roomId, peerId: seat.peerId, reason }, 'peer left');
   }
@@ -293,6 +297,7 @@ export class ClientSession {
         `this call is full (${this.options.roomCapacity} participants)`,
       );
     }
+    if (!result.restored) this.options.lifecycle?.joined(roomId, peerId, result.member.displayName);
     if (this.closed) {
       // The socket closed while we were admitting it: as if it closed right after.
       if (this.closedHow === 'going-away') return this.hub.removeSeat({ roomId, peerId }, 'left');
