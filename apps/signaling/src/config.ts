@@ -105,6 +105,9 @@ const EnvSchema = v.object({
   TURN_CREDENTIAL_TTL_SECONDS: v.optional(integer(60, 7 * 24 * 3600), '3600'),
   /** Tick the lobby's "Relay only" privacy option by default. */
   RELAY_ONLY_DEFAULT: v.optional(boolean, 'false'),
+  /** Prometheus /metrics on this separate port (unset: off); never proxied by Caddy. */
+  METRICS_PORT: v.optional(integer(0, 65535)),
+  METRICS_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
 });
 
 export type Config = {
@@ -131,6 +134,7 @@ export type Config = {
   stunUrls: string[];
   turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
   relayOnlyDefault: boolean;
+  metrics: { port: number; host: string } | undefined;
   /** Undefined when WEBHOOK_URLS is unset (webhooks off). */
   webhooks: WebhookConfig | undefined;
 };
@@ -192,6 +196,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS }
         : undefined,
     relayOnlyDefault: e.RELAY_ONLY_DEFAULT,
+    metrics:
+      e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     webhooks: webhooks.config,
   };
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { startMetricsServer } from './metrics/metrics-server.ts';
 import { startServer } from './server.ts';
 import { startWebhooks } from './webhooks/start-webhooks.ts';
 
@@ -28,6 +29,8 @@ if (!config.signalingSecretFromEnv) {
     'SIGNALING_SECRET not set: participants can resume after a network drop, but not across a server restart',
   );
 }
+
+if (config.metrics) await startMetricsServer(config.metrics.port, config.metrics.host, logger);
 
 const webhooks = await startWebhooks(config.webhooks, {
   logger,

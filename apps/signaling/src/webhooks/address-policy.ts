@@ -75,7 +75,7 @@ export async function checkDestination(
       if (range) {
         return {
           ok: false,
-          reason: `${host} resolves to ${address} (${range}); set WEBHOOK_ALLOW_PRIVATE=true to allow it`,
+          reason: `${host === address ? host : `${host} resolves to ${address}`} (${range}); set WEBHOOK_ALLOW_PRIVATE=true to allow it`,
           addresses,
         };
       }

@@ -71,6 +71,7 @@ describe('webhooks from a real server', { timeout: PROCESS_TEST_TIMEOUT_MS }, ()
       DATA_DIR: await dataDir(),
       // Long enough that a resume on a busy machine is inside it; the timeout case waits it out.
       RESUME_GRACE_MS: '3000',
+      METRICS_PORT: '0',
     });
     const room = createRoomId();
     const ada = await client(proc);
@@ -120,6 +121,19 @@ describe('webhooks from a real server', { timeout: PROCESS_TEST_TIMEOUT_MS }, ()
       reason: 'timeout',
       sequence: 3,
     });
+
+    // The counters the metrics port serves (Prometheus text format).
+    await proc.waitForLog(
+      (l) => l.msg === 'webhook delivered' && l.type === 'room.finished' && l.roomId === other,
+    );
+    const metricsLog = await proc.waitForLog((l) => String(l.msg).startsWith('metrics on'));
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${String(metricsLog.port)}/metrics`)
+    ).text();
+    expect(metrics).toMatch(/^parley_webhook_attempts_total\{outcome="delivered"\} 10$/m);
+    expect(metrics).toMatch(/^parley_webhook_events_total\{type="participant.left"\} 3$/m);
+    expect(metrics).toMatch(/^parley_webhook_outbox_depth 0$/m);
+    expect(metrics).toMatch(/^parley_webhook_delivery_latency_seconds_count 10$/m);
   });
 
   it('SIGKILL while the receiver is down, then a restart: every event arrives, in order per room', async () => {
