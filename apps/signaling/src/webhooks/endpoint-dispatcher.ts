@@ -22,7 +22,6 @@ interface Lane {
   queue: WebhookEvent[];
   failures: number;
   timer: NodeJS.Timeout | undefined;
-  busy: boolean;
 }
 
 export interface DispatcherDeps {
@@ -60,7 +59,7 @@ export class EndpointDispatcher {
     const roomId = event.data.roomId;
     let lane = this.lanes.get(roomId);
     if (!lane) {
-      lane = { roomId, queue: [], failures: 0, timer: undefined, busy: false };
+      lane = { roomId, queue: [], failures: 0, timer: undefined };
       this.lanes.set(roomId, lane);
     }
     lane.queue.push(event);
@@ -130,7 +129,6 @@ export class EndpointDispatcher {
   private async send(lane: Lane): Promise<void> {
     const event = lane.queue[0];
     if (!event) return;
-    lane.busy = true;
     this.inFlight += 1;
     const attempt = lane.failures + 1;
     this.deps.logger.debug(this.fields(event, attempt), 'webhook attempt starting');
@@ -143,7 +141,6 @@ export class EndpointDispatcher {
       result = { outcome: 'failed', error: (error as Error).message, ms: 0 };
     }
     this.inFlight -= 1;
-    lane.busy = false;
     this.deps.metrics?.attempts.inc({ outcome: result.outcome });
     if (result.outcome === 'delivered')
       this.delivered(lane, event, attempt, result.ms, result.status);
