@@ -57,6 +57,17 @@ async function start(
 
 const ids = (events: WebhookEvent[]) => events.map((e) => e.id);
 
+describe('webhooks off', () => {
+  it('creates nothing when WEBHOOK_URLS is unset: no outbox, no metrics, no listener for the hub', async () => {
+    const registry = new Registry();
+    const logs = new LogCapture();
+    const off = await startWebhooks(undefined, { logger: logs.logger, resumeGraceMs: 0, registry });
+    expect(off).toBeUndefined();
+    expect(await registry.getMetricsAsJSON()).toEqual([]);
+    expect(logs.lines).toEqual([]);
+  });
+});
+
 describe('webhook delivery', () => {
   it('signs every delivery with each secret, verified by the official Standard Webhooks library', async () => {
     const r = await receiver();
