@@ -149,7 +149,8 @@ describe('webhooks from a real server', { timeout: PROCESS_TEST_TIMEOUT_MS }, ()
       WEBHOOK_RETRY_SCHEDULE:
         '0,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2',
       DATA_DIR: await dataDir(),
-      RESUME_GRACE_MS: '1000',
+      // D must resume within it after the restart, even on a busy machine; C waits it out.
+      RESUME_GRACE_MS: '5000',
       LOG_LEVEL: 'debug',
     };
     const first = server(env);
@@ -163,23 +164,29 @@ describe('webhooks from a real server', { timeout: PROCESS_TEST_TIMEOUT_MS }, ()
     await a.next('peer-left');
     a.send({ type: 'leave' });
     await a.sync();
-    // A participant still in a call when the server dies, who never comes back.
+    // Two participants still in a call when the server dies: C never comes back, D resumes.
     const c = await client(first);
     await c.join(open, 'C');
+    const d = await client(first);
+    const dJoined = await d.join(open, 'D');
     const stored = () => first.logs.filter((l) => l.msg === 'webhook event stored').length;
-    await first.waitForLog(() => stored() >= 8);
+    await first.waitForLog(() => stored() >= 9);
     await first.waitForLog((l) => l.msg === 'webhook attempt failed');
     first.kill();
     await first.exited;
 
     const r = await receiver(port);
     const second = server(env);
-    await second.port;
-    // 6 for the finished room, 2 before the kill for the open one, and after the restart C
-    // is announced as timed out (never resumed) and that room finishes.
+    const dAgain = await client(second);
+    await dAgain.join(open, 'D', { peerId: dJoined.selfId, token: dJoined.resumeToken });
+    // C is announced as timed out once the grace is over; then D leaves and the room finishes.
+    await r.until(() =>
+      r.delivered().find((e) => e.type === 'participant.left' && e.data.roomId === open),
+    );
+    dAgain.send({ type: 'leave' });
     const events = verified(
       secret,
-      await r.until(() => r.delivered().length >= 10 && r.requests.filter((q) => q.status === 204)),
+      await r.until(() => r.delivered().length >= 12 && r.requests.filter((q) => q.status === 204)),
     );
     const byRoom = (roomId: string) => events.filter((e) => e.data.roomId === roomId);
     expect(summary(byRoom(finished))).toEqual([
@@ -193,10 +200,13 @@ describe('webhooks from a real server', { timeout: PROCESS_TEST_TIMEOUT_MS }, ()
     expect(summary(byRoom(open))).toEqual([
       ['room.started', 1, 'C', 1, undefined],
       ['participant.joined', 2, 'C', 1, undefined],
-      ['participant.left', 3, 'C', 0, 'timeout'],
-      ['room.finished', 4, 'C', 0, undefined],
+      ['participant.joined', 3, 'D', 2, undefined],
+      // Nothing for D's resume on the new instance.
+      ['participant.left', 4, 'C', 1, 'timeout'],
+      ['participant.left', 5, 'D', 0, 'left'],
+      ['room.finished', 6, 'D', 0, undefined],
     ]);
-    expect(new Set(events.map((e) => e.id)).size).toBe(10);
+    expect(new Set(events.map((e) => e.id)).size).toBe(12);
   });
 
   it('refuses a loopback receiver by default and reports it at start-up', async () => {
