@@ -30,7 +30,13 @@ if (!config.signalingSecretFromEnv) {
   );
 }
 
-if (config.metrics) await startMetricsServer(config.metrics.port, config.metrics.host, logger);
+if (config.metrics) {
+  const { port, host } = config.metrics;
+  await startMetricsServer(port, host, logger).catch((error: unknown) => {
+    logger.fatal({ err: error, port, host }, 'could not start the metrics server (METRICS_PORT)');
+    process.exit(1);
+  });
+}
 
 const webhooks = await startWebhooks(config.webhooks, {
   logger,
