@@ -191,7 +191,8 @@ export async function runWebhookBench(log: (line: string) => void): Promise<void
           value: round(median(throughput.on)),
           unit: 'msgs/s',
           baseline: { name: 'webhooks off', value: round(median(throughput.off)) },
-          ratio: ratio(median(throughput.on), median(throughput.off)),
+          // The same figure the goal is judged on: the median of the per-round ratios.
+          ratio: ratio(relayRatio, 1),
           goal: '≥ 0.95× webhooks off',
           met: relayRatio >= 0.95,
         },
