@@ -48,6 +48,9 @@ WORKDIR /app
 # Owned by root and read-only to the server: the process cannot rewrite its own code.
 # apps/signaling/package.json is needed at run time: it marks dist/main.js as an ES module.
 COPY --from=app-files /app /app
+# DATA_DIR in docker-compose.yml: a volume mounted here starts out with this owner, so the
+# unprivileged server can write its webhook outbox on an otherwise read-only filesystem.
+RUN mkdir -p /data && chown node:node /data
 # The official Node images' unprivileged user (uid 1000).
 USER node
 EXPOSE 8080

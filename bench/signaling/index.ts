@@ -2,6 +2,7 @@ import { SMOKE } from '../lib/mode.ts';
 import { runJoinBench, type JoinPlan } from './joins.ts';
 import { runMemoryBench } from './memory.ts';
 import { runRelayBenches, type RelayPlan } from './relay.ts';
+import { runWebhookBench } from './webhooks.ts';
 
 /**
  * The signalling-server benches (1–4 of issue 6). Each writes its `bench/results/<id>.json`.
@@ -85,5 +86,8 @@ export async function runSignalingBenches(
     runMemoryBench(plan.memoryConnections, plan.memoryRepeats, log),
   );
   await run('4. Join throughput into rooms of 4', () => runJoinBench(plan.joins, log));
+  await run('5. Webhooks: delivery latency at 100 events/s, relay with webhooks on vs off', () =>
+    runWebhookBench(log),
+  );
   return failures;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
+import { parseWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.ts';
 
 /**
  * Server configuration, read once from the environment at start. A bad value stops the process
@@ -104,6 +105,9 @@ const EnvSchema = v.object({
   TURN_CREDENTIAL_TTL_SECONDS: v.optional(integer(60, 7 * 24 * 3600), '3600'),
   /** Tick the lobby's "Relay only" privacy option by default. */
   RELAY_ONLY_DEFAULT: v.optional(boolean, 'false'),
+  /** Prometheus /metrics on this separate port (unset: off); never proxied by Caddy. */
+  METRICS_PORT: v.optional(integer(0, 65535)),
+  METRICS_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
 });
 
 export type Config = {
@@ -130,6 +134,9 @@ export type Config = {
   stunUrls: string[];
   turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
   relayOnlyDefault: boolean;
+  metrics: { port: number; host: string } | undefined;
+  /** Undefined when WEBHOOK_URLS is unset (webhooks off). */
+  webhooks: WebhookConfig | undefined;
 };
 
 export class ConfigError extends Error {
@@ -160,6 +167,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'invalid configuration:\n  RELAY_ONLY_DEFAULT: relay-only calls need a TURN server; set TURN_URLS and TURN_SECRET',
     );
   }
+  const webhooks = parseWebhookConfig(present);
+  if (!webhooks.ok)
+    throw new ConfigError(`invalid configuration:\n${webhooks.problems.join('\n')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -186,5 +196,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS }
         : undefined,
     relayOnlyDefault: e.RELAY_ONLY_DEFAULT,
+    metrics:
+      e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    webhooks: webhooks.config,
   };
 }

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { startMetricsServer } from './metrics/metrics-server.ts';
 import { startServer } from './server.ts';
+import { startWebhooks } from './webhooks/start-webhooks.ts';
 
 /** Process entry: config from the environment, graceful exit on SIGTERM/SIGINT. */
 
@@ -28,10 +30,28 @@ if (!config.signalingSecretFromEnv) {
   );
 }
 
-const server = await startServer({ config, logger }).catch((error: unknown) => {
-  logger.fatal({ err: error }, 'could not start');
+if (config.metrics) {
+  const { port, host } = config.metrics;
+  await startMetricsServer(port, host, logger).catch((error: unknown) => {
+    logger.fatal({ err: error, port, host }, 'could not start the metrics server (METRICS_PORT)');
+    process.exit(1);
+  });
+}
+
+const webhooks = await startWebhooks(config.webhooks, {
+  logger,
+  resumeGraceMs: config.resumeGraceMs,
+}).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'could not start webhooks');
   process.exit(1);
 });
+
+const server = await startServer({ config, logger, lifecycle: webhooks?.lifecycle }).catch(
+  (error: unknown) => {
+    logger.fatal({ err: error }, 'could not start');
+    process.exit(1);
+  },
+);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -43,6 +63,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, HARD_EXIT_MS).unref();
-    void server.shutdown().then(() => process.exit(0));
+    void server
+      .shutdown()
+      .then(() => webhooks?.close())
+      .then(() => process.exit(0));
   });
 }

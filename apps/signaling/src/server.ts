@@ -28,9 +28,16 @@ export interface ServerDeps {
   logger: Logger;
   store?: RoomStore;
   iceServersFor?: HubOptions['iceServersFor'];
+  lifecycle?: HubOptions['lifecycle'];
 }
 
-export function hubOptionsFrom({ config, logger, store, iceServersFor }: ServerDeps): HubOptions {
+export function hubOptionsFrom({
+  config,
+  logger,
+  store,
+  iceServersFor,
+  lifecycle,
+}: ServerDeps): HubOptions {
   return {
     store: store ?? new InMemoryRoomStore(),
     logger,
@@ -43,6 +50,7 @@ export function hubOptionsFrom({ config, logger, store, iceServersFor }: ServerD
     joinsPerSecondPerIp: config.joinsPerSecondPerIp,
     maxFileBytes: config.maxFileBytes,
     iceServersFor: iceServersFor ?? iceServersFromConfig(config),
+    lifecycle,
   };
 }
 

@@ -170,6 +170,7 @@ export class ClientConnection {
         `this call is full (${this.options.roomCapacity} participants)`,
       );
     }
+    if (!result.restored) this.options.lifecycle?.joined(roomId, peerId, result.member.displayName);
     if (this.closed) {
       // The connection closed while we were admitting it: as if it closed right after.
       if (this.closedHow === 'going-away') return this.hub.removeSeat({ roomId, peerId }, 'left');

@@ -5,6 +5,7 @@ import type { Room } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
 import { ClientConnection } from './client-connection.ts';
 import type { TransportLink } from './transport-link.ts';
+import type { RoomLifecycleListener } from '../webhooks/lifecycle.ts';
 
 export interface HubOptions {
   store: RoomStore;
@@ -19,6 +20,8 @@ export interface HubOptions {
   maxFileBytes: number;
   /** ICE servers handed to a participant once admitted (TURN credentials are per participant). */
   iceServersFor?: (peerId: string) => IceServer[];
+  /** Told when seats are taken and released (webhooks); absent when nothing listens. */
+  lifecycle?: RoomLifecycleListener | undefined;
 }
 
 /** A participant's place in a room: it outlives a dropped connection for the resume grace. */
@@ -121,6 +124,7 @@ export class SignalingHub {
 
   async removeSeat(seat: Seat, reason: 'left' | 'disconnected'): Promise<void> {
     const room = await this.options.store.remove(seat.roomId, seat.peerId);
+    this.options.lifecycle?.left(seat.roomId, seat.peerId, reason === 'left' ? 'left' : 'timeout');
     this.broadcast(room, seat.peerId, () => ({ type: 'peer-left', peerId: seat.peerId, reason }));
     this.options.logger.debug({ roomId: seat.roomId, peerId: seat.peerId, reason }, 'peer left');
   }
