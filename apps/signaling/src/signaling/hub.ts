@@ -18,6 +18,7 @@ import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
 import { relayedSignalFrame } from './relayed-signal.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
+import { answerPeek } from './room-peek.ts';
 
 /** What the hub needs from a transport connection. The WebSocket layer provides it. */
 export interface ClientLink {
@@ -260,6 +261,10 @@ export class ClientSession {
         return this.send({ type: 'pong', t: message.t });
       case 'refresh-ice-servers':
         return this.refreshIceServers();
+      case 'peek':
+        return answerPeek(this.options.store, message.roomId, this.options.roomCapacity, (m) =>
+          this.send(m),
+        );
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);

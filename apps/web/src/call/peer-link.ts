@@ -29,6 +29,11 @@ export interface LinkStats {
   receiveKbps: number | undefined;
   /** Outgoing video bitrate alone (what the mesh budget limits), in kbit/s. */
   videoSendKbps: number | undefined;
+  /**
+   * Incoming video bitrate alone, from inbound-rtp video bytes, in kbit/s. What a tile shows:
+   * the candidate pair's bytes also count data-channel traffic (a file transfer read as 121 Mb/s).
+   */
+  videoReceiveKbps: number | undefined;
 }
 
 export interface PeerLinkEvents {
@@ -363,6 +368,7 @@ interface StatsTotals {
   bytesSent: number;
   bytesReceived: number;
   videoBytesSent: number;
+  videoBytesReceived: number;
   packetsReceived: number;
   packetsLost: number;
 }
@@ -382,12 +388,14 @@ async function readStats(
     sendKbps: undefined,
     receiveKbps: undefined,
     videoSendKbps: undefined,
+    videoReceiveKbps: undefined,
   };
   const totals: StatsTotals = {
     at: performance.now(),
     bytesSent: 0,
     bytesReceived: 0,
     videoBytesSent: 0,
+    videoBytesReceived: 0,
     packetsReceived: 0,
     packetsLost: 0,
   };
@@ -398,7 +406,10 @@ async function readStats(
     if (entry.type === 'inbound-rtp') {
       totals.packetsReceived += Number(entry.packetsReceived ?? 0);
       totals.packetsLost += Math.max(0, Number(entry.packetsLost ?? 0));
-      if (entry.kind === 'video') stats.framesDecoded += Number(entry.framesDecoded ?? 0);
+      if (entry.kind === 'video') {
+        stats.framesDecoded += Number(entry.framesDecoded ?? 0);
+        totals.videoBytesReceived += Number(entry.bytesReceived ?? 0);
+      }
       if (entry.kind === 'audio') stats.audioPacketsReceived += Number(entry.packetsReceived ?? 0);
     }
     if (entry.type === 'outbound-rtp' && entry.kind === 'video')
@@ -429,6 +440,7 @@ async function readStats(
     stats.sendKbps = kbps(totals.bytesSent, previous.bytesSent);
     stats.receiveKbps = kbps(totals.bytesReceived, previous.bytesReceived);
     stats.videoSendKbps = kbps(totals.videoBytesSent, previous.videoBytesSent);
+    stats.videoReceiveKbps = kbps(totals.videoBytesReceived, previous.videoBytesReceived);
     const received = totals.packetsReceived - previous.packetsReceived;
     const lost = totals.packetsLost - previous.packetsLost;
     if (received >= 0 && lost >= 0 && received + lost > 0)

@@ -23,6 +23,9 @@ let mediaOff: Array<() => void> = [];
 let levelTimer: ReturnType<typeof setInterval> | undefined;
 let call: { session: CallSession; unbind: () => void } | undefined;
 let preconnect: SignalingPreconnect | undefined;
+let peekTimer: ReturnType<typeof setInterval> | undefined;
+/** How often the lobby asks who is in the call. */
+const LOBBY_PEEK_MS = 5_000;
 
 interface DevicePrefs {
   audioDeviceId?: string;
@@ -76,6 +79,15 @@ export function releaseMedia(): void {
   useCallStore.setState({ local: initialLocalState });
 }
 
+/**
+ * Asks for the camera and microphone again: after a denial ("Try again", or the permission
+ * turned to granted in the site settings), or after a device was busy. No reload needed.
+ */
+export async function retryMedia(): Promise<void> {
+  releaseMedia();
+  await prepareMedia();
+}
+
 export async function chooseDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
   savePrefs(kind === 'audio' ? { audioDeviceId: deviceId } : { videoDeviceId: deviceId });
   await media?.switchDevice(kind, deviceId);
@@ -113,13 +125,25 @@ export function setRelayOnly(relayOnly: boolean): void {
  * Opens the signalling connection while the user is in the lobby, so joining does not wait for
  * it. Nothing is sent until Join: the others do not see us before we choose to join.
  */
-export function preconnectSignaling(): void {
+export function preconnectSignaling(roomId?: string): void {
   preconnect ??= new SignalingPreconnect(signalingUrlFor(window.location));
   preconnect.open();
+  if (roomId === undefined) return;
+  // The lobby says who is already in the call, kept current while it is open.
+  preconnect.onPeek = ({ names, capacity }) =>
+    useCallStore.setState({ lobbyPeople: { names, capacity } });
+  preconnect.peek(roomId);
+  clearInterval(peekTimer);
+  peekTimer = setInterval(() => {
+    preconnect?.open(); // reopens one the network dropped; it peeks again once open
+    preconnect?.peek(roomId);
+  }, LOBBY_PEEK_MS);
 }
 
 /** The lobby was left without joining. */
 export function dropPreconnect(): void {
+  clearInterval(peekTimer);
+  peekTimer = undefined;
   preconnect?.close();
 }
 
@@ -127,6 +151,8 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
   endCall();
   resetJoinMarks();
   markJoin('join-clicked');
+  clearInterval(peekTimer);
+  peekTimer = undefined;
   const preconnected = preconnect?.take();
   await prepareMedia();
   if (!media) {
@@ -141,6 +167,8 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     selfId: undefined,
     participants: {},
     closedReason: undefined,
+    notice: undefined, // the lobby's "Link copied" means nothing in the call
+    toasts: [],
   });
   const session = new CallSession({
     url: signalingUrlFor(window.location),
