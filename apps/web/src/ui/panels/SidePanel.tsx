@@ -26,7 +26,7 @@ export function SidePanel({
   };
   return (
     <aside className={`side-panel ${className}`} aria-label={title} onKeyDown={onKeyDown}>
-      <PanelHeader title={heading} onClose={onClose} />
+      <PanelHeader title={title} heading={heading} onClose={onClose} />
       {children}
     </aside>
   );
