@@ -26,7 +26,7 @@ test('the lobby says who is in the call; joins and leaves are announced; People 
     await expect(bob.getByText('Ada joined')).toHaveCount(0);
 
     await ada.page.getByRole('button', { name: 'People' }).click();
-    const people = ada.page.getByRole('complementary', { name: 'People' });
+    const people = ada.page.getByRole('region', { name: 'People' });
     await expect(people.getByRole('heading', { name: 'People (2)' })).toBeVisible();
     const bobRow = people.getByRole('listitem').filter({ hasText: 'Bob' });
     await expect(bobRow).toContainText('Connected');

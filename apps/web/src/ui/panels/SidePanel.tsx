@@ -25,9 +25,10 @@ export function SidePanel({
     onClose();
   };
   return (
-    <aside className={`side-panel ${className}`} aria-label={title} onKeyDown={onKeyDown}>
+    // A labelled region, not an <aside>: a complementary landmark must not sit inside <main>.
+    <section className={`side-panel ${className}`} aria-label={title} onKeyDown={onKeyDown}>
       <PanelHeader title={title} heading={heading} onClose={onClose} />
       {children}
-    </aside>
+    </section>
   );
 }
