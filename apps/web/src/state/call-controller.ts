@@ -1,7 +1,6 @@
 import { CallSession } from '../call/call-session.ts';
 import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
-import { PeerLink } from '../call/peer-link.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
@@ -23,6 +22,14 @@ let mediaOff: Array<() => void> = [];
 let levelTimer: ReturnType<typeof setInterval> | undefined;
 let call: { session: CallSession; unbind: () => void } | undefined;
 let preconnect: SignalingPreconnect | undefined;
+
+/**
+ * The peer connection code (PeerLink and simple-peer) is the largest part of the call and is
+ * not needed to show the lobby, so it is its own chunk, off the first load's budget. The lobby
+ * starts loading it at once (preconnectSignaling), so Join never waits for it.
+ */
+let peerLinkModule: Promise<typeof import('../call/peer-link.ts')> | undefined;
+const loadPeerLink = () => (peerLinkModule ??= import('../call/peer-link.ts'));
 let peekTimer: ReturnType<typeof setInterval> | undefined;
 /** How often the lobby asks who is in the call. */
 const LOBBY_PEEK_MS = 5_000;
@@ -126,6 +133,7 @@ export function setRelayOnly(relayOnly: boolean): void {
  * it. Nothing is sent until Join: the others do not see us before we choose to join.
  */
 export function preconnectSignaling(roomId?: string): void {
+  void loadPeerLink();
   preconnect ??= new SignalingPreconnect(signalingUrlFor(window.location));
   preconnect.open();
   if (roomId === undefined) return;
@@ -154,7 +162,7 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
   clearInterval(peekTimer);
   peekTimer = undefined;
   const preconnected = preconnect?.take();
-  await prepareMedia();
+  const [{ PeerLink }] = await Promise.all([loadPeerLink(), prepareMedia()]);
   if (!media) {
     preconnected?.close();
     return;
