@@ -94,8 +94,10 @@ test('controls: icons with on/off states and shortcut tooltips; no Share screen 
   const mic = page.getByRole('button', { name: 'Microphone' });
   await expect(mic).toHaveAttribute('aria-pressed', 'true');
   await expect(mic.locator('svg')).toHaveCount(1);
+  const tooltip = page.getByText('Turn off microphone (M)');
+  await expect(tooltip).toHaveCSS('opacity', '0');
   await mic.hover();
-  await expect(page.getByText('Turn off microphone (M)')).toBeVisible();
+  await expect(tooltip).toHaveCSS('opacity', '1');
   await mic.click();
   await expect(mic).toHaveAttribute('aria-pressed', 'false');
   await expect(mic).toHaveClass(/tone-off/);
