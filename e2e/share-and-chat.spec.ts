@@ -11,7 +11,9 @@ test('screen share reaches the others as a presentation tile, stops cleanly, and
   await expectVideoPlaying(tile(bob.page, 'Ada'));
 
   await ada.page.getByRole('button', { name: 'Share screen' }).click();
-  await expect(ada.page.getByRole('button', { name: 'Stop sharing' })).toBeVisible();
+  // The bar's toggle (the "You are presenting" banner has a Stop sharing button too).
+  const controls = ada.page.getByRole('navigation', { name: 'Call controls' });
+  await expect(controls.getByRole('button', { name: 'Stop sharing' })).toBeVisible();
   const presentation = tile(bob.page, 'Screen shared by Ada');
   await expectVideoPlaying(presentation);
   await expectVideoPlaying(tile(bob.page, 'Ada')); // and the camera keeps going
@@ -23,7 +25,7 @@ test('screen share reaches the others as a presentation tile, stops cleanly, and
     { timeout: 20_000 },
   );
 
-  await ada.page.getByRole('button', { name: 'Stop sharing' }).click();
+  await controls.getByRole('button', { name: 'Stop sharing' }).click();
   await expect(tile(bob.page, 'Screen shared by Ada')).toHaveCount(0);
   await expect(tile(carol.page, 'Screen shared by Ada')).toHaveCount(0);
   await expect(ada.page.getByRole('button', { name: 'Share screen' })).toBeVisible();

@@ -51,12 +51,20 @@ export const ClientPingSchema = v.strictObject({
  */
 export const RefreshIceServersSchema = v.strictObject({ type: v.literal('refresh-ice-servers') });
 
+/**
+ * From the lobby, before joining: who is in this room? Answered with `room-peek`. It does not
+ * join or announce anything; only someone holding the link (the room ID) can ask, and they
+ * could join anyway.
+ */
+export const PeekSchema = v.strictObject({ type: v.literal('peek'), roomId: IdSchema });
+
 export const ClientMessageSchema = v.variant('type', [
   JoinSchema,
   LeaveSchema,
   ClientSignalSchema,
   ClientPingSchema,
   RefreshIceServersSchema,
+  PeekSchema,
 ]);
 
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;

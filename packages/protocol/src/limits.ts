@@ -25,3 +25,6 @@ export const MAX_DISPLAY_NAME_LENGTH = 64;
 
 /** Room and peer IDs: base64url, at least 22 characters = 132 bits of entropy. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
+
+/** Names a `room-peek` answer lists at most (a lobby shows a few; rooms are small meshes). */
+export const MAX_PEEK_NAMES = 32;

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { IdSchema } from './client-messages.ts';
 import { ErrorCodeSchema } from './errors.ts';
+import { MAX_PEEK_NAMES } from './limits.ts';
 import { SignalPayloadSchema } from './signal-payload.ts';
 
 /** Messages the signalling server sends to a browser. */
@@ -81,6 +82,14 @@ export const ServerErrorSchema = v.strictObject({
   path: v.optional(v.string()),
 });
 
+/** The answer to `peek`: the display names seated in the room now, and its capacity. */
+export const RoomPeekSchema = v.strictObject({
+  type: v.literal('room-peek'),
+  roomId: IdSchema,
+  names: v.pipe(v.array(v.string()), v.maxLength(MAX_PEEK_NAMES)),
+  capacity: v.number(),
+});
+
 export const ServerMessageSchema = v.variant('type', [
   JoinedSchema,
   PeerJoinedSchema,
@@ -90,10 +99,12 @@ export const ServerMessageSchema = v.variant('type', [
   ServerPongSchema,
   ServerErrorSchema,
   IceServersSchema,
+  RoomPeekSchema,
 ]);
 
 export type ServerMessage = v.InferOutput<typeof ServerMessageSchema>;
 export type PeerInfo = v.InferOutput<typeof PeerInfoSchema>;
 export type IceServer = v.InferOutput<typeof IceServerSchema>;
 export type JoinedMessage = v.InferOutput<typeof JoinedSchema>;
+export type RoomPeekMessage = v.InferOutput<typeof RoomPeekSchema>;
 export type ServerErrorMessage = v.InferOutput<typeof ServerErrorSchema>;

@@ -16,6 +16,7 @@ import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
 import { relayedSignalFrame } from './relayed-signal.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
+import { answerPeek } from './room-peek.ts';
 import type { HubOptions, Seat, SignalingHub } from './signaling-hub.ts';
 import type { ConnectionEnd, TransportLink } from './transport-link.ts';
 
@@ -137,6 +138,10 @@ export class ClientConnection {
         return this.send({ type: 'pong', t: message.t });
       case 'refresh-ice-servers':
         return this.refreshIceServers();
+      case 'peek':
+        return answerPeek(this.options.store, message.roomId, this.options.roomCapacity, (m) =>
+          this.send(m),
+        );
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);

@@ -16,6 +16,11 @@ export interface LinkStats {
   receiveKbps: number | undefined;
   /** Outgoing video bitrate alone (what the mesh budget limits), in kbit/s. */
   videoSendKbps: number | undefined;
+  /**
+   * Incoming video bitrate alone, from inbound-rtp video bytes, in kbit/s. What a tile shows:
+   * the candidate pair's bytes also count data-channel traffic (a file transfer read as 121 Mb/s).
+   */
+  videoReceiveKbps: number | undefined;
 }
 
 /** Cumulative counters kept between readings, to turn them into rates. */
@@ -24,6 +29,7 @@ export interface StatsTotals {
   bytesSent: number;
   bytesReceived: number;
   videoBytesSent: number;
+  videoBytesReceived: number;
   packetsReceived: number;
   packetsLost: number;
 }
@@ -47,12 +53,14 @@ export function readStats(
     sendKbps: undefined,
     receiveKbps: undefined,
     videoSendKbps: undefined,
+    videoReceiveKbps: undefined,
   };
   const totals: StatsTotals = {
     at,
     bytesSent: 0,
     bytesReceived: 0,
     videoBytesSent: 0,
+    videoBytesReceived: 0,
     packetsReceived: 0,
     packetsLost: 0,
   };
@@ -62,7 +70,10 @@ export function readStats(
     if (entry.type === 'inbound-rtp') {
       totals.packetsReceived += Number(entry.packetsReceived ?? 0);
       totals.packetsLost += Math.max(0, Number(entry.packetsLost ?? 0));
-      if (entry.kind === 'video') stats.framesDecoded += Number(entry.framesDecoded ?? 0);
+      if (entry.kind === 'video') {
+        stats.framesDecoded += Number(entry.framesDecoded ?? 0);
+        totals.videoBytesReceived += Number(entry.bytesReceived ?? 0);
+      }
       if (entry.kind === 'audio') stats.audioPacketsReceived += Number(entry.packetsReceived ?? 0);
     }
     if (entry.type === 'outbound-rtp' && entry.kind === 'video')
@@ -93,6 +104,7 @@ export function readStats(
     stats.sendKbps = kbps(totals.bytesSent, previous.bytesSent);
     stats.receiveKbps = kbps(totals.bytesReceived, previous.bytesReceived);
     stats.videoSendKbps = kbps(totals.videoBytesSent, previous.videoBytesSent);
+    stats.videoReceiveKbps = kbps(totals.videoBytesReceived, previous.videoBytesReceived);
     const received = totals.packetsReceived - previous.packetsReceived;
     const lost = totals.packetsLost - previous.packetsLost;
     if (received >= 0 && lost >= 0 && received + lost > 0)

@@ -248,6 +248,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       case 'ping':
       case 'pong':
         return; // liveness is tracked on every inbound frame
+      case 'room-peek':
+        return; // a lobby's answer that arrived after the preconnected socket was handed over
       case 'error':
         if (message.code === 'room-full') return this.finish('room-full');
         if (message.code === 'unsupported-version') return this.finish('unsupported-version');

@@ -56,4 +56,19 @@ describe('SignalingPreconnect', () => {
     expect(sockets.last.closedByClient).toBe(true);
     expect(preconnect.take()).toBeUndefined();
   });
+
+  it('asks who is in the room once open, passes the answer on, and never joins', () => {
+    const { sockets, preconnect } = setup();
+    const answers: unknown[] = [];
+    preconnect.onPeek = (answer) => answers.push(answer.names);
+    preconnect.open();
+    const roomId = 'r'.repeat(22);
+    preconnect.peek(roomId); // not open yet: sent on open
+    expect(sockets.last.sent).toEqual([]);
+    sockets.last.open();
+    expect(sockets.last.sent).toEqual([{ type: 'peek', roomId }]);
+    sockets.last.receive({ type: 'room-peek', roomId, names: ['Ada'], capacity: 6 });
+    expect(answers).toEqual([['Ada']]);
+    expect(sockets.last.sent.some((m) => m.type === 'join')).toBe(false);
+  });
 });

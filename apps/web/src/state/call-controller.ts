@@ -1,8 +1,6 @@
 import { CallSession } from '../call/call-session.ts';
 import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
-import { PeerLink } from '../call/peer-link.ts';
-import { createSimplePeerTransport } from '../call/simple-peer-transport.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
@@ -24,6 +22,17 @@ let mediaOff: Array<() => void> = [];
 let levelTimer: ReturnType<typeof setInterval> | undefined;
 let call: { session: CallSession; unbind: () => void } | undefined;
 let preconnect: SignalingPreconnect | undefined;
+
+/**
+ * The peer connection code (PeerLink and simple-peer) is the largest part of the call and is
+ * not needed to show the lobby, so it is its own chunk, off the first load's budget. The lobby
+ * starts loading it at once (preconnectSignaling), so Join never waits for it.
+ */
+let peerLinkModule: Promise<typeof import('../call/browser-peer-link.ts')> | undefined;
+const loadPeerLink = () => (peerLinkModule ??= import('../call/browser-peer-link.ts'));
+let peekTimer: ReturnType<typeof setInterval> | undefined;
+/** How often the lobby asks who is in the call. */
+const LOBBY_PEEK_MS = 5_000;
 
 interface DevicePrefs {
   audioDeviceId?: string;
@@ -80,6 +89,15 @@ export function releaseMedia(): void {
   useCallStore.setState({ local: initialLocalState });
 }
 
+/**
+ * Asks for the camera and microphone again: after a denial ("Try again", or the permission
+ * turned to granted in the site settings), or after a device was busy. No reload needed.
+ */
+export async function retryMedia(): Promise<void> {
+  releaseMedia();
+  await prepareMedia();
+}
+
 export async function chooseDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
   savePrefs(kind === 'audio' ? { audioDeviceId: deviceId } : { videoDeviceId: deviceId });
   await media?.switchDevice(kind, deviceId);
@@ -117,13 +135,26 @@ export function setRelayOnly(relayOnly: boolean): void {
  * Opens the signalling connection while the user is in the lobby, so joining does not wait for
  * it. Nothing is sent until Join: the others do not see us before we choose to join.
  */
-export function preconnectSignaling(): void {
+export function preconnectSignaling(roomId?: string): void {
+  void loadPeerLink();
   preconnect ??= new SignalingPreconnect(signalingUrlFor(window.location));
   preconnect.open();
+  if (roomId === undefined) return;
+  // The lobby says who is already in the call, kept current while it is open.
+  preconnect.onPeek = ({ names, capacity }) =>
+    useCallStore.setState({ lobbyPeople: { names, capacity } });
+  preconnect.peek(roomId);
+  clearInterval(peekTimer);
+  peekTimer = setInterval(() => {
+    preconnect?.open(); // reopens one the network dropped; it peeks again once open
+    preconnect?.peek(roomId);
+  }, LOBBY_PEEK_MS);
 }
 
 /** The lobby was left without joining. */
 export function dropPreconnect(): void {
+  clearInterval(peekTimer);
+  peekTimer = undefined;
   preconnect?.close();
 }
 
@@ -131,8 +162,10 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
   endCall();
   resetJoinMarks();
   markJoin('join-clicked');
+  clearInterval(peekTimer);
+  peekTimer = undefined;
   const preconnected = preconnect?.take();
-  await prepareMedia();
+  const [{ createBrowserPeerLink }] = await Promise.all([loadPeerLink(), prepareMedia()]);
   if (!media) {
     preconnected?.close();
     return;
@@ -145,6 +178,8 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     selfId: undefined,
     participants: {},
     closedReason: undefined,
+    notice: undefined, // the lobby's "Link copied" means nothing in the call
+    toasts: [],
   });
   const session = new CallSession({
     url: signalingUrlFor(window.location),
@@ -154,7 +189,7 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     preconnected,
     media,
     relayOnly: useCallStore.getState().relay.relayOnly,
-    createLink: (options) => new PeerLink(options, createSimplePeerTransport),
+    createLink: createBrowserPeerLink,
   });
   call = { session, unbind: bindSessionToStore(session, useCallStore) };
   session.start();

@@ -38,6 +38,30 @@ export interface CallUiState {
   notice: string | undefined;
   /** Whether the server offers a TURN relay, and whether this participant wants relay only. */
   relay: { available: boolean; relayOnly: boolean };
+  /** Layout choices on the call screen (ui/layout): who is pinned, the self-view, panels. */
+  view: ViewState;
+  /** Short-lived announcements (joins, leaves, chat previews); ui/Toasts.tsx expires them. */
+  toasts: Toast[];
+  /** Every name seen in this call by peer ID, kept after they leave ("to Bob (left)"). */
+  knownNames: Record<string, string>;
+  /** Who is in the room, as the server told the lobby (undefined: not known). */
+  lobbyPeople: { names: string[]; capacity: number } | undefined;
+}
+
+export interface ViewState {
+  pinnedId: string | undefined;
+  selfViewHidden: boolean;
+  peopleOpen: boolean;
+  /** A soft sound on joins and leaves; off by default. */
+  presenceSound: boolean;
+  /** Audio output device for remote audio (setSinkId), '' for the system default. */
+  speakerId: string;
+}
+
+export interface Toast {
+  id: number;
+  kind: 'joined' | 'left' | 'chat';
+  text: string;
 }
 
 export const initialLocalState: LocalUiState = {
@@ -60,13 +84,23 @@ export const initialCallState: CallUiState = {
   displayName: '',
   participants: {},
   local: initialLocalState,
-  devices: { cameras: [], microphones: [] },
+  devices: { cameras: [], microphones: [], speakers: [] },
   closedReason: undefined,
   sharingScreen: false,
   chat: { open: false, unread: 0, lines: [] },
   files: { open: false, transfers: {} },
   notice: undefined,
   relay: { available: false, relayOnly: false },
+  view: {
+    pinnedId: undefined,
+    selfViewHidden: false,
+    peopleOpen: false,
+    presenceSound: false,
+    speakerId: '',
+  },
+  toasts: [],
+  knownNames: {},
+  lobbyPeople: undefined,
 };
 
 export const useCallStore = create<CallUiState>()(() => initialCallState);

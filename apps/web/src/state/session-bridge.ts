@@ -8,30 +8,45 @@ import {
   setStream,
 } from './media-streams.ts';
 import { markJoin } from './timing-marks.ts';
+import { announceChat, announcePresence } from './presence-announcer.ts';
 
 type Store = typeof useCallStore;
 
 /** The one place where session events become store updates. Returns a function that unbinds. */
 export function bindSessionToStore(session: CallSession, store: Store): () => void {
+  // The people already in the room arrive in the same task as our own `self` event; they did
+  // not just join, so they get no toast. Anyone after that did.
+  let listingExisting = false;
   const offs = [
     session.on('status', (signaling) => {
       if (signaling === 'joined') markJoin('signaling-joined');
       store.setState({ signaling });
     }),
-    session.on('self', (selfId) => store.setState({ selfId })),
-    session.on('participant-joined', (p) =>
-      store.setState((s) => ({ participants: { ...s.participants, [p.id]: p } })),
-    ),
+    session.on('self', (selfId) => {
+      listingExisting = true;
+      queueMicrotask(() => (listingExisting = false));
+      store.setState({ selfId });
+    }),
+    session.on('participant-joined', (p) => {
+      store.setState((s) => ({
+        participants: { ...s.participants, [p.id]: p },
+        knownNames: { ...s.knownNames, [p.id]: p.displayName },
+      }));
+      if (!listingExisting) announcePresence('joined', p.displayName);
+    }),
     session.on('participant-updated', (p) => {
       if (p.connection === 'connected') markJoin('peer-connected');
       store.setState((s) => ({ participants: { ...s.participants, [p.id]: p } }));
     }),
     session.on('participant-left', (id) => {
       deletePeerStreams(id);
+      const name = store.getState().participants[id]?.displayName;
       store.setState((s) => {
         const { [id]: _gone, ...participants } = s.participants;
-        return { participants };
+        const pinnedId = s.view.pinnedId === id ? undefined : s.view.pinnedId;
+        return { participants, view: { ...s.view, pinnedId } };
       });
+      if (name !== undefined) announcePresence('left', name);
     }),
     session.on('remote-stream', (id, stream) => setStream(remoteStreamKey(id, stream.id), stream)),
     session.on('local-screen', (stream) => {
@@ -49,7 +64,7 @@ export function bindSessionToStore(session: CallSession, store: Store): () => vo
         },
       })),
     ),
-    session.on('chat', (entry) =>
+    session.on('chat', (entry) => {
       store.setState((s) => {
         const fromName = entry.self
           ? s.displayName
@@ -61,8 +76,9 @@ export function bindSessionToStore(session: CallSession, store: Store): () => vo
             lines: [...s.chat.lines, { ...entry, fromName }],
           },
         };
-      }),
-    ),
+      });
+      announceChat(entry);
+    }),
     session.on('local-media', (state) =>
       store.setState((s) => ({ local: { ...s.local, ...state } })),
     ),

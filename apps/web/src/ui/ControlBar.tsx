@@ -1,108 +1,174 @@
-import { useEffect, useState } from 'react';
 import {
-  copyLink,
-  leaveCall,
-  setChatOpen,
-  setFilesOpen,
-  toggleMedia,
-  toggleScreenShare,
-} from '../state/call-controller.ts';
+  Link,
+  MessageSquare,
+  Mic,
+  MicOff,
+  Paperclip,
+  PhoneOff,
+  ScreenShare,
+  ScreenShareOff,
+  Settings,
+  Users,
+  Video,
+  VideoOff,
+} from 'lucide-react';
+import { useId, useMemo, useState } from 'react';
+import { copyLink, leaveCall, toggleMedia, toggleScreenShare } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
-import { DevicePickers } from './DevicePickers.tsx';
+import { openPanel } from '../state/view-actions.ts';
+import { ControlButton } from './controls/ControlButton.tsx';
+import { useShortcuts } from './controls/keyboard-shortcuts.ts';
+import { MoreMenu, type MoreAction } from './controls/MoreMenu.tsx';
+import { DevicesPopover } from './devices/DevicesPopover.tsx';
 
-/** Keyboard shortcuts for the main toggles (ignored while typing in a field). */
-const SHORTCUTS: Record<string, 'audio' | 'video'> = { m: 'audio', v: 'video' };
+/** Screen sharing exists only where the browser has getDisplayMedia (not on phones). */
+const canShareScreen =
+  typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
 
 /** `fileInputId`: the Files panel's file input, opened by "Send file". */
 export function ControlBar({ fileInputId }: { fileInputId: string }) {
   const local = useCallStore((s) => s.local);
   const sharing = useCallStore((s) => s.sharingScreen);
   const chat = useCallStore((s) => s.chat);
+  const filesOpen = useCallStore((s) => s.files.open);
+  const peopleOpen = useCallStore((s) => s.view.peopleOpen);
+  const count = useCallStore((s) => Object.keys(s.participants).length + 1);
   const [devicesOpen, setDevicesOpen] = useState(false);
+  const devicesId = useId();
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (
-        event.ctrlKey ||
-        event.metaKey ||
-        event.altKey ||
-        target?.closest('input, textarea, select')
-      )
-        return;
-      const kind = SHORTCUTS[event.key.toLowerCase()];
-      if (kind) {
-        event.preventDefault();
-        toggleMedia(kind);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  const toggleChat = () => openPanel(chat.open ? undefined : 'chat');
+  const togglePeople = () => openPanel(peopleOpen ? undefined : 'people');
+  const sendFile = () => {
+    openPanel('files');
+    // The panel renders its input on this click; open the chooser once it exists.
+    requestAnimationFrame(() => document.getElementById(fileInputId)?.click());
+  };
+
+  useShortcuts(
+    useMemo(
+      () => ({
+        m: () => toggleMedia('audio'),
+        v: () => toggleMedia('video'),
+        c: () => openPanel(useCallStore.getState().chat.open ? undefined : 'chat'),
+        p: () => openPanel(useCallStore.getState().view.peopleOpen ? undefined : 'people'),
+      }),
+      [],
+    ),
+  );
+
+  const more: MoreAction[] = [
+    ...(canShareScreen
+      ? [
+          {
+            name: sharing ? 'Stop sharing' : 'Share screen',
+            icon: sharing ? ScreenShareOff : ScreenShare,
+            onClick: () => void toggleScreenShare(),
+          },
+        ]
+      : []),
+    { name: 'People', icon: Users, onClick: togglePeople },
+    { name: 'Send file', icon: Paperclip, onClick: sendFile },
+    { name: 'Copy link', icon: Link, onClick: () => void copyLink() },
+    { name: 'Devices', icon: Settings, onClick: () => setDevicesOpen((o) => !o) },
+  ];
 
   return (
-    <>
-      {devicesOpen && (
-        <div className="devices-panel" role="region" aria-label="Devices">
-          <DevicePickers />
-        </div>
-      )}
-      <nav className="control-bar" aria-label="Call controls">
-        <button
-          type="button"
-          aria-pressed={local.audioEnabled}
+    <nav className="control-bar" aria-label="Call controls">
+      {devicesOpen && <DevicesPopover id={devicesId} onClose={() => setDevicesOpen(false)} />}
+      <div className="controls">
+        <ControlButton
+          name="Microphone"
+          icon={local.audioEnabled ? Mic : MicOff}
+          tooltip={`${local.audioEnabled ? 'Turn off' : 'Turn on'} microphone (M)`}
+          pressed={local.audioEnabled}
           disabled={!local.hasAudio}
-          aria-keyshortcuts="M"
-          title="Microphone (M)"
+          shortcut="M"
+          tone={local.audioEnabled ? 'normal' : 'off'}
           onClick={() => toggleMedia('audio')}
-        >
-          {local.audioEnabled ? '🎙️' : '🔇'} Microphone
-        </button>
-        <button
-          type="button"
-          aria-pressed={local.videoEnabled}
+        />
+        <ControlButton
+          name="Camera"
+          icon={local.videoEnabled ? Video : VideoOff}
+          tooltip={`${local.videoEnabled ? 'Turn off' : 'Turn on'} camera (V)`}
+          pressed={local.videoEnabled}
           disabled={!local.hasVideo}
-          aria-keyshortcuts="V"
-          title="Camera (V)"
+          shortcut="V"
+          tone={local.videoEnabled ? 'normal' : 'off'}
           onClick={() => toggleMedia('video')}
-        >
-          {local.videoEnabled ? '📷' : '🚫'} Camera
-        </button>
-        <button
-          type="button"
-          aria-expanded={devicesOpen}
-          onClick={() => setDevicesOpen((open) => !open)}
-        >
-          Devices
-        </button>
-        <button type="button" aria-pressed={sharing} onClick={() => void toggleScreenShare()}>
-          {sharing ? 'Stop sharing' : 'Share screen'}
-        </button>
-        <button type="button" aria-expanded={chat.open} onClick={() => setChatOpen(!chat.open)}>
-          Chat
-          {chat.unread > 0 && (
-            <span className="unread" aria-label={`${chat.unread} unread`}>
-              {chat.unread}
-            </span>
-          )}
-        </button>
-        <button
-          type="button"
-          onClick={() => {
-            setFilesOpen(true);
-            // The panel renders its input on this click; open the chooser once it exists.
-            requestAnimationFrame(() => document.getElementById(fileInputId)?.click());
-          }}
-        >
-          Send file
-        </button>
-        <button type="button" onClick={() => void copyLink()}>
-          Copy link
-        </button>
-        <button type="button" className="danger" onClick={leaveCall}>
-          Leave
-        </button>
-      </nav>
-    </>
+        />
+        {canShareScreen && (
+          <ControlButton
+            name={sharing ? 'Stop sharing' : 'Share screen'}
+            icon={sharing ? ScreenShareOff : ScreenShare}
+            tooltip={sharing ? 'Stop sharing your screen' : 'Share your screen'}
+            pressed={sharing}
+            tone={sharing ? 'active' : 'normal'}
+            placement="more"
+            onClick={() => void toggleScreenShare()}
+          />
+        )}
+        <ControlButton
+          name="Chat"
+          icon={MessageSquare}
+          tooltip={chat.open ? 'Close chat (C)' : 'Chat with everyone (C)'}
+          expanded={chat.open}
+          shortcut="C"
+          tone={chat.open ? 'active' : 'normal'}
+          onClick={toggleChat}
+          extra={
+            chat.unread > 0 && (
+              <>
+                <span className="unread" aria-hidden="true">
+                  {chat.unread}
+                </span>
+                <span className="visually-hidden">, {chat.unread} unread</span>
+              </>
+            )
+          }
+        />
+        <ControlButton
+          name="People"
+          icon={Users}
+          tooltip={`People: ${count} in the call (P)`}
+          expanded={peopleOpen}
+          shortcut="P"
+          tone={peopleOpen ? 'active' : 'normal'}
+          placement="more"
+          onClick={togglePeople}
+        />
+        <ControlButton
+          name="Send file"
+          icon={Paperclip}
+          tooltip="Send a file"
+          tone={filesOpen ? 'active' : 'normal'}
+          placement="more"
+          onClick={sendFile}
+        />
+        <ControlButton
+          name="Copy link"
+          icon={Link}
+          tooltip="Copy the link to this call"
+          placement="more"
+          onClick={() => void copyLink()}
+        />
+        <ControlButton
+          name="Devices"
+          icon={Settings}
+          tooltip="Camera, microphone and speaker"
+          expanded={devicesOpen}
+          controls={devicesOpen ? devicesId : undefined}
+          placement="more"
+          onClick={() => setDevicesOpen((o) => !o)}
+        />
+        <MoreMenu actions={more} />
+        <ControlButton
+          name="Leave"
+          icon={PhoneOff}
+          tooltip="Leave the call"
+          tone="danger"
+          onClick={leaveCall}
+        />
+      </div>
+    </nav>
   );
 }

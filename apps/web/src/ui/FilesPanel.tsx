@@ -1,17 +1,13 @@
 import { useId, useState, type ChangeEvent } from 'react';
 import { formatBytes } from '../call/files/format-bytes.ts';
 import type { TransferSnapshot } from '../call/files/transfer-types.ts';
-import {
-  acceptFile,
-  cancelFile,
-  declineFile,
-  sendFiles,
-  setFilesOpen,
-} from '../state/call-controller.ts';
+import { acceptFile, cancelFile, declineFile, sendFiles } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
-import { PanelHeader } from './PanelHeader.tsx';
+import { openPanel } from '../state/view-actions.ts';
+import { SidePanel } from './panels/SidePanel.tsx';
 
 const STATE_TEXT: Record<TransferSnapshot['state'], string> = {
+  // The sender's view; the receiver is asked (RECEIVER_OFFERED_TEXT) rather than told to wait.
   offered: 'Waiting for an answer',
   transferring: 'Transferring',
   interrupted: 'Connection lost, will resume',
@@ -21,11 +17,19 @@ const STATE_TEXT: Record<TransferSnapshot['state'], string> = {
   cancelled: 'Cancelled',
   failed: 'Failed',
 };
+const RECEIVER_OFFERED_TEXT = 'Wants to send you this file';
+
+function stateText(t: TransferSnapshot): string {
+  return t.direction === 'in' && t.state === 'offered'
+    ? RECEIVER_OFFERED_TEXT
+    : STATE_TEXT[t.state];
+}
 
 /** Sending and receiving files. Names are shown as text only and were sanitised on arrival. */
 export function FilesPanel({ inputId }: { inputId: string }) {
   const transfers = useCallStore((s) => s.files.transfers);
   const participants = useCallStore((s) => s.participants);
+  const knownNames = useCallStore((s) => s.knownNames);
   const [to, setTo] = useState('everyone');
   const id = useId();
 
@@ -36,34 +40,38 @@ export function FilesPanel({ inputId }: { inputId: string }) {
 
   const list = Object.values(transfers).reverse();
   return (
-    <aside className="side-panel files-panel" aria-label="Files">
-      <PanelHeader title="Files" onClose={() => setFilesOpen(false)} />
-      <div className="files-send">
-        <label htmlFor={`${id}-to`}>Send to</label>
-        <select id={`${id}-to`} value={to} onChange={(e) => setTo(e.target.value)}>
-          <option value="everyone">Everyone</option>
-          {Object.values(participants).map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.displayName}
-            </option>
+    <SidePanel title="Files" className="files-panel" onClose={() => openPanel(undefined)}>
+      <div className="panel-scroll">
+        <div className="files-send">
+          <label htmlFor={`${id}-to`}>Send to</label>
+          <select id={`${id}-to`} value={to} onChange={(e) => setTo(e.target.value)}>
+            <option value="everyone">Everyone</option>
+            {Object.values(participants).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.displayName}
+              </option>
+            ))}
+          </select>
+          <label htmlFor={inputId}>Files to send</label>
+          <input id={inputId} type="file" multiple onChange={chosen} />
+          <p className="hint">
+            Or drop files anywhere on the call. Nothing is sent until the receiver accepts.
+          </p>
+        </div>
+        <ul className="transfers" aria-label="Transfers">
+          {list.map((t) => (
+            <TransferRow
+              key={t.id}
+              transfer={t}
+              peerName={
+                participants[t.peerId]?.displayName ??
+                (knownNames[t.peerId] !== undefined ? `${knownNames[t.peerId]} (left)` : 'someone')
+              }
+            />
           ))}
-        </select>
-        <label htmlFor={inputId}>Files to send</label>
-        <input id={inputId} type="file" multiple onChange={chosen} />
-        <p className="hint">
-          Or drop files anywhere on the call. Nothing is sent until the receiver accepts.
-        </p>
+        </ul>
       </div>
-      <ul className="transfers" aria-label="Transfers">
-        {list.map((t) => (
-          <TransferRow
-            key={t.id}
-            transfer={t}
-            peerName={participants[t.peerId]?.displayName ?? 'someone who left'}
-          />
-        ))}
-      </ul>
-    </aside>
+    </SidePanel>
   );
 }
 
@@ -74,57 +82,61 @@ function TransferRow({ transfer: t, peerName }: { transfer: TransferSnapshot; pe
     t.state === 'verifying' ||
     (t.state === 'offered' && t.direction === 'out');
   return (
-    <li
-      role="group"
-      aria-label={t.name}
-      className="transfer"
-      data-state={t.state}
-      data-direction={t.direction}
-      data-bytes-sent={t.bytesSent}
-      data-speed={Math.round(t.speed)}
-    >
-      <div className="transfer-name">{t.name}</div>
-      <div className="transfer-meta">
-        {t.direction === 'in' ? `from ${peerName}` : `to ${peerName}`} · {formatBytes(t.size)} ·{' '}
-        <span className="transfer-state">{STATE_TEXT[t.state]}</span>
-        {t.verified && <span className="verified"> · verified</span>}
-      </div>
-      {(t.state === 'transferring' || t.state === 'interrupted') && (
-        <div className="transfer-progress">
-          <progress max={t.size} value={t.transferred} aria-label={`Progress of ${t.name}`} />
-          <span>
-            {formatBytes(t.transferred)} · {formatBytes(t.speed)}/s
-            {t.eta !== undefined && ` · ${formatDuration(t.eta)} left`}
-          </span>
+    // The <li> stays a list item (a role on it would break the list); the group inside carries
+    // the name and the state attributes that tests and the bench read.
+    <li className="transfer-item">
+      <section
+        role="group"
+        aria-label={t.name}
+        className="transfer"
+        data-state={t.state}
+        data-direction={t.direction}
+        data-bytes-sent={t.bytesSent}
+        data-speed={Math.round(t.speed)}
+      >
+        <div className="transfer-name">{t.name}</div>
+        <div className="transfer-meta">
+          {t.direction === 'in' ? `from ${peerName}` : `to ${peerName}`} · {formatBytes(t.size)} ·{' '}
+          <span className="transfer-state">{stateText(t)}</span>
+          {t.verified && <span className="verified"> · verified</span>}
         </div>
-      )}
-      {t.error && (
-        <p className="transfer-error" role="alert">
-          {t.error}
-        </p>
-      )}
-      <div className="row">
-        {t.direction === 'in' && t.state === 'offered' && (
-          <>
-            <button type="button" className="primary" onClick={() => acceptFile(t.id)}>
-              Accept
+        {(t.state === 'transferring' || t.state === 'interrupted') && (
+          <div className="transfer-progress">
+            <progress max={t.size} value={t.transferred} aria-label={`Progress of ${t.name}`} />
+            <span>
+              {formatBytes(t.transferred)} · {formatBytes(t.speed)}/s
+              {t.eta !== undefined && ` · ${formatDuration(t.eta)} left`}
+            </span>
+          </div>
+        )}
+        {t.error && (
+          <p className="transfer-error" role="alert">
+            {t.error}
+          </p>
+        )}
+        <div className="row">
+          {t.direction === 'in' && t.state === 'offered' && (
+            <>
+              <button type="button" className="primary" onClick={() => acceptFile(t.id)}>
+                Accept
+              </button>
+              <button type="button" onClick={() => declineFile(t.id)}>
+                Decline
+              </button>
+            </>
+          )}
+          {active && (
+            <button type="button" onClick={() => cancelFile(t.id)}>
+              Cancel
             </button>
-            <button type="button" onClick={() => declineFile(t.id)}>
-              Decline
-            </button>
-          </>
-        )}
-        {active && (
-          <button type="button" onClick={() => cancelFile(t.id)}>
-            Cancel
-          </button>
-        )}
-        {t.downloadUrl && (
-          <a className="button-link" href={t.downloadUrl} download={t.name}>
-            Save {t.name}
-          </a>
-        )}
-      </div>
+          )}
+          {t.downloadUrl && (
+            <a className="button-link" href={t.downloadUrl} download={t.name}>
+              Save {t.name}
+            </a>
+          )}
+        </div>
+      </section>
     </li>
   );
 }

@@ -1,12 +1,12 @@
-import { useCallStore } from '../state/call-store.ts';
-import { remoteStreamKey, SELF, SELF_SCREEN } from '../state/media-streams.ts';
-import { ChatPanel } from './ChatPanel.tsx';
-import { FilesPanel } from './FilesPanel.tsx';
+import { useEffect, useId, type DragEvent } from 'react';
 import { sendFiles } from '../state/call-controller.ts';
-import { useId, type DragEvent } from 'react';
-import { VideoView } from './VideoView.tsx';
+import { useCallStore } from '../state/call-store.ts';
+import { ChatPanel } from './chat/ChatPanel.tsx';
 import { ControlBar } from './ControlBar.tsx';
-import { Tile } from './Tile.tsx';
+import { FilesPanel } from './FilesPanel.tsx';
+import { Stage } from './layout/Stage.tsx';
+import { PeoplePanel } from './panels/PeoplePanel.tsx';
+import { Toasts } from './Toasts.tsx';
 
 const STATUS_TEXT = {
   idle: 'Connecting…',
@@ -16,38 +16,47 @@ const STATUS_TEXT = {
   closed: 'Disconnected',
 };
 
+/** How long a notice ("Link copied") stays before it clears itself, in ms. */
+const NOTICE_MS = 4_000;
+
+/**
+ * The call page. It is exactly the window's height and never scrolls: a slim header, the stage
+ * (which takes whatever is left), the side panels beside it (each scrolling inside itself) and
+ * the control bar pinned at the bottom.
+ */
 export function InCall() {
   const signaling = useCallStore((s) => s.signaling);
-  const participants = useCallStore((s) => s.participants);
-  const local = useCallStore((s) => s.local);
-  const displayName = useCallStore((s) => s.displayName);
+  const anyReconnecting = useCallStore((s) =>
+    Object.values(s.participants).some((p) => p.connection === 'reconnecting'),
+  );
   const notice = useCallStore((s) => s.notice);
-  const sharing = useCallStore((s) => s.sharingScreen);
   const chatOpen = useCallStore((s) => s.chat.open);
+  const unread = useCallStore((s) => s.chat.unread);
   const filesOpen = useCallStore((s) => s.files.open);
+  const peopleOpen = useCallStore((s) => s.view.peopleOpen);
   const fileInputId = useId();
+
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
+    return () => {
+      document.title = 'Parley';
+    };
+  }, [unread]);
+
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => useCallStore.setState({ notice: undefined }), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
+
   const onDrop = (event: DragEvent) => {
     if (event.dataTransfer.files.length === 0) return;
     event.preventDefault();
     sendFiles([...event.dataTransfer.files], 'everyone');
   };
-  const people = Object.values(participants);
-  const screens = [
-    ...(sharing ? [{ key: SELF_SCREEN, label: 'Your screen' }] : []),
-    ...people.flatMap((p) =>
-      p.screenStreamId !== null && p.streamIds.includes(p.screenStreamId)
-        ? [
-            {
-              key: remoteStreamKey(p.id, p.screenStreamId),
-              label: `Screen shared by ${p.displayName}`,
-            },
-          ]
-        : [],
-    ),
-  ];
-  const anyReconnecting = people.some((p) => p.connection === 'reconnecting');
   const status =
     signaling === 'joined' && anyReconnecting ? 'Reconnecting…' : STATUS_TEXT[signaling];
+  const panelsOpen = chatOpen || filesOpen || peopleOpen;
 
   return (
     <main
@@ -56,6 +65,7 @@ export function InCall() {
       onDrop={onDrop}
     >
       <header className="call-header">
+        <h1 className="visually-hidden">Parley call</h1>
         <p role="status" className="signaling-status" data-status={signaling}>
           {status}
         </p>
@@ -63,64 +73,18 @@ export function InCall() {
           {notice}
         </p>
       </header>
-      <div className="stage">
-        <div className="stage-main">
-          {screens.length > 0 && (
-            <div className="presentations">
-              {screens.map((screen) => (
-                <section
-                  key={screen.key}
-                  role="group"
-                  aria-label={screen.label}
-                  className="presentation"
-                >
-                  <VideoView
-                    streamId={screen.key}
-                    self={screen.key === SELF_SCREEN}
-                    mirror={false}
-                    label={screen.label}
-                  />
-                </section>
-              ))}
-            </div>
-          )}
-          <div className="grid" data-count={people.length + 1}>
-            <Tile
-              streamId={SELF}
-              name={displayName}
-              self
-              audio={local.audioEnabled}
-              video={local.videoEnabled}
-              speaking={local.speaking}
-            />
-            {people.map((p) => (
-              <Tile
-                key={p.id}
-                streamId={remoteStreamKey(p.id, cameraStreamId(p))}
-                name={p.displayName}
-                self={false}
-                audio={p.audio}
-                video={p.video}
-                speaking={p.speaking}
-                participant={p}
-              />
-            ))}
+      <div className={panelsOpen ? 'call-body with-panels' : 'call-body'}>
+        <Stage />
+        <Toasts />
+        {panelsOpen && (
+          <div className="panels">
+            {peopleOpen && <PeoplePanel />}
+            {chatOpen && <ChatPanel />}
+            {filesOpen && <FilesPanel inputId={fileInputId} />}
           </div>
-          {people.length === 0 && (
-            <p className="waiting">
-              Waiting for others. Share the link: anyone who opens it joins this call.
-            </p>
-          )}
-        </div>
-        {chatOpen && <ChatPanel />}
-        {filesOpen && <FilesPanel inputId={fileInputId} />}
+        )}
       </div>
       <ControlBar fileInputId={fileInputId} />
     </main>
   );
-}
-
-/** The camera stream is whichever received stream is not the announced screen share. */
-function cameraStreamId(p: { streamIds: string[]; screenStreamId: string | null }): string {
-  return p.streamIds.find((id) => id !== p.screenStreamId) ?? 'none';
 }

@@ -7,16 +7,23 @@ import {
   loadClientConfig,
   preconnectSignaling,
   prepareMedia,
+  retryMedia,
   setRelayOnly,
   toggleMedia,
 } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
 import { SELF } from '../state/media-streams.ts';
+import { watchMediaPermissions } from '../state/permission-watch.ts';
 import { DevicePickers } from './DevicePickers.tsx';
+import { LobbyPeople } from './LobbyPeople.tsx';
 import { VideoView } from './VideoView.tsx';
 
 const NAME_KEY = 'parley.displayName';
 
+/**
+ * The lobby. Its order is what a phone needs above the fold: preview, name, the two toggles and
+ * "Join call"; device pickers, the level meter and the relay option follow.
+ */
 export function Lobby({ roomId }: { roomId: string }) {
   const local = useCallStore((s) => s.local);
   const notice = useCallStore((s) => s.notice);
@@ -26,10 +33,16 @@ export function Lobby({ roomId }: { roomId: string }) {
   useEffect(() => {
     void prepareMedia();
     void loadClientConfig();
-    preconnectSignaling();
+    preconnectSignaling(roomId);
     // Joining takes the connection first, so this only closes one left unused.
     return dropPreconnect;
-  }, []);
+  }, [roomId]);
+
+  const denied = local.problem === 'permission-denied';
+  useEffect(() => {
+    if (!denied) return;
+    return watchMediaPermissions(() => void retryMedia());
+  }, [denied]);
 
   function join(event: FormEvent) {
     event.preventDefault();
@@ -44,20 +57,15 @@ export function Lobby({ roomId }: { roomId: string }) {
       : !local.hasVideo
         ? 'You will join with audio only.'
         : undefined;
+  const canRetry =
+    local.problem === 'permission-denied' ||
+    local.problem === 'device-in-use' ||
+    local.problem === 'unknown';
 
   return (
     <main className="page lobby-page">
       <h1>Ready to join?</h1>
-      <div className="share-link">
-        <label>
-          Link to this call
-          <input readOnly value={window.location.href} onFocus={(e) => e.target.select()} />
-        </label>
-        <button type="button" onClick={() => void copyLink()}>
-          Copy link
-        </button>
-        <span aria-live="polite">{notice}</span>
-      </div>
+      <LobbyPeople />
       <div className="lobby">
         <div className="preview">
           {local.hasVideo ? (
@@ -69,30 +77,16 @@ export function Lobby({ roomId }: { roomId: string }) {
           )}
         </div>
         <form onSubmit={join} className="lobby-form">
-          {local.problem && <p role="alert">{MEDIA_PROBLEM_TEXT[local.problem]}</p>}
-          <DevicePickers />
-          <div className="row">
-            <button
-              type="button"
-              aria-pressed={local.audioEnabled}
-              disabled={!local.hasAudio}
-              onClick={() => toggleMedia('audio')}
-            >
-              Microphone
-            </button>
-            <button
-              type="button"
-              aria-pressed={local.videoEnabled}
-              disabled={!local.hasVideo}
-              onClick={() => toggleMedia('video')}
-            >
-              Camera
-            </button>
-          </div>
-          <label className="meter-label">
-            Microphone level
-            <meter min={0} max={1} value={local.level} className="level" />
-          </label>
+          {local.problem && (
+            <div className="row">
+              <p role="alert">{MEDIA_PROBLEM_TEXT[local.problem]}</p>
+              {canRetry && (
+                <button type="button" onClick={() => void retryMedia()}>
+                  Try again
+                </button>
+              )}
+            </div>
+          )}
           <label>
             Your name
             <input
@@ -102,29 +96,66 @@ export function Lobby({ roomId }: { roomId: string }) {
               onChange={(e) => setName(e.target.value)}
             />
           </label>
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={relay.relayOnly}
-              disabled={!relay.available}
-              aria-describedby="relay-hint"
-              onChange={(e) => setRelayOnly(e.target.checked)}
-            />
-            Relay only (hides your IP address)
-          </label>
-          <p id="relay-hint" className="hint">
-            {relay.available
-              ? 'Media goes through this server’s relay, so other participants never see your address. It can add delay.'
-              : 'This server has no relay (TURN) configured, so calls connect directly.'}{' '}
-            <a href="/test" target="_blank" rel="noreferrer">
-              Test my connection
-            </a>
-          </p>
+          <div className="row">
+            <button
+              type="button"
+              className="toggle"
+              aria-pressed={local.audioEnabled}
+              disabled={!local.hasAudio}
+              onClick={() => toggleMedia('audio')}
+            >
+              Microphone
+            </button>
+            <button
+              type="button"
+              className="toggle"
+              aria-pressed={local.videoEnabled}
+              disabled={!local.hasVideo}
+              onClick={() => toggleMedia('video')}
+            >
+              Camera
+            </button>
+          </div>
           {joinMode && <p className="hint">{joinMode}</p>}
-          <button type="submit" className="primary" disabled={!local.ready}>
+          <button type="submit" className="primary join-button" disabled={!local.ready}>
             Join call
           </button>
+          <div className="lobby-more">
+            <DevicePickers />
+            <label className="meter-label">
+              Microphone level
+              <meter min={0} max={1} value={local.level} className="level" />
+            </label>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={relay.relayOnly}
+                disabled={!relay.available}
+                aria-describedby="relay-hint"
+                onChange={(e) => setRelayOnly(e.target.checked)}
+              />
+              Relay only (hides your IP address)
+            </label>
+            <p id="relay-hint" className="hint">
+              {relay.available
+                ? 'Media goes through this server’s relay, so other participants never see your address. It can add delay.'
+                : 'This server has no relay (TURN) configured, so calls connect directly.'}{' '}
+              <a href="/test" target="_blank" rel="noreferrer">
+                Test my connection
+              </a>
+            </p>
+          </div>
         </form>
+      </div>
+      <div className="share-link">
+        <label>
+          Link to this call
+          <input readOnly value={window.location.href} onFocus={(e) => e.target.select()} />
+        </label>
+        <button type="button" onClick={() => void copyLink()}>
+          Copy link
+        </button>
+        <span aria-live="polite">{notice}</span>
       </div>
     </main>
   );

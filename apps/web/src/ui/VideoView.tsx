@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useCallStore } from '../state/call-store.ts';
 import { useStream } from '../state/media-streams.ts';
 import { markJoin } from '../state/timing-marks.ts';
 
@@ -29,6 +30,15 @@ export function VideoView({
     if (video.srcObject !== (entry?.stream ?? null)) video.srcObject = entry?.stream ?? null;
     if (entry) void video.play().catch(() => undefined); // autoplay may wait for a gesture
   }, [entry, entry?.version]);
+
+  // Remote audio plays through this element: route it to the chosen speaker where supported.
+  const speakerId = useCallStore((s) => s.view.speakerId);
+  useEffect(() => {
+    const video = ref.current as
+      (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | null;
+    if (self || !video?.setSinkId || video.sinkId === speakerId) return;
+    void video.setSinkId(speakerId).catch(() => undefined);
+  }, [self, speakerId]);
 
   useEffect(() => {
     onVideo?.(ref.current);

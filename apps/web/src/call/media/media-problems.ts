@@ -10,7 +10,7 @@ export type MediaProblem =
 
 export const MEDIA_PROBLEM_TEXT: Record<MediaProblem, string> = {
   'permission-denied':
-    'Camera and microphone are blocked for this site. Allow them in the address bar, then reload. You can still join to watch and listen.',
+    'Camera and microphone are blocked for this site. Allow them in the address bar (this page notices) or press Try again. You can still join to watch and listen.',
   'no-devices': 'No camera or microphone was found. You can still join to watch and listen.',
   'no-camera': 'No camera was found, so you will join with audio only.',
   'no-microphone': 'No microphone was found, so you will join with video only.',
