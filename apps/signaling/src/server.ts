@@ -62,6 +62,7 @@ export async function startServer({
     joinsPerSecondPerIp: config.joinsPerSecondPerIp,
     maxFileBytes: config.maxFileBytes,
     iceServersFor: iceServersFor ?? iceServersFromConfig(config),
+    knockTimeoutMs: config.knockTimeoutMs,
   };
   const hub = new SignalingHub(hubOptions);
 

@@ -1,6 +1,13 @@
 import * as v from 'valibot';
 import { IdSchema } from './client-messages.ts';
 import { ErrorCodeSchema } from './errors.ts';
+import {
+  KnockEndedSchema,
+  KnockSchema,
+  LockStateSchema,
+  PeerUpdatedSchema,
+  WaitingForAdmissionSchema,
+} from './lock-messages.ts';
 import { SignalPayloadSchema } from './signal-payload.ts';
 
 /** Messages the signalling server sends to a browser. */
@@ -90,6 +97,11 @@ export const ServerMessageSchema = v.variant('type', [
   ServerPongSchema,
   ServerErrorSchema,
   IceServersSchema,
+  PeerUpdatedSchema,
+  LockStateSchema,
+  KnockSchema,
+  KnockEndedSchema,
+  WaitingForAdmissionSchema,
 ]);
 
 export type ServerMessage = v.InferOutput<typeof ServerMessageSchema>;

@@ -6,16 +6,21 @@ import {
   type ClientMessage,
   type ClientSignalMessage,
   type ErrorCode,
-  type IceServer,
   type JoinMessage,
   type ServerMessage,
 } from '@parley/protocol';
 import type { Logger } from '../logger.ts';
+import { addressKey } from '../net/address-key.ts';
 import { KeyedRateLimiter, TokenBucket } from '../rate-limit.ts';
 import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
+import type { IceServersFor } from '../turn/ice-servers.ts';
 import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
+import { Doorkeeper, type KnockingSession } from './doorkeeper.ts';
+import { handleLockMessage, type LockMessage } from './lock-handlers.ts';
+import { ResumeLedger } from './resume-ledger.ts';
+import { announceNames } from './seat-notices.ts';
 import { relayedSignalFrame } from './relayed-signal.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
 
@@ -24,7 +29,7 @@ export interface ClientLink {
   /** A text frame: a string, or its UTF-8 bytes (relayed signals, copied from the sender's). */
   send(frame: string | Uint8Array): void;
   close(code: number, reason: string): void;
-  /** The client address, for per-IP join limits. */
+  /** The client address, for per-address limits (IPv6 counts by /64) and TURN credentials. */
   readonly ip: string;
 }
 
@@ -39,8 +44,10 @@ export interface HubOptions {
   joinBurstPerIp: number;
   joinsPerSecondPerIp: number;
   maxFileBytes: number;
-  /** ICE servers handed to a participant once admitted (TURN credentials are per participant). */
-  iceServersFor?: (peerId: string) => IceServer[];
+  /** ICE servers handed to a participant once admitted (TURN credentials are per address). */
+  iceServersFor?: IceServersFor;
+  /** How long a knock on a locked call waits for an answer (KNOCK_TIMEOUT_MS). */
+  knockTimeoutMs?: number;
 }
 
 type Seat = { roomId: string; peerId: string };
@@ -58,9 +65,19 @@ export class SignalingHub {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private readonly joinLimiter: KeyedRateLimiter;
   private readonly sweepTimer: NodeJS.Timeout;
+  readonly doorkeeper: Doorkeeper;
+  /** Seats given up for good; their resume tokens no longer work. */
+  readonly endedSeats: ResumeLedger;
 
   constructor(private readonly options: HubOptions) {
     this.joinLimiter = new KeyedRateLimiter(options.joinBurstPerIp, options.joinsPerSecondPerIp);
+    this.endedSeats = new ResumeLedger(Math.max(options.resumeGraceMs, 24 * 3600_000));
+    this.doorkeeper = new Doorkeeper({
+      logger: options.logger,
+      timeoutMs: options.knockTimeoutMs ?? 120_000,
+      toMembers: async (roomId, message) =>
+        this.broadcast(await options.store.get(roomId), '', () => message),
+    });
     this.sweepTimer = setInterval(() => this.joinLimiter.sweep(), 60_000);
     this.sweepTimer.unref();
   }
@@ -76,6 +93,7 @@ export class SignalingHub {
   /** Stops timers; used on shutdown. Seats are not released: clients resume on the next instance. */
   dispose(): void {
     clearInterval(this.sweepTimer);
+    this.doorkeeper.dispose();
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
   }
@@ -83,7 +101,19 @@ export class SignalingHub {
   // --- used by ClientSession -------------------------------------------------------------------
 
   allowJoin(ip: string): boolean {
-    return this.joinLimiter.take(ip);
+    return this.joinLimiter.take(addressKey(ip));
+  }
+
+  /**
+   * Whether a valid resume token may bring its seat back: only while the seat is held (a
+   * dropped participant within its grace period, or a live one being taken over), or when this
+   * server does not know the room at all (it restarted and everyone is resuming) and this
+   * process never saw the seat end.
+   */
+  async resumable(roomId: string, peerId: string): Promise<boolean> {
+    const room = await this.options.store.get(roomId);
+    if (room) return findMember(room, peerId) !== undefined;
+    return !this.endedSeats.isRevoked(roomId, peerId);
   }
 
   attach(peerId: string, session: ClientSession): void {
@@ -141,14 +171,17 @@ export class SignalingHub {
 
   async removeSeat(seat: Seat, reason: 'left' | 'disconnected'): Promise<void> {
     const room = await this.options.store.remove(seat.roomId, seat.peerId);
+    this.endedSeats.revoke(seat.roomId, seat.peerId);
+    if (!room) this.doorkeeper.roomEmptied(seat.roomId);
     this.broadcast(room, seat.peerId, () => ({ type: 'peer-left', peerId: seat.peerId, reason }));
     this.options.logger.debug({ roomId: seat.roomId, peerId: seat.peerId, reason }, 'peer left');
   }
 }
 
 /** One client connection's protocol state. Frames are processed strictly in arrival order. */
-export class ClientSession {
+export class ClientSession implements KnockingSession {
   private seat: Seat | undefined;
+  private displayName = '';
   private readonly order = new ArrivalOrder((error) => this.failed(error));
   private readonly bucket: TokenBucket;
   private readonly candidates = new CandidateGuard();
@@ -166,6 +199,24 @@ export class ClientSession {
 
   get peerId(): string | undefined {
     return this.seat?.peerId;
+  }
+
+  get ip(): string {
+    return this.link.ip;
+  }
+
+  /** The seat and the name it is shown under, for the lock and knock handlers. */
+  get member(): (Seat & { displayName: string }) | undefined {
+    return this.seat && { ...this.seat, displayName: this.displayName };
+  }
+
+  /** A participant let this parked newcomer in: seat it, after anything it sent meanwhile. */
+  admitted(join: JoinMessage): void {
+    this.order.run(() => this.seatIn(join, undefined));
+  }
+
+  refused(code: ErrorCode, message: string): void {
+    this.order.run(() => this.error(code, message));
   }
 
   send(message: ServerMessage): void {
@@ -217,6 +268,7 @@ export class ClientSession {
     this.closed = true;
     this.closedHow = how;
     this.order.run(async () => {
+      await this.hub.doorkeeper.cancel(this);
       const seat = this.seat;
       if (!seat) return;
       this.seat = undefined;
@@ -260,6 +312,9 @@ export class ClientSession {
         return this.send({ type: 'pong', t: message.t });
       case 'refresh-ice-servers':
         return this.refreshIceServers();
+      case 'set-lock':
+      case 'answer-knock':
+        return this.lockMessage(message);
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
@@ -268,7 +323,7 @@ export class ClientSession {
   }
 
   private async join(message: JoinMessage): Promise<void> {
-    if (this.seat)
+    if (this.seat || this.hub.doorkeeper.isKnocking(this))
       return this.error('already-in-room', 'leave the current room before joining another');
     if (!this.hub.allowJoin(this.link.ip)) {
       return this.error(
@@ -276,12 +331,22 @@ export class ClientSession {
         'too many joins from your address; try again in a moment',
       );
     }
-    const { roomId, displayName, resume } = message;
-    const secret = this.options.secret;
+    const { roomId, resume } = message;
     const resuming =
-      resume !== undefined && verifyResumeToken(secret, roomId, resume.peerId, resume.token);
-    const peerId = resuming ? resume.peerId : randomId();
+      resume !== undefined &&
+      verifyResumeToken(this.options.secret, roomId, resume.peerId, resume.token) &&
+      (await this.hub.resumable(roomId, resume.peerId));
+    // A locked call parks newcomers; a participant resuming its own seat is no newcomer.
+    if (!resuming && this.hub.doorkeeper.isLocked(roomId))
+      return this.hub.doorkeeper.knock(this, message);
+    return this.seatIn(message, resuming ? resume.peerId : undefined);
+  }
 
+  /** Seats this connection: as `resumePeerId` when a resume was accepted, else as someone new. */
+  private async seatIn(message: JoinMessage, resumePeerId: string | undefined): Promise<void> {
+    const { roomId, displayName } = message;
+    const secret = this.options.secret;
+    const peerId = resumePeerId ?? randomId();
     const result = await this.options.store.admit(
       roomId,
       { peerId, displayName },
@@ -301,6 +366,7 @@ export class ClientSession {
       return;
     }
     this.seat = { roomId, peerId };
+    this.displayName = result.member.displayName;
     this.hub.attach(peerId, this);
     this.send({
       type: 'joined',
@@ -310,7 +376,7 @@ export class ClientSession {
       resumeToken: signResumeToken(secret, roomId, peerId),
       resumed: result.restored,
       peers: peersSeenBy(result.room, peerId),
-      iceServers: this.options.iceServersFor?.(peerId) ?? [],
+      iceServers: this.options.iceServersFor?.(peerId, this.link.ip).iceServers ?? [],
       capacity: this.options.roomCapacity,
       maxFileBytes: this.options.maxFileBytes,
     });
@@ -325,6 +391,10 @@ export class ClientSession {
         },
       }));
     }
+    announceNames(this.hub, this, message, result);
+    if (message.startLocked && !result.restored && result.room.members.length === 1)
+      await this.hub.doorkeeper.setLock(roomId, true);
+    this.hub.doorkeeper.greet(roomId, (m) => this.send(m));
     this.options.logger.debug({ roomId, peerId, restored: result.restored }, 'peer joined');
   }
 
@@ -332,11 +402,22 @@ export class ClientSession {
   private refreshIceServers(): void {
     const seat = this.seat;
     if (!seat) return this.error('not-in-room', 'join a room before asking for ICE servers');
-    this.send({ type: 'ice-servers', iceServers: this.options.iceServersFor?.(seat.peerId) ?? [] });
+    const grant = this.options.iceServersFor?.(seat.peerId, this.link.ip);
+    // Over the hourly cap: the client keeps the credentials it has (they work until expiry).
+    if (grant?.relayRefused)
+      return this.error('turn-credentials-limited', 'too many relay credentials for your address');
+    this.send({ type: 'ice-servers', iceServers: grant?.iceServers ?? [] });
+  }
+
+  private lockMessage(message: LockMessage): Promise<void> | void {
+    const member = this.member;
+    if (!member) return this.error('not-allowed', 'only participants of the call can do this');
+    return handleLockMessage(this.hub.doorkeeper, member, message);
   }
 
   private async leave(): Promise<void> {
     const seat = this.seat;
+    if (!seat && this.hub.doorkeeper.isKnocking(this)) return this.hub.doorkeeper.cancel(this);
     if (!seat) return this.error('not-in-room', 'you are not in a room');
     this.seat = undefined;
     this.candidates.clear();
