@@ -13,7 +13,7 @@ import { SignalingHub, type HubOptions } from './signaling/hub.ts';
 import { iceServersFromConfig } from './turn/ice-servers.ts';
 import { batchWritesThisTick } from './ws/batched-writes.ts';
 import { ConnectionsPerAddress } from './ws/connections-per-address.ts';
-import { checkUpgrade, clientAddress } from './ws/upgrade-guard.ts';
+import { checkUpgrade, clientAddress, describeOriginPolicy } from './ws/upgrade-guard.ts';
 
 export interface ParleyServer {
   /** e.g. http://127.0.0.1:40123 */
@@ -113,7 +113,7 @@ export async function startServer({
     const ip = clientAddress(req, config.trustProxy);
     const verdict = shuttingDown
       ? ({ ok: false, status: 503, reason: 'shutting down' } as const)
-      : checkUpgrade(req, config.allowedOrigins);
+      : checkUpgrade(req, config);
     // Refused before the handshake, like a bad origin: no WebSocket is ever created for it.
     const refusal = !verdict.ok
       ? verdict
@@ -208,6 +208,7 @@ export async function startServer({
     { port, host: config.host, static: Boolean(staticSite) },
     `Parley listening on http://${displayHost}:${port}`,
   );
+  logger.info({ allowedOrigins: config.allowedOrigins }, describeOriginPolicy(config));
 
   async function shutdown(): Promise<void> {
     if (shuttingDown) return;

@@ -393,8 +393,8 @@ export class ClientSession implements KnockingSession {
     }
     announceNames(this.hub, this, message, result);
     if (message.startLocked && !result.restored && result.room.members.length === 1)
-      await this.hub.doorkeeper.setLock(roomId, true);
-    this.hub.doorkeeper.greet(roomId, (m) => this.send(m));
+      await this.hub.doorkeeper.setLock(roomId, true); // tells this (only) member
+    else this.hub.doorkeeper.greet(roomId, (m) => this.send(m));
     this.options.logger.debug({ roomId, peerId, restored: result.restored }, 'peer joined');
   }
 
