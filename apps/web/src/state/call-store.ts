@@ -4,6 +4,7 @@ import type { TransferSnapshot } from '../call/files/transfer-types.ts';
 import type { DeviceLists } from '../call/media/devices.ts';
 import type { LocalMediaState } from '../call/media/local-media-session.ts';
 import type { ClosedReason, SignalingStatus } from '../call/signaling-client.ts';
+import { initialDoorState, type DoorUiState } from './door-state.ts';
 
 /** Serialisable UI state only: no sockets, peers or streams ever live here. */
 export type CallPhase = 'lobby' | 'in-call' | 'left' | 'refused';
@@ -38,6 +39,8 @@ export interface CallUiState {
   notice: string | undefined;
   /** Whether the server offers a TURN relay, and whether this participant wants relay only. */
   relay: { available: boolean; relayOnly: boolean };
+  /** Lock and knock (door-state.ts). */
+  door: DoorUiState;
 }
 
 export const initialLocalState: LocalUiState = {
@@ -67,6 +70,7 @@ export const initialCallState: CallUiState = {
   files: { open: false, transfers: {} },
   notice: undefined,
   relay: { available: false, relayOnly: false },
+  door: initialDoorState,
 };
 
 export const useCallStore = create<CallUiState>()(() => initialCallState);

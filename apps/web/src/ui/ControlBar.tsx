@@ -8,6 +8,7 @@ import {
   toggleScreenShare,
 } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
+import { LockButton } from './LockButton.tsx';
 import { DevicePickers } from './DevicePickers.tsx';
 
 /** Keyboard shortcuts for the main toggles (ignored while typing in a field). */
@@ -99,6 +100,7 @@ export function ControlBar({ fileInputId }: { fileInputId: string }) {
         <button type="button" onClick={() => void copyLink()}>
           Copy link
         </button>
+        <LockButton />
         <button type="button" className="danger" onClick={leaveCall}>
           Leave
         </button>

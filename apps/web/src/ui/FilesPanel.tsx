@@ -85,7 +85,8 @@ function TransferRow({ transfer: t, peerName }: { transfer: TransferSnapshot; pe
     >
       <div className="transfer-name">{t.name}</div>
       <div className="transfer-meta">
-        {t.direction === 'in' ? `from ${peerName}` : `to ${peerName}`} · {formatBytes(t.size)} ·{' '}
+        {t.direction === 'in' ? 'from ' : 'to '}
+        <bdi>{peerName}</bdi> · {formatBytes(t.size)} ·{' '}
         <span className="transfer-state">{STATE_TEXT[t.state]}</span>
         {t.verified && <span className="verified"> · verified</span>}
       </div>

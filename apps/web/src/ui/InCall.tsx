@@ -6,6 +6,7 @@ import { sendFiles } from '../state/call-controller.ts';
 import { useId, type DragEvent } from 'react';
 import { VideoView } from './VideoView.tsx';
 import { ControlBar } from './ControlBar.tsx';
+import { KnockPrompts } from './KnockPrompts.tsx';
 import { Tile } from './Tile.tsx';
 
 const STATUS_TEXT = {
@@ -115,6 +116,7 @@ export function InCall() {
         {chatOpen && <ChatPanel />}
         {filesOpen && <FilesPanel inputId={fileInputId} />}
       </div>
+      <KnockPrompts />
       <ControlBar fileInputId={fileInputId} />
     </main>
   );

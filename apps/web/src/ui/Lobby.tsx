@@ -13,6 +13,7 @@ import {
 import { useCallStore } from '../state/call-store.ts';
 import { SELF } from '../state/media-streams.ts';
 import { DevicePickers } from './DevicePickers.tsx';
+import { StartLockedOption } from './StartLockedOption.tsx';
 import { VideoView } from './VideoView.tsx';
 
 const NAME_KEY = 'parley.displayName';
@@ -120,6 +121,7 @@ export function Lobby({ roomId }: { roomId: string }) {
               Test my connection
             </a>
           </p>
+          <StartLockedOption />
           {joinMode && <p className="hint">{joinMode}</p>}
           <button type="submit" className="primary" disabled={!local.ready}>
             Join call

@@ -49,7 +49,10 @@ export function Tile({ streamId, name, self, audio, video, speaking, participant
         </div>
       )}
       <div className="tile-footer">
-        <span className="tile-name">{label}</span>
+        <span className="tile-name">
+          <bdi>{name}</bdi>
+          {self && ' (you)'}
+        </span>
         {!audio && (
           <span className="badge" role="img" aria-label="Microphone off">
             🔇
