@@ -9,12 +9,12 @@ import { isIPv4, isIPv6 } from 'node:net';
  * address they carry. Anything unparseable is its own key, unchanged.
  */
 export function addressKey(address: string): string {
-  const withoutZone = address.split('%')[0]!;
+  const withoutZone = address.split('%')[0] ?? address;
   if (isIPv4(withoutZone)) return withoutZone;
   if (!isIPv6(withoutZone)) return address;
   const groups = expandIpv6(withoutZone);
   const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
-  if (mapped) return ipv4FromGroups(groups[6]!, groups[7]!);
+  if (mapped) return ipv4FromGroups(groups[6] ?? 0, groups[7] ?? 0);
   return `${groups
     .slice(0, 4)
     .map((g) => g.toString(16))
@@ -24,9 +24,9 @@ export function addressKey(address: string): string {
 /** The eight 16-bit groups of a valid IPv6 address (with `::` and a dotted IPv4 tail). */
 export function expandIpv6(address: string): number[] {
   let text = address.toLowerCase();
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (dotted) {
-    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
     text =
       text.slice(0, dotted.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }

@@ -36,7 +36,10 @@ export function iceServersFromConfig(
 ): IceServersFor {
   const turn = config.turn;
   const mints = turn
-    ? new KeyedRateLimiter(turn.mintsPerHourPerAddress, turn.mintsPerHourPerAddress / SECONDS_PER_HOUR)
+    ? new KeyedRateLimiter(
+        turn.mintsPerHourPerAddress,
+        turn.mintsPerHourPerAddress / SECONDS_PER_HOUR,
+      )
     : undefined;
   let minted = 0;
   return (_peerId, clientAddress) => {

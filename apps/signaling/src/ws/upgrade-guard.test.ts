@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { checkUpgrade, clientAddress, describeOriginPolicy, type OriginPolicy } from './upgrade-guard.ts';
+import {
+  checkUpgrade,
+  clientAddress,
+  describeOriginPolicy,
+  type OriginPolicy,
+} from './upgrade-guard.ts';
 
 const none: OriginPolicy = { allowedOrigins: [] };
 
@@ -48,7 +53,9 @@ describe('checkUpgrade', () => {
   });
   it('rejects a foreign origin, a missing one and a malformed one with 403', () => {
     for (const origin of ['https://evil.example', 'null', 'javascript:alert(1)']) {
-      expect(checkUpgrade(request('/ws', { host: 'meet.example.org', origin }), none)).toMatchObject({
+      expect(
+        checkUpgrade(request('/ws', { host: 'meet.example.org', origin }), none),
+      ).toMatchObject({
         ok: false,
         status: 403,
       });
@@ -82,10 +89,14 @@ describe('checkUpgrade', () => {
     ).toBe(false);
   });
   it('rejects other paths with 404', () => {
-    expect(checkUpgrade(request('/socket', { host: 'h', origin: 'http://localhost' }), none)).toMatchObject({
+    expect(
+      checkUpgrade(request('/socket', { host: 'h', origin: 'http://localhost' }), none),
+    ).toMatchObject({
       status: 404,
     });
-    expect(checkUpgrade(request('/ws?x=1', { host: 'h', origin: 'http://localhost' }), none).ok).toBe(true);
+    expect(
+      checkUpgrade(request('/ws?x=1', { host: 'h', origin: 'http://localhost' }), none).ok,
+    ).toBe(true);
   });
 });
 
