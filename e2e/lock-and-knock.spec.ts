@@ -49,6 +49,8 @@ test('a newcomer to a locked call waits, and is in the call as soon as someone a
   await ada.page.screenshot({ path: testInfo.outputPath('knock-desktop.png') });
   await cleo.page.setViewportSize({ width: 390, height: 844 });
   await cleo.page.screenshot({ path: testInfo.outputPath('waiting-phone.png') });
+  await bob.page.setViewportSize({ width: 390, height: 844 });
+  await bob.page.screenshot({ path: testInfo.outputPath('knock-phone.png') });
   // Nobody has seen Cleo join yet.
   await expect(tile(ada.page, 'Cleo')).toHaveCount(0);
 
