@@ -29,7 +29,8 @@ const START_COTURN = join(ROOT, 'infra/turn/start-coturn.sh');
 const TURN_CONFIG = join(ROOT, 'infra/turn/turnserver.conf');
 const TURNSERVER = '/usr/bin/turnserver';
 const SECRET = 'mapped-peer-test-secret-0123456789';
-const MAPPED_LINE = 'denied-peer-ip=::ffff:0.0.0.0-::ffff:255.255.255.255';
+/** The deny line as a config line of its own (the base config mentions it in a comment). */
+const MAPPED_LINE = /^denied-peer-ip=::ffff:0\.0\.0\.0-::ffff:255\.255\.255\.255$/m;
 const MAPPED_PEERS = ['::ffff:127.0.0.1', '::ffff:169.254.169.254', '::ffff:10.0.0.1'];
 
 const unavailable = !existsSync(TURNSERVER)
@@ -168,9 +169,9 @@ describe('IPv4-mapped IPv6 peers on Debian coturn, through start-coturn.sh', () 
           () => resolve(readFileSync(join(dir, 'turnserver.conf'), 'utf8')),
         );
       });
-    expect(await run(fake)).not.toContain(MAPPED_LINE);
+    expect(await run(fake)).not.toMatch(MAPPED_LINE);
     const debian = await run(join(scratch, 'missing-turnserver'));
-    expect(debian).toContain(MAPPED_LINE); // an unreadable version errs on the safe side
+    expect(debian).toMatch(MAPPED_LINE); // an unreadable version errs on the safe side
   });
 
   it('with the line (4.6.1 as installed) mapped peers get 403; without it, 4.6.1 lets them through', async ({
@@ -180,7 +181,7 @@ describe('IPv4-mapped IPv6 peers on Debian coturn, through start-coturn.sh', () 
     skip(!(await canBindIpv6Loopback()), 'needs IPv6 on loopback (::1) to relay from');
 
     const patched = await startThroughScript('patched', TURNSERVER);
-    expect(patched.config).toContain(MAPPED_LINE);
+    expect(patched.config).toMatch(MAPPED_LINE);
     for (const peer of MAPPED_PEERS) {
       const output = await permissionFor(patched.port, peer);
       expect(output, peer).toMatch(/IPv6\. Received relay addr: ::1:\d+/);
@@ -196,7 +197,7 @@ describe('IPv4-mapped IPv6 peers on Debian coturn, through start-coturn.sh', () 
     );
     chmodSync(fake, 0o755);
     const unpatched = await startThroughScript('unpatched', fake);
-    expect(unpatched.config).not.toContain(MAPPED_LINE);
+    expect(unpatched.config).not.toMatch(MAPPED_LINE);
     const output = await permissionFor(unpatched.port, '::ffff:127.0.0.1');
     expect(output).toMatch(/IPv6\. Received relay addr: ::1:\d+/);
     expect(output).not.toContain('create permission error 403');
