@@ -136,12 +136,12 @@ async function inCall(
   body: (participants: [Participant, Participant]) => Promise<void>,
   setup?: (context: BrowserContext) => Promise<void>,
 ): Promise<void> {
-  const server = new ParleyProcess({ HOST: LAB.turnIp, PORT: String(WEB_PORT), ...env }, [
-    'ip',
-    'netns',
-    'exec',
-    lab.ns.turn,
-  ]);
+  // The pages load from the lab address, not loopback: it is the server's public origin here.
+  const publicUrl = `http://${LAB.turnIp}:${WEB_PORT}`;
+  const server = new ParleyProcess(
+    { HOST: LAB.turnIp, PORT: String(WEB_PORT), PUBLIC_URL: publicUrl, ...env },
+    ['ip', 'netns', 'exec', lab.ns.turn],
+  );
   const browsers: Browser[] = [];
   const opened: BrowserContext[] = [];
   try {

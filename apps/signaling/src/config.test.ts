@@ -8,7 +8,8 @@ describe('TURN configuration', () => {
       TURN_URLS:
         'turn:turn.example.org:3478?transport=udp, turn:turn.example.org:3478?transport=tcp',
       TURN_SECRET: 'a-secret-of-sixteen+',
-      TURN_CREDENTIAL_TTL_SECONDS: '600',
+      TURN_CREDENTIAL_TTL_SECONDS: '900',
+      TURN_CREDENTIALS_PER_HOUR_PER_IP: '40',
       RELAY_ONLY_DEFAULT: 'true',
     });
     expect(config.stunUrls).toEqual(['stun:turn.example.org:3478']);
@@ -18,18 +19,19 @@ describe('TURN configuration', () => {
         'turn:turn.example.org:3478?transport=tcp',
       ],
       secret: 'a-secret-of-sixteen+',
-      ttlSeconds: 600,
+      ttlSeconds: 900,
+      mintsPerHourPerAddress: 40,
     });
     expect(config.relayOnlyDefault).toBe(true);
   });
 
-  it('defaults to no ICE servers at all and a one-hour TTL', () => {
+  it('defaults to no ICE servers at all, a ten-minute TTL and 100 credentials per address per hour', () => {
     const config = loadConfig({});
     expect(config.stunUrls).toEqual([]);
     expect(config.turn).toBeUndefined();
     expect(
       loadConfig({ TURN_URLS: 'turn:t.example:3478', TURN_SECRET: 'x'.repeat(16) }).turn,
-    ).toMatchObject({ ttlSeconds: 3600 });
+    ).toMatchObject({ ttlSeconds: 600, mintsPerHourPerAddress: 100 });
   });
 
   it.each([
@@ -53,5 +55,17 @@ describe('connections per address', () => {
   it.each(['0', '-1', '2.5', 'many', '1000001'])('refuses MAX_CONNECTIONS_PER_IP=%s', (value) => {
     expect(() => loadConfig({ MAX_CONNECTIONS_PER_IP: value })).toThrow(ConfigError);
     expect(() => loadConfig({ MAX_CONNECTIONS_PER_IP: value })).toThrow('MAX_CONNECTIONS_PER_IP');
+  });
+});
+
+describe('origins and the knock timeout', () => {
+  it('reads PUBLIC_URL as an origin, and KNOCK_TIMEOUT_MS with a two-minute default', () => {
+    expect(loadConfig({}).publicOrigin).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://meet.example.org/some/path' }).publicOrigin).toBe(
+      'https://meet.example.org',
+    );
+    expect(() => loadConfig({ PUBLIC_URL: 'meet.example.org' })).toThrow('PUBLIC_URL');
+    expect(loadConfig({}).knockTimeoutMs).toBe(120_000);
+    expect(loadConfig({ KNOCK_TIMEOUT_MS: '3000' }).knockTimeoutMs).toBe(3000);
   });
 });

@@ -61,8 +61,12 @@ const EnvSchema = v.object({
     v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',
   ),
-  /** Empty: only the server's own origin (same host as the request) may open a WebSocket. */
+  /** Empty: only loopback origins and PUBLIC_URL's origin may open a WebSocket. */
   ALLOWED_ORIGINS: v.optional(originList, ''),
+  /** The address users open, e.g. https://meet.example.org; its origin is allowed by default. */
+  PUBLIC_URL: v.optional(
+    v.pipe(v.string(), v.trim(), v.url('must be a URL like https://meet.example.org')),
+  ),
   /** Built web app to serve; empty disables static serving (e.g. under the Vite dev server). */
   STATIC_DIR: v.optional(v.string(), ''),
   ROOM_CAPACITY: v.optional(integer(2, 50), '6'),
@@ -102,7 +106,11 @@ const EnvSchema = v.object({
   ),
   /** coturn's `static-auth-secret`: credentials are HMACs under it, checked by coturn. */
   TURN_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
-  TURN_CREDENTIAL_TTL_SECONDS: v.optional(integer(60, 7 * 24 * 3600), '3600'),
+  TURN_CREDENTIAL_TTL_SECONDS: v.optional(integer(60, 7 * 24 * 3600), '600'),
+  /** TURN credentials one client address (IPv4, or IPv6 /64) may be given per hour. */
+  TURN_CREDENTIALS_PER_HOUR_PER_IP: v.optional(integer(1, 1_000_000), '100'),
+  /** How long a knock on a locked call waits for an answer before it is turned away. */
+  KNOCK_TIMEOUT_MS: v.optional(integer(1000, 3_600_000), '120000'),
   /** Tick the lobby's "Relay only" privacy option by default. */
   RELAY_ONLY_DEFAULT: v.optional(boolean, 'false'),
   /** Prometheus /metrics on this separate port (unset: off); never proxied by Caddy. */
@@ -115,6 +123,8 @@ export type Config = {
   host: string;
   logLevel: string;
   allowedOrigins: string[];
+  /** The origin of PUBLIC_URL, allowed along with loopback when ALLOWED_ORIGINS is empty. */
+  publicOrigin: string | undefined;
   staticDir: string | undefined;
   roomCapacity: number;
   resumeGraceMs: number;
@@ -132,7 +142,10 @@ export type Config = {
   shutdownGraceMs: number;
   maxFileBytes: number;
   stunUrls: string[];
-  turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
+  turn:
+    | { urls: string[]; secret: string; ttlSeconds: number; mintsPerHourPerAddress: number }
+    | undefined;
+  knockTimeoutMs: number;
   relayOnlyDefault: boolean;
   metrics: { port: number; host: string } | undefined;
   /** Undefined when WEBHOOK_URLS is unset (webhooks off). */
@@ -175,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+    publicOrigin: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
     staticDir: e.STATIC_DIR || undefined,
     roomCapacity: e.ROOM_CAPACITY,
     resumeGraceMs: e.RESUME_GRACE_MS,
@@ -193,8 +207,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     stunUrls: e.STUN_URLS,
     turn:
       e.TURN_URLS.length > 0 && e.TURN_SECRET !== undefined
-        ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS }
+        ? {
+            urls: e.TURN_URLS,
+            secret: e.TURN_SECRET,
+            ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS,
+            mintsPerHourPerAddress: e.TURN_CREDENTIALS_PER_HOUR_PER_IP,
+          }
         : undefined,
+    knockTimeoutMs: e.KNOCK_TIMEOUT_MS,
     relayOnlyDefault: e.RELAY_ONLY_DEFAULT,
     metrics:
       e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },

@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import { InMemoryRoomStore } from './rooms/in-memory-room-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
 import { iceServersFromConfig } from './turn/ice-servers.ts';
+import { describeOriginPolicy } from './ws/upgrade-guard.ts';
 import { attachWebSocketTransport } from './ws/websocket-transport.ts';
 
 /**
@@ -51,6 +52,7 @@ export function hubOptionsFrom({
     maxFileBytes: config.maxFileBytes,
     iceServersFor: iceServersFor ?? iceServersFromConfig(config),
     lifecycle,
+    knockTimeoutMs: config.knockTimeoutMs,
   };
 }
 
@@ -78,6 +80,7 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
     { port, host: config.host, static: handler.servesWebApp },
     `Parley listening on http://${displayHost}:${port}`,
   );
+  logger.info({ allowedOrigins: config.allowedOrigins }, describeOriginPolicy(config));
 
   async function shutdown(): Promise<void> {
     if (shuttingDown) return;

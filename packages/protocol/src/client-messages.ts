@@ -1,4 +1,6 @@
 import * as v from 'valibot';
+import { cleanDisplayName } from './display-name.ts';
+import { AnswerKnockSchema, SetLockSchema } from './lock-messages.ts';
 import { ID_PATTERN, MAX_DISPLAY_NAME_LENGTH } from './limits.ts';
 import { SignalPayloadSchema } from './signal-payload.ts';
 
@@ -9,11 +11,19 @@ export const IdSchema = v.pipe(
   v.regex(ID_PATTERN, 'must be 22-64 base64url characters'),
 );
 
+/**
+ * A display name as sent: bounded before any work is done on it, then cleaned by the shared
+ * rules (display-name.ts). The output is the cleaned name, so the server only ever sees that.
+ */
 export const DisplayNameSchema = v.pipe(
   v.string(),
-  v.trim(),
-  v.minLength(1, 'must not be empty'),
-  v.maxLength(MAX_DISPLAY_NAME_LENGTH),
+  v.maxLength(MAX_DISPLAY_NAME_LENGTH * 4),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const checked = cleanDisplayName(dataset.value);
+    if (checked.ok) return checked.name;
+    addIssue({ message: checked.reason });
+    return NEVER;
+  }),
 );
 
 export const JoinSchema = v.strictObject({
@@ -29,6 +39,8 @@ export const JoinSchema = v.strictObject({
       token: v.pipe(v.string(), v.maxLength(128)),
     }),
   ),
+  /** Lock the call at once if this join creates it (the lobby's "Start the call locked"). */
+  startLocked: v.optional(v.boolean()),
 });
 
 export const LeaveSchema = v.strictObject({ type: v.literal('leave') });
@@ -65,6 +77,8 @@ export const ClientMessageSchema = v.variant('type', [
   ClientPingSchema,
   RefreshIceServersSchema,
   PeekSchema,
+  SetLockSchema,
+  AnswerKnockSchema,
 ]);
 
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;

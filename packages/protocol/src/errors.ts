@@ -20,6 +20,16 @@ export const ERROR_CODES = [
   'unknown-peer',
   /** Too many ICE candidates to one peer without a new description. */
   'too-many-candidates',
+  /** This address was given its TURN credentials for the hour; the old ones stay usable. */
+  'turn-credentials-limited',
+  /** Locking, unlocking and answering knocks are for participants of the call. */
+  'not-allowed',
+  /** The call is locked and someone inside said no. */
+  'knock-denied',
+  /** The call is locked and nobody answered in time. */
+  'knock-timed-out',
+  /** Too many knocks from this address, or on this call, at once. */
+  'knock-rate-limited',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

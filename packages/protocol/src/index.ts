@@ -6,3 +6,5 @@ export * from './client-messages.ts';
 export * from './server-messages.ts';
 export * from './codec.ts';
 export * from './peer-messages.ts';
+export * from './display-name.ts';
+export * from './lock-messages.ts';

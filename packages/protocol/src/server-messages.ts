@@ -2,6 +2,13 @@ import * as v from 'valibot';
 import { IdSchema } from './client-messages.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { MAX_PEEK_NAMES } from './limits.ts';
+import {
+  KnockEndedSchema,
+  KnockSchema,
+  LockStateSchema,
+  PeerUpdatedSchema,
+  WaitingForAdmissionSchema,
+} from './lock-messages.ts';
 import { SignalPayloadSchema } from './signal-payload.ts';
 
 /** Messages the signalling server sends to a browser. */
@@ -100,6 +107,11 @@ export const ServerMessageSchema = v.variant('type', [
   ServerErrorSchema,
   IceServersSchema,
   RoomPeekSchema,
+  PeerUpdatedSchema,
+  LockStateSchema,
+  KnockSchema,
+  KnockEndedSchema,
+  WaitingForAdmissionSchema,
 ]);
 
 export type ServerMessage = v.InferOutput<typeof ServerMessageSchema>;

@@ -14,9 +14,12 @@ import { TokenBucket } from '../rate-limit.ts';
 import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
 import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
+import { type KnockingSession } from './doorkeeper.ts';
+import { handleLockMessage, type LockMessage } from './lock-handlers.ts';
 import { relayedSignalFrame } from './relayed-signal.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
 import { answerPeek } from './room-peek.ts';
+import { announceNames } from './seat-notices.ts';
 import type { HubOptions, Seat, SignalingHub } from './signaling-hub.ts';
 import type { ConnectionEnd, TransportLink } from './transport-link.ts';
 
@@ -29,8 +32,9 @@ const RATE_ERROR_INTERVAL_MS = 1000;
  * resume). Frames are processed strictly in arrival order. Not to be confused with the
  * browser's `CallSession`, the whole call on the client side.
  */
-export class ClientConnection {
+export class ClientConnection implements KnockingSession {
   private seat: Seat | undefined;
+  private displayName = '';
   private readonly order = new ArrivalOrder((error) => this.failed(error));
   private readonly bucket: TokenBucket;
   private readonly candidates = new CandidateGuard();
@@ -44,6 +48,24 @@ export class ClientConnection {
     private readonly options: HubOptions,
   ) {
     this.bucket = new TokenBucket(options.messageBurst, options.messagesPerSecond);
+  }
+
+  get ip(): string {
+    return this.link.ip;
+  }
+
+  /** The seat and the name it is shown under, for the lock and knock handlers. */
+  get member(): (Seat & { displayName: string }) | undefined {
+    return this.seat && { ...this.seat, displayName: this.displayName };
+  }
+
+  /** A participant let this parked newcomer in: seat it, after anything it sent meanwhile. */
+  admitted(join: JoinMessage): void {
+    this.order.run(() => this.seatIn(join, undefined));
+  }
+
+  refused(code: ErrorCode, message: string): void {
+    this.order.run(() => this.error(code, message));
   }
 
   send(message: ServerMessage): void {
@@ -95,6 +117,7 @@ export class ClientConnection {
     this.closed = true;
     this.closedHow = how;
     this.order.run(async () => {
+      await this.hub.doorkeeper.cancel(this);
       const seat = this.seat;
       if (!seat) return;
       this.seat = undefined;
@@ -138,6 +161,9 @@ export class ClientConnection {
         return this.send({ type: 'pong', t: message.t });
       case 'refresh-ice-servers':
         return this.refreshIceServers();
+      case 'set-lock':
+      case 'answer-knock':
+        return this.lockMessage(message);
       case 'peek':
         return answerPeek(this.options.store, message.roomId, this.options.roomCapacity, (m) =>
           this.send(m),
@@ -150,7 +176,7 @@ export class ClientConnection {
   }
 
   private async join(message: JoinMessage): Promise<void> {
-    if (this.seat)
+    if (this.seat || this.hub.doorkeeper.isKnocking(this))
       return this.error('already-in-room', 'leave the current room before joining another');
     if (!this.hub.allowJoin(this.link.ip)) {
       return this.error(
@@ -158,11 +184,22 @@ export class ClientConnection {
         'too many joins from your address; try again in a moment',
       );
     }
-    const { roomId, displayName, resume } = message;
-    const secret = this.options.secret;
+    const { roomId, resume } = message;
     const resuming =
-      resume !== undefined && verifyResumeToken(secret, roomId, resume.peerId, resume.token);
-    const peerId = resuming ? resume.peerId : randomId();
+      resume !== undefined &&
+      verifyResumeToken(this.options.secret, roomId, resume.peerId, resume.token) &&
+      (await this.hub.resumable(roomId, resume.peerId));
+    // A locked call parks newcomers; a participant resuming its own seat is no newcomer.
+    if (!resuming && this.hub.doorkeeper.isLocked(roomId))
+      return this.hub.doorkeeper.knock(this, message);
+    return this.seatIn(message, resuming ? resume.peerId : undefined);
+  }
+
+  /** Seats this connection: as `resumePeerId` when a resume was accepted, else as someone new. */
+  private async seatIn(message: JoinMessage, resumePeerId: string | undefined): Promise<void> {
+    const { roomId, displayName } = message;
+    const secret = this.options.secret;
+    const peerId = resumePeerId ?? randomId();
 
     const result = await this.options.store.admit(
       roomId,
@@ -184,6 +221,7 @@ export class ClientConnection {
       return;
     }
     this.seat = { roomId, peerId };
+    this.displayName = result.member.displayName;
     this.hub.attach(peerId, this);
     this.send({
       type: 'joined',
@@ -193,7 +231,7 @@ export class ClientConnection {
       resumeToken: signResumeToken(secret, roomId, peerId),
       resumed: result.restored,
       peers: peersSeenBy(result.room, peerId),
-      iceServers: this.options.iceServersFor?.(peerId) ?? [],
+      iceServers: this.options.iceServersFor?.(peerId, this.link.ip).iceServers ?? [],
       capacity: this.options.roomCapacity,
       maxFileBytes: this.options.maxFileBytes,
     });
@@ -208,6 +246,10 @@ export class ClientConnection {
         },
       }));
     }
+    announceNames(this.hub, this, message, result);
+    if (message.startLocked && !result.restored && result.room.members.length === 1)
+      await this.hub.doorkeeper.setLock(roomId, true); // tells this (only) member
+    else this.hub.doorkeeper.greet(roomId, (m) => this.send(m));
     this.options.logger.debug({ roomId, peerId, restored: result.restored }, 'peer joined');
   }
 
@@ -215,11 +257,22 @@ export class ClientConnection {
   private refreshIceServers(): void {
     const seat = this.seat;
     if (!seat) return this.error('not-in-room', 'join a room before asking for ICE servers');
-    this.send({ type: 'ice-servers', iceServers: this.options.iceServersFor?.(seat.peerId) ?? [] });
+    const grant = this.options.iceServersFor?.(seat.peerId, this.link.ip);
+    // Over the hourly cap: the client keeps the credentials it has (they work until expiry).
+    if (grant?.relayRefused)
+      return this.error('turn-credentials-limited', 'too many relay credentials for your address');
+    this.send({ type: 'ice-servers', iceServers: grant?.iceServers ?? [] });
+  }
+
+  private lockMessage(message: LockMessage): Promise<void> | void {
+    const member = this.member;
+    if (!member) return this.error('not-allowed', 'only participants of the call can do this');
+    return handleLockMessage(this.hub.doorkeeper, member, message);
   }
 
   private async leave(): Promise<void> {
     const seat = this.seat;
+    if (!seat && this.hub.doorkeeper.isKnocking(this)) return this.hub.doorkeeper.cancel(this);
     if (!seat) return this.error('not-in-room', 'you are not in a room');
     this.seat = undefined;
     this.candidates.clear();

@@ -37,7 +37,10 @@ function startHub(
       config: { ...defaults, ...overrides },
       logger: pino({ level: 'silent' }),
       store,
-      iceServersFor: (peerId) => [{ urls: 'turn:198.51.100.3:3478', username: peerId }],
+      iceServersFor: (peerId) => ({
+        iceServers: [{ urls: 'turn:198.51.100.3:3478', username: peerId }],
+        relayRefused: false,
+      }),
     }),
   );
   return hub;
@@ -372,7 +375,10 @@ describe('order and limits', () => {
     let minted = 0;
     hub = new SignalingHub({
       ...hubOptionsFrom({ config: defaults, logger: pino({ level: 'silent' }) }),
-      iceServersFor: (peerId) => [{ urls: 'turn:198.51.100.3', username: `${++minted}:${peerId}` }],
+      iceServersFor: (peerId) => ({
+        iceServers: [{ urls: 'turn:198.51.100.3', username: `${++minted}:${peerId}` }],
+        relayRefused: false,
+      }),
     });
     const ada = new MemoryClient(hub);
     const { selfId } = await ada.join(createRoomId());

@@ -1,9 +1,13 @@
-import type { IceServer, ServerMessage } from '@parley/protocol';
+import type { ServerMessage } from '@parley/protocol';
 import type { Logger } from '../logger.ts';
+import { addressKey } from '../net/address-key.ts';
 import { KeyedRateLimiter } from '../rate-limit.ts';
-import type { Room } from '../rooms/room.ts';
+import { findMember, type Room } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
+import type { IceServersFor } from '../turn/ice-servers.ts';
 import { ClientConnection } from './client-connection.ts';
+import { Doorkeeper } from './doorkeeper.ts';
+import { ResumeLedger } from './resume-ledger.ts';
 import type { TransportLink } from './transport-link.ts';
 import type { RoomLifecycleListener } from '../webhooks/lifecycle.ts';
 
@@ -18,8 +22,10 @@ export interface HubOptions {
   joinBurstPerIp: number;
   joinsPerSecondPerIp: number;
   maxFileBytes: number;
-  /** ICE servers handed to a participant once admitted (TURN credentials are per participant). */
-  iceServersFor?: (peerId: string) => IceServer[];
+  /** ICE servers handed to a participant once admitted (TURN credentials are per address). */
+  iceServersFor?: IceServersFor;
+  /** How long a knock on a locked call waits for an answer (KNOCK_TIMEOUT_MS). */
+  knockTimeoutMs?: number;
   /** Told when seats are taken and released (webhooks); absent when nothing listens. */
   lifecycle?: RoomLifecycleListener | undefined;
 }
@@ -39,9 +45,19 @@ export class SignalingHub {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private readonly joinLimiter: KeyedRateLimiter;
   private readonly sweepTimer: NodeJS.Timeout;
+  readonly doorkeeper: Doorkeeper;
+  /** Seats given up for good; their resume tokens no longer work. */
+  readonly endedSeats: ResumeLedger;
 
   constructor(private readonly options: HubOptions) {
     this.joinLimiter = new KeyedRateLimiter(options.joinBurstPerIp, options.joinsPerSecondPerIp);
+    this.endedSeats = new ResumeLedger(Math.max(options.resumeGraceMs, 24 * 3600_000));
+    this.doorkeeper = new Doorkeeper({
+      logger: options.logger,
+      timeoutMs: options.knockTimeoutMs ?? 120_000,
+      toMembers: async (roomId, message) =>
+        this.broadcast(await options.store.get(roomId), '', () => message),
+    });
     this.sweepTimer = setInterval(() => this.joinLimiter.sweep(), 60_000);
     this.sweepTimer.unref();
   }
@@ -59,6 +75,7 @@ export class SignalingHub {
   /** Stops timers; used on shutdown. Seats are not released: clients resume on the next instance. */
   dispose(): void {
     clearInterval(this.sweepTimer);
+    this.doorkeeper.dispose();
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
   }
@@ -66,7 +83,19 @@ export class SignalingHub {
   // --- used by ClientConnection ----------------------------------------------------------------
 
   allowJoin(ip: string): boolean {
-    return this.joinLimiter.take(ip);
+    return this.joinLimiter.take(addressKey(ip));
+  }
+
+  /**
+   * Whether a valid resume token may bring its seat back: only while the seat is held (a
+   * dropped participant within its grace period, or a live one being taken over), or when this
+   * server does not know the room at all (it restarted and everyone is resuming) and this
+   * process never saw the seat end.
+   */
+  async resumable(roomId: string, peerId: string): Promise<boolean> {
+    const room = await this.options.store.get(roomId);
+    if (room) return findMember(room, peerId) !== undefined;
+    return !this.endedSeats.isRevoked(roomId, peerId);
   }
 
   attach(peerId: string, connection: ClientConnection): void {
@@ -124,6 +153,8 @@ export class SignalingHub {
 
   async removeSeat(seat: Seat, reason: 'left' | 'disconnected'): Promise<void> {
     const room = await this.options.store.remove(seat.roomId, seat.peerId);
+    this.endedSeats.revoke(seat.roomId, seat.peerId);
+    if (!room) this.doorkeeper.roomEmptied(seat.roomId);
     this.options.lifecycle?.left(seat.roomId, seat.peerId, reason === 'left' ? 'left' : 'timeout');
     this.broadcast(room, seat.peerId, () => ({ type: 'peer-left', peerId: seat.peerId, reason }));
     this.options.logger.debug({ roomId: seat.roomId, peerId: seat.peerId, reason }, 'peer left');

@@ -1,4 +1,4 @@
-import type { PeerInfo } from '@parley/protocol';
+import { distinctDisplayName, type PeerInfo } from '@parley/protocol';
 
 /**
  * Pure room logic: plain immutable values in, new values out. No sockets, no timers, so every
@@ -20,7 +20,15 @@ export type Room = Readonly<{
 export type AdmitRequest = Readonly<{ peerId: string; displayName: string }>;
 
 export type AdmitResult =
-  { ok: true; room: Room; member: Member; restored: boolean } | { ok: false; reason: 'full' };
+  | {
+      ok: true;
+      room: Room;
+      member: Member;
+      restored: boolean;
+      /** The seat as it was before a restore: its name, and whether its old socket was live. */
+      previous?: Member;
+    }
+  | { ok: false; reason: 'full' };
 
 export function emptyRoom(id: string): Room {
   return { id, members: [] };
@@ -32,18 +40,26 @@ export function findMember(room: Room, peerId: string): Member | undefined {
 
 /**
  * Seats a participant. A peer ID that already holds a seat (a resume) takes it back even when
- * the room is at capacity, because the seat was never given up.
+ * the room is at capacity, because the seat was never given up. The name is told apart from
+ * the others' ("Sam (2)") and from the reserved ones, here, where the room is read and written
+ * in one step, so two namesakes joining at once still end up distinct.
  */
 export function admit(room: Room, request: AdmitRequest, capacity: number): AdmitResult {
+  const others = room.members.filter((m) => m.peerId !== request.peerId);
   const member: Member = {
     peerId: request.peerId,
-    displayName: request.displayName,
+    displayName: distinctDisplayName(
+      request.displayName,
+      others.map((m) => m.displayName),
+    ),
     connected: true,
   };
-  if (findMember(room, request.peerId)) {
+  const previous = findMember(room, request.peerId);
+  if (previous) {
     return {
       ok: true,
       member,
+      previous,
       restored: true,
       room: {
         ...room,

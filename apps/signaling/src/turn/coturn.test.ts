@@ -40,8 +40,8 @@ describe('coturn accepts minted TURN credentials and enforces the peer deny list
         'allowed-peer-ip=127.0.0.1',
         'denied-peer-ip=127.0.0.0-127.255.255.255',
         // coturn < 4.9 relays to IPv4-mapped IPv6 peers despite the IPv4 deny list
-        // (CVE-2026-27624). Debian's 4.6.1 here needs this workaround line; the production
-        // config ships it commented out because its default image (coturn ≥ 4.10) is fixed.
+        // (CVE-2026-27624). Debian's 4.6.1 here needs this workaround line; in production
+        // start-coturn.sh adds it on coturn < 4.9 (infra/turn/mapped-peers.test.ts).
         'denied-peer-ip=::ffff:0.0.0.0-::ffff:255.255.255.255',
       ],
     });

@@ -1,5 +1,7 @@
+import { addressKey } from '../net/address-key.ts';
+
 /**
- * Open WebSocket connections per client address. Joins are rate-limited per address, but an
+ * Open WebSocket connections per client address (an IPv6 /64 counts as one address). Joins are rate-limited per address, but an
  * idle socket costs memory and a file descriptor without ever joining, so without a cap one
  * address could hold the server's descriptors hostage. A slot is taken at the upgrade and
  * given back when the TCP connection closes, whichever side ends it.
@@ -11,16 +13,18 @@ export class ConnectionsPerAddress {
 
   /** Takes a slot for `address`; false when it already holds `max` connections. */
   tryTake(address: string): boolean {
-    const count = this.open.get(address) ?? 0;
+    const key = addressKey(address);
+    const count = this.open.get(key) ?? 0;
     if (count >= this.max) return false;
-    this.open.set(address, count + 1);
+    this.open.set(key, count + 1);
     return true;
   }
 
   release(address: string): void {
-    const count = this.open.get(address) ?? 0;
+    const key = addressKey(address);
+    const count = this.open.get(key) ?? 0;
     // Deleting at zero keeps the map as small as the set of addresses connected right now.
-    if (count <= 1) this.open.delete(address);
-    else this.open.set(address, count - 1);
+    if (count <= 1) this.open.delete(key);
+    else this.open.set(key, count - 1);
   }
 }

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { checkUpgrade, clientAddress } from './upgrade-guard.ts';
+import {
+  checkUpgrade,
+  clientAddress,
+  describeOriginPolicy,
+  type OriginPolicy,
+} from './upgrade-guard.ts';
+
+const none: OriginPolicy = { allowedOrigins: [] };
 
 function request(
   url: string,
@@ -11,28 +18,55 @@ function request(
 }
 
 describe('checkUpgrade', () => {
-  it('accepts the server own origin by default', () => {
+  it('accepts loopback origins by default, whatever the Host', () => {
+    for (const origin of [
+      'http://localhost:8080',
+      'http://127.0.0.1:5173',
+      'http://127.1.2.3',
+      'http://[::1]:8080',
+      'http://app.localhost',
+    ]) {
+      expect(checkUpgrade(request('/ws', { host: '127.0.0.1:8080', origin }), none)).toEqual({
+        ok: true,
+      });
+    }
+  });
+  it('refuses the DNS-rebinding pair (Origin http://evil.example, Host evil.example) by default', () => {
+    expect(
+      checkUpgrade(request('/ws', { host: 'evil.example', origin: 'http://evil.example' }), none),
+    ).toMatchObject({ ok: false, status: 403 });
     expect(
       checkUpgrade(
-        request('/ws', { host: 'meet.example.org', origin: 'https://meet.example.org' }),
-        [],
+        request('/ws', { host: 'localhost.evil.example', origin: 'http://localhost.evil.example' }),
+        none,
       ),
-    ).toEqual({ ok: true });
+    ).toMatchObject({ ok: false, status: 403 });
+  });
+  it('accepts PUBLIC_URL origin when there is no allowlist, and only it besides loopback', () => {
+    const policy = { allowedOrigins: [], publicOrigin: 'https://meet.example.org' };
+    const at = (origin: string) =>
+      checkUpgrade(request('/ws', { host: new URL(origin).host, origin }), policy).ok;
+    expect(at('https://meet.example.org')).toBe(true);
+    expect(at('http://meet.example.org')).toBe(false);
+    expect(at('https://other.example.org')).toBe(false);
+    expect(describeOriginPolicy(policy)).toContain('https://meet.example.org (PUBLIC_URL)');
   });
   it('rejects a foreign origin, a missing one and a malformed one with 403', () => {
     for (const origin of ['https://evil.example', 'null', 'javascript:alert(1)']) {
-      expect(checkUpgrade(request('/ws', { host: 'meet.example.org', origin }), [])).toMatchObject({
+      expect(
+        checkUpgrade(request('/ws', { host: 'meet.example.org', origin }), none),
+      ).toMatchObject({
         ok: false,
         status: 403,
       });
     }
-    expect(checkUpgrade(request('/ws', { host: 'meet.example.org' }), [])).toMatchObject({
+    expect(checkUpgrade(request('/ws', { host: 'meet.example.org' }), none)).toMatchObject({
       ok: false,
       status: 403,
     });
   });
   it('uses the allowlist exactly when one is configured', () => {
-    const list = ['https://meet.example.org'];
+    const list = { allowedOrigins: ['https://meet.example.org'], publicOrigin: 'http://localhost' };
     expect(
       checkUpgrade(
         request('/ws', { host: 'internal:8080', origin: 'https://meet.example.org' }),
@@ -49,12 +83,20 @@ describe('checkUpgrade', () => {
       checkUpgrade(request('/ws', { host: 'internal:8080', origin: 'http://internal:8080' }), list)
         .ok,
     ).toBe(false);
+    // With an allowlist, loopback gets no special treatment.
+    expect(
+      checkUpgrade(request('/ws', { host: 'localhost', origin: 'http://localhost' }), list).ok,
+    ).toBe(false);
   });
   it('rejects other paths with 404', () => {
-    expect(checkUpgrade(request('/socket', { host: 'h', origin: 'http://h' }), [])).toMatchObject({
+    expect(
+      checkUpgrade(request('/socket', { host: 'h', origin: 'http://localhost' }), none),
+    ).toMatchObject({
       status: 404,
     });
-    expect(checkUpgrade(request('/ws?x=1', { host: 'h', origin: 'http://h' }), []).ok).toBe(true);
+    expect(
+      checkUpgrade(request('/ws?x=1', { host: 'h', origin: 'http://localhost' }), none).ok,
+    ).toBe(true);
   });
 });
 

@@ -4,15 +4,25 @@ export const WEBSOCKET_PATH = '/ws';
 
 export type UpgradeVerdict = { ok: true } | { ok: false; status: 403 | 404; reason: string };
 
+/** Which page origins may open a WebSocket (from ALLOWED_ORIGINS and PUBLIC_URL). */
+export interface OriginPolicy {
+  /** Exact origins; when non-empty, nothing else passes. */
+  allowedOrigins: readonly string[];
+  /** With no allowlist: this origin passes along with loopback ones. */
+  publicOrigin?: string | undefined;
+}
+
 /**
  * Runs before the WebSocket handshake, so a page on a foreign origin never gets a socket
- * (cross-site WebSocket hijacking). With no allowlist, only the server's own origin passes:
- * an Origin whose host equals the Host header the browser used to reach us.
+ * (cross-site WebSocket hijacking). With an allowlist, exactly its origins pass. Without one,
+ * only loopback origins (`npm start` opened on this machine) and PUBLIC_URL's origin do.
+ *
+ * The Host header is never trusted for this: under DNS rebinding, evil.example resolves to
+ * this server, and the attacker's page sends `Origin: http://evil.example` with
+ * `Host: evil.example`. Comparing the two (what this check did before) let it in.
  */
-export function checkUpgrade(
-  req: IncomingMessage,
-  allowedOrigins: readonly string[],
-): UpgradeVerdict {
+export function checkUpgrade(req: IncomingMessage, policy: OriginPolicy): UpgradeVerdict {
+  const { allowedOrigins } = policy;
   const path = (req.url ?? '').split('?')[0];
   if (path !== WEBSOCKET_PATH) return { ok: false, status: 404, reason: 'unknown path' };
   const origin = req.headers.origin;
@@ -26,9 +36,29 @@ export function checkUpgrade(
   const allowed =
     allowedOrigins.length > 0
       ? allowedOrigins.includes(parsed.origin)
-      : (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
-        parsed.host === req.headers.host;
+      : parsed.origin === policy.publicOrigin ||
+        ((parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
+          isLoopbackHost(parsed.hostname));
   return allowed ? { ok: true } : { ok: false, status: 403, reason: 'origin not allowed' };
+}
+
+/** `localhost` (and its subdomains, which browsers resolve to loopback), 127/8 and ::1. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === '[::1]'
+  );
+}
+
+/** One line for the start-up log: which origins may open a WebSocket, and why. */
+export function describeOriginPolicy(policy: OriginPolicy): string {
+  if (policy.allowedOrigins.length > 0)
+    return `WebSocket origins allowed (ALLOWED_ORIGINS): ${policy.allowedOrigins.join(', ')}`;
+  const extra = policy.publicOrigin ? ` and ${policy.publicOrigin} (PUBLIC_URL)` : '';
+  return `WebSocket origins allowed: loopback (localhost, 127.0.0.0/8, [::1])${extra}; set PUBLIC_URL or ALLOWED_ORIGINS to serve other addresses`;
 }
 
 /** The client address: the socket's, or the last X-Forwarded-For hop when behind our own proxy. */

@@ -12,6 +12,7 @@ import { checkUpgrade, clientAddress } from './upgrade-guard.ts';
 export type WebSocketTransportOptions = Pick<
   Config,
   | 'allowedOrigins'
+  | 'publicOrigin'
   | 'trustProxy'
   | 'maxConnectionsPerIp'
   | 'maxBufferedBytes'
@@ -63,7 +64,7 @@ export function attachWebSocketTransport(
     const ip = clientAddress(req, options.trustProxy);
     const verdict = draining
       ? ({ ok: false, status: 503, reason: 'shutting down' } as const)
-      : checkUpgrade(req, options.allowedOrigins);
+      : checkUpgrade(req, options);
     // Refused before the handshake, like a bad origin: no WebSocket is ever created for it.
     const refusal = !verdict.ok
       ? verdict

@@ -15,6 +15,7 @@ import type { PeerLink, PeerLinkOptions } from './peer-link.ts';
 import {
   SignalingClient,
   type ClosedReason,
+  type DoorMessage,
   type SignalingClientOptions,
   type SignalingStatus,
 } from './signaling-client.ts';
@@ -36,6 +37,10 @@ export type CallSessionEvents = {
   chat: [entry: ChatEntry];
   transfer: [snapshot: TransferSnapshot];
   closed: [reason: ClosedReason];
+  /** Lock and knock news for the UI. */
+  door: [message: Exclude<DoorMessage, { type: 'peer-updated' }>];
+  /** The server shows us under another name (it told us apart from a namesake). */
+  'self-name': [displayName: string];
 };
 
 /** What the session needs of a link; tests substitute an in-memory fake. */
@@ -112,6 +117,12 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       s.on('peer-joined', (member) => this.addParticipant(member)),
       s.on('peer-left', (participantId) => this.removeParticipant(participantId)),
       s.on('signal', (from, payload) => this.links.get(from)?.link.signal(payload)),
+      s.on('door', (message) => {
+        if (message.type !== 'peer-updated') return this.emit('door', message);
+        if (message.peerId === this.selfId) return this.emit('self-name', message.displayName);
+        if (this.links.has(message.peerId))
+          this.update(message.peerId, { displayName: message.displayName });
+      }),
       media.on('changed', (state) => {
         this.emit('local-media', state);
         this.broadcast({ type: 'media-state', ...this.mediaState() });
@@ -213,6 +224,15 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
 
   get sharingScreen(): boolean {
     return this.screen !== undefined;
+  }
+
+  /** Locks or unlocks the call for newcomers; false while signalling is down. */
+  setLock(locked: boolean): boolean {
+    return this.signaling.setLock(locked);
+  }
+
+  answerKnock(knockId: string, admit: boolean): boolean {
+    return this.signaling.answerKnock(knockId, admit);
   }
 
   /** Says goodbye and releases everything. The local media stays with its owner (the lobby). */

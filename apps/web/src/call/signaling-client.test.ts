@@ -242,6 +242,46 @@ describe('SignalingClient', () => {
     expect(sockets.sockets).toHaveLength(1);
   });
 
+  it('waits at a locked call past the join timeout, then stops for good when denied', () => {
+    const door: string[] = [];
+    client.on('door', (m) => door.push(m.type));
+    client.start();
+    sockets.last.open();
+    sockets.last.receive({ type: 'waiting-for-admission', timeoutMs: 120_000 });
+    expect(door).toEqual(['waiting-for-admission']);
+    // The join timeout (5 s by default) no longer applies; the server's pongs keep it alive.
+    for (let i = 0; i < 8; i++) {
+      vi.advanceTimersByTime(1000);
+      sockets.last.receive({ type: 'pong', t: i });
+    }
+    expect(sockets.sockets).toHaveLength(1);
+    sockets.last.receive({ type: 'error', code: 'knock-denied', message: 'no' });
+    expect(client.closedReason).toBe('knock-denied');
+    vi.advanceTimersByTime(60_000);
+    expect(sockets.sockets).toHaveLength(1);
+  });
+
+  it('asks to start the call locked on its first join only', () => {
+    client.dispose();
+    client = new SignalingClient({
+      url: 'ws://test/ws',
+      roomId: ROOM,
+      displayName: 'Ada',
+      startLocked: true,
+      createSocket: sockets.create,
+    });
+    client.start();
+    sockets.last.open();
+    expect(sockets.last.sent[0]).toMatchObject({ type: 'join', startLocked: true });
+    sockets.last.receive(joined());
+    sockets.last.drop(1006);
+    vi.advanceTimersByTime(10_000);
+    sockets.last.open();
+    const rejoin = sockets.last.sent[0] as Record<string, unknown>;
+    expect(rejoin.resume).toBeDefined();
+    expect(rejoin.startLocked).toBeUndefined();
+  });
+
   it('treats close code 4002 as replaced by a newer connection, not a reason to retry', () => {
     client.start();
     sockets.last.drop(CLOSE_CODES.replaced);

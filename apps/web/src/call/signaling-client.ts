@@ -41,7 +41,23 @@ export type SignalingStatus =
   /** Terminal: left, or the server refused us for good (see `closedReason`). */
   | 'closed';
 
-export type ClosedReason = 'left' | 'room-full' | 'unsupported-version' | 'replaced';
+export type ClosedReason =
+  | 'left'
+  | 'room-full'
+  | 'unsupported-version'
+  | 'replaced'
+  /** The call is locked: someone said no, nobody answered in time, or we knocked too often. */
+  | 'knock-denied'
+  | 'knock-timed-out'
+  | 'knock-rate-limited';
+
+/** Lock and knock, and name changes: passed on as they come (see lock-messages.ts). */
+export type DoorMessage = Extract<
+  ServerMessage,
+  { type: 'peer-updated' | 'lock-state' | 'knock' | 'knock-ended' | 'waiting-for-admission' }
+>;
+
+const KNOCK_REFUSALS = ['knock-denied', 'knock-timed-out', 'knock-rate-limited'] as const;
 
 export type SignalingEvents = {
   status: [status: SignalingStatus];
@@ -53,12 +69,15 @@ export type SignalingEvents = {
   'ice-servers': [servers: IceServer[]];
   /** Non-fatal server errors (e.g. a signal to a peer who just left). */
   error: [error: ServerErrorMessage];
+  door: [message: DoorMessage];
 };
 
 export interface SignalingClientOptions {
   url: string;
   roomId: string;
   displayName: string;
+  /** Lock the call at once if our first join creates it. */
+  startLocked?: boolean;
   createSocket?: (url: string) => SocketLike;
   /**
    * A connection to the same URL opened ahead of time (the lobby's, see SignalingPreconnect),
@@ -147,6 +166,14 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     return this.send({ type: 'refresh-ice-servers' });
   }
 
+  setLock(locked: boolean): boolean {
+    return this.send({ type: 'set-lock', locked });
+  }
+
+  answerKnock(knockId: string, admit: boolean): boolean {
+    return this.send({ type: 'answer-knock', knockId, admit });
+  }
+
   /** Says goodbye (others see us leave at once) and stops for good. */
   leave(): void {
     this.send({ type: 'leave' });
@@ -196,6 +223,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
         displayName: this.options.displayName,
       };
       if (this.identity) join.resume = this.identity;
+      else if (this.options.startLocked) join.startLocked = true;
       socket.send(encodeMessage(join));
       this.startLivenessChecks(socket);
     };
@@ -245,6 +273,15 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
         return this.emit('signal', message.from, message.payload);
       case 'ice-servers':
         return this.emit('ice-servers', message.iceServers);
+      case 'waiting-for-admission':
+        // Parked at a locked call: the answer may take minutes, which is no dead handshake.
+        clearTimeout(this.handshakeTimer);
+        return this.emit('door', message);
+      case 'peer-updated':
+      case 'lock-state':
+      case 'knock':
+      case 'knock-ended':
+        return this.emit('door', message);
       case 'ping':
       case 'pong':
         return; // liveness is tracked on every inbound frame
@@ -254,6 +291,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
         if (message.code === 'room-full') return this.finish('room-full');
         if (message.code === 'unsupported-version') return this.finish('unsupported-version');
         if (message.code === 'join-rate-limited') return this.dropped();
+        for (const refusal of KNOCK_REFUSALS)
+          if (message.code === refusal) return this.finish(refusal);
         return this.emit('error', message);
       default: {
         const unreachable: never = message;

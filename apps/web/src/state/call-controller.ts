@@ -1,3 +1,4 @@
+import { cleanDisplayName } from '@parley/protocol';
 import { CallSession } from '../call/call-session.ts';
 import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
@@ -5,6 +6,7 @@ import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
 import { clearStreams, SELF, setStream } from './media-streams.ts';
+import { bindDoorToStore, initialDoorState } from './door-state.ts';
 import { bindSessionToStore } from './session-bridge.ts';
 import { markJoin, resetJoinMarks } from './timing-marks.ts';
 
@@ -158,7 +160,10 @@ export function dropPreconnect(): void {
   preconnect?.close();
 }
 
-export async function joinCall(roomId: string, displayName: string): Promise<void> {
+export async function joinCall(roomId: string, typedName: string): Promise<void> {
+  // The server applies the same rules; cleaning here shows the name as others will see it.
+  const cleaned = cleanDisplayName(typedName);
+  const displayName = cleaned.ok ? cleaned.name : 'Guest';
   endCall();
   resetJoinMarks();
   markJoin('join-clicked');
@@ -180,8 +185,10 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     closedReason: undefined,
     notice: undefined, // the lobby's "Link copied" means nothing in the call
     toasts: [],
+    door: { ...initialDoorState, startLocked: useCallStore.getState().door.startLocked },
   });
   const session = new CallSession({
+    startLocked: useCallStore.getState().door.startLocked,
     url: signalingUrlFor(window.location),
     roomId,
     displayName,
@@ -191,7 +198,15 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     relayOnly: useCallStore.getState().relay.relayOnly,
     createLink: createBrowserPeerLink,
   });
-  call = { session, unbind: bindSessionToStore(session, useCallStore) };
+  const unbindDoor = bindDoorToStore(session, useCallStore);
+  const unbindSession = bindSessionToStore(session, useCallStore);
+  call = {
+    session,
+    unbind: () => {
+      unbindDoor();
+      unbindSession();
+    },
+  };
   session.start();
 }
 
@@ -204,6 +219,20 @@ export function leaveCall(): void {
     phase: 'left',
     displayName: useCallStore.getState().displayName,
   });
+}
+
+/** Locks or unlocks the call for newcomers (everyone in it sees the change). */
+export function setCallLocked(locked: boolean): void {
+  call?.session.setLock(locked);
+}
+
+export function answerKnock(knockId: string, admit: boolean): void {
+  call?.session.answerKnock(knockId, admit);
+}
+
+/** The lobby's "Start the call locked" (it only matters if we are the first in the call). */
+export function setStartLocked(startLocked: boolean): void {
+  useCallStore.setState((s) => ({ door: { ...s.door, startLocked } }));
 }
 
 export function sendChat(text: string): void {

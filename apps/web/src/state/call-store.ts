@@ -4,6 +4,7 @@ import type { TransferSnapshot } from '../call/files/transfer-types.ts';
 import type { DeviceLists } from '../call/media/devices.ts';
 import type { LocalMediaState } from '../call/media/local-media-session.ts';
 import type { ClosedReason, SignalingStatus } from '../call/signaling-client.ts';
+import { initialDoorState, type DoorUiState } from './door-state.ts';
 
 /** Serialisable UI state only: no sockets, peers or streams ever live here. */
 export type CallPhase = 'lobby' | 'in-call' | 'left' | 'refused';
@@ -46,6 +47,8 @@ export interface CallUiState {
   knownNames: Record<string, string>;
   /** Who is in the room, as the server told the lobby (undefined: not known). */
   lobbyPeople: { names: string[]; capacity: number } | undefined;
+  /** Lock and knock (door-state.ts). */
+  door: DoorUiState;
 }
 
 export interface ViewState {
@@ -101,6 +104,7 @@ export const initialCallState: CallUiState = {
   toasts: [],
   knownNames: {},
   lobbyPeople: undefined,
+  door: initialDoorState,
 };
 
 export const useCallStore = create<CallUiState>()(() => initialCallState);

@@ -20,6 +20,7 @@ import { ControlButton } from './controls/ControlButton.tsx';
 import { useShortcuts } from './controls/keyboard-shortcuts.ts';
 import { MoreMenu, type MoreAction } from './controls/MoreMenu.tsx';
 import { DevicesPopover } from './devices/DevicesPopover.tsx';
+import { LockButton, lockAction } from './LockButton.tsx';
 
 /** Screen sharing exists only where the browser has getDisplayMedia (not on phones). */
 const canShareScreen =
@@ -33,6 +34,7 @@ export function ControlBar({ fileInputId }: { fileInputId: string }) {
   const filesOpen = useCallStore((s) => s.files.open);
   const peopleOpen = useCallStore((s) => s.view.peopleOpen);
   const count = useCallStore((s) => Object.keys(s.participants).length + 1);
+  const locked = useCallStore((s) => s.door.locked);
   const [devicesOpen, setDevicesOpen] = useState(false);
   const devicesId = useId();
 
@@ -69,6 +71,7 @@ export function ControlBar({ fileInputId }: { fileInputId: string }) {
     { name: 'People', icon: Users, onClick: togglePeople },
     { name: 'Send file', icon: Paperclip, onClick: sendFile },
     { name: 'Copy link', icon: Link, onClick: () => void copyLink() },
+    lockAction(locked),
     { name: 'Devices', icon: Settings, onClick: () => setDevicesOpen((o) => !o) },
   ];
 
@@ -151,6 +154,7 @@ export function ControlBar({ fileInputId }: { fileInputId: string }) {
           placement="more"
           onClick={() => void copyLink()}
         />
+        <LockButton />
         <ControlButton
           name="Devices"
           icon={Settings}

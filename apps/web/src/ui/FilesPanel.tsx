@@ -96,7 +96,8 @@ function TransferRow({ transfer: t, peerName }: { transfer: TransferSnapshot; pe
       >
         <div className="transfer-name">{t.name}</div>
         <div className="transfer-meta">
-          {t.direction === 'in' ? `from ${peerName}` : `to ${peerName}`} · {formatBytes(t.size)} ·{' '}
+          {t.direction === 'in' ? 'from ' : 'to '}
+          <bdi>{peerName}</bdi> · {formatBytes(t.size)} ·{' '}
           <span className="transfer-state">{stateText(t)}</span>
           {t.verified && <span className="verified"> · verified</span>}
         </div>

@@ -3,6 +3,7 @@ import { sendFiles } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
 import { ChatPanel } from './chat/ChatPanel.tsx';
 import { ControlBar } from './ControlBar.tsx';
+import { KnockPrompts } from './KnockPrompts.tsx';
 import { FilesPanel } from './FilesPanel.tsx';
 import { Stage } from './layout/Stage.tsx';
 import { PeoplePanel } from './panels/PeoplePanel.tsx';
@@ -84,6 +85,7 @@ export function InCall() {
           </div>
         )}
       </div>
+      <KnockPrompts />
       <ControlBar fileInputId={fileInputId} />
     </main>
   );

@@ -15,6 +15,7 @@ import { useCallStore } from '../state/call-store.ts';
 import { SELF } from '../state/media-streams.ts';
 import { watchMediaPermissions } from '../state/permission-watch.ts';
 import { DevicePickers } from './DevicePickers.tsx';
+import { StartLockedOption } from './StartLockedOption.tsx';
 import { LobbyPeople } from './LobbyPeople.tsx';
 import { VideoView } from './VideoView.tsx';
 
@@ -116,6 +117,7 @@ export function Lobby({ roomId }: { roomId: string }) {
               Camera
             </button>
           </div>
+          <StartLockedOption />
           {joinMode && <p className="hint">{joinMode}</p>}
           <button type="submit" className="primary join-button" disabled={!local.ready}>
             Join call

@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { joinCall } from '../state/call-controller.ts';
 import { useCallStore } from '../state/call-store.ts';
 import { Lobby } from './Lobby.tsx';
+import { WaitingRoom } from './WaitingRoom.tsx';
 
 /**
  * The in-call UI (tiles, controls, chat and files panels) is not needed to show the lobby, so it
@@ -26,18 +27,23 @@ const REFUSALS: Record<string, string> = {
   'room-full': 'This call is full. Ask someone to leave, or start a new call.',
   'unsupported-version': 'Parley was updated. Reload the page to join.',
   replaced: 'You joined this call from another tab.',
+  'knock-denied': 'Someone in the call did not let you in.',
+  'knock-timed-out': 'Nobody in the call let you in in time. You can ask again.',
+  'knock-rate-limited': 'Too many requests to join this call. Wait a minute, then try again.',
 };
 
 export function RoomPage({ roomId }: { roomId: string }) {
   const phase = useCallStore((s) => s.phase);
   const closedReason = useCallStore((s) => s.closedReason);
   const displayName = useCallStore((s) => s.displayName);
+  const waiting = useCallStore((s) => s.door.waiting);
 
   useEffect(() => {
     void loadInCall();
   }, []);
 
   if (phase === 'lobby') return <Lobby roomId={roomId} />;
+  if (phase === 'in-call' && waiting) return <WaitingRoom />;
   if (phase === 'in-call') {
     if (LoadedInCall) return <LoadedInCall />;
     return (
@@ -48,7 +54,13 @@ export function RoomPage({ roomId }: { roomId: string }) {
   }
   return (
     <main className="page">
-      <h1>{phase === 'left' ? 'You left the call' : 'Could not join'}</h1>
+      <h1>
+        {phase === 'left'
+          ? 'You left the call'
+          : closedReason === 'knock-denied' || closedReason === 'knock-timed-out'
+            ? 'You were not let in'
+            : 'Could not join'}
+      </h1>
       {phase === 'refused' && closedReason && <p role="alert">{REFUSALS[closedReason]}</p>}
       <div className="row">
         <button

@@ -113,7 +113,10 @@ export function Tile({
             <MicOff aria-hidden="true" size={16} />
           </span>
         )}
-        <span className="tile-name">{label}</span>
+        <span className="tile-name">
+          <bdi>{name}</bdi>
+          {self && ' (you)'}
+        </span>
         {speaking && <span className="visually-hidden">speaking</span>}
         {connection && CONNECTION_TEXT[connection] && (
           <span className="badge">{CONNECTION_TEXT[connection]}</span>

@@ -49,7 +49,7 @@ export function ChatPanel() {
               key={`${line.fromId}:${line.id}`}
               className={line.self ? 'chat-line self' : 'chat-line'}
             >
-              <span className="chat-sender">{line.self ? 'You' : line.fromName}</span>{' '}
+              <span className="chat-sender">{line.self ? 'You' : <bdi>{line.fromName}</bdi>}</span>{' '}
               <time dateTime={new Date(line.sentAt).toISOString()}>
                 {timeFormat.format(line.sentAt)}
               </time>
