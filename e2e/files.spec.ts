@@ -49,7 +49,10 @@ test('one file to two peers at once: each gets its own verified copy', async ({
   parley,
 }) => {
   test.setTimeout(180_000);
-  const file = makeRandomFile('shared.bin', 200 * MiB);
+  // What this test checks is the fan-out (two transfers of one file, each verified on its
+  // own), not volume: the 200 MiB test above covers size. Two 200 MiB copies at once needed
+  // over 120 s at a load average of 20 (about 1.4 MB/s each), so the size was the flake.
+  const file = makeRandomFile('shared.bin', 16 * MiB);
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
   const ada = await joinAs(roomUrl, 'Ada');
   const bob = await joinAs(roomUrl, 'Bob');
