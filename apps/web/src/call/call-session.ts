@@ -19,6 +19,8 @@ import {
   type SignalingStatus,
 } from './signaling-client.ts';
 import { TypedEmitter } from './typed-emitter.ts';
+import { DropCounter, type DropCounts, type DropReason } from './trust/drop-counter.ts';
+import { PeerMessageGate } from './trust/peer-message-gate.ts';
 
 /** A remote participant as the UI sees it: plain data only. */
 export interface Participant {
@@ -43,6 +45,10 @@ export interface ChatEntry {
   id: string;
   fromId: string;
   text: string;
+  /**
+   * When this side sent or received it, by our own clock (ms since epoch). Never the sender's
+   * `sentAt`: another peer's clock may be wrong, or a number chosen to break the page.
+   */
   sentAt: number;
   self: boolean;
 }
@@ -59,6 +65,8 @@ export type CallSessionEvents = {
   'local-screen': [stream: MediaStream | undefined];
   chat: [entry: ChatEntry];
   transfer: [snapshot: TransferSnapshot];
+  /** Totals of peer messages dropped (invalid, over a rate or a cap); at most once a second. */
+  dropped: [counts: DropCounts];
   closed: [reason: ClosedReason];
 };
 
@@ -114,6 +122,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   private readonly polite = new Map<string, boolean>();
   /** From the server at join: the admin's file size limit. */
   private maxFileBytes = 0;
+  private readonly gate = new PeerMessageGate();
+  private readonly drops = new DropCounter((counts) => this.emit('dropped', counts));
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -235,6 +245,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
           displayName: (peerId) =>
             this.links.get(peerId)?.participant.displayName ?? 'The other participant',
           onUpdate: (snapshot) => this.emit('transfer', snapshot),
+          onOfferRefused: () => this.drops.count('over-cap'),
           maxFileBytes: () => this.maxFileBytes,
         }),
     );
@@ -340,6 +351,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
         this.emit('remote-stream', peer.id, stream);
       },
       onMessage: (message) => this.onPeerMessage(peer.id, message),
+      onDropped: () => this.drops.count('invalid'),
       onSpeaking: (speaking) => this.update(peer.id, { speaking }),
       onStats: (stats) => this.update(peer.id, { stats }),
       onIceRestart: (iceRestarts) => this.update(peer.id, { iceRestarts }),
@@ -351,7 +363,13 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.applyVideoLimits();
   }
 
+  /** Peer messages dropped so far, by reason (also reported by the `dropped` event). */
+  get droppedMessages(): Record<DropReason, number> {
+    return this.drops.totals;
+  }
+
   private onPeerMessage(peerId: string, message: PeerMessage): void {
+    if (!this.gate.admit(peerId, message)) return this.drops.count('rate-limited');
     if (isFileMessage(message))
       return void this.fileTransfers().then((f) => f.handle(peerId, message));
     switch (message.type) {
@@ -373,7 +391,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
           id: message.id,
           fromId: peerId,
           text: message.text,
-          sentAt: message.sentAt,
+          sentAt: Date.now(),
           self: false,
         });
       default: {
@@ -398,6 +416,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.links.delete(peerId);
     this.unconfirmed.delete(peerId);
     this.polite.delete(peerId);
+    this.gate.forget(peerId);
     this.emit('participant-left', peerId);
     this.applyVideoLimits();
   }
@@ -417,6 +436,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     for (const off of this.unsubscribe.splice(0)) off();
     this.options.media.setTrackReplacer(undefined);
     this.iceServers.dispose();
+    this.drops.dispose();
     this.signaling.dispose();
     this.emit('closed', reason);
     this.removeAllListeners();

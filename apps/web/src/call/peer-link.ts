@@ -2,6 +2,7 @@ import { decodePeerMessage, type PeerMessage, type SignalPayload } from '@parley
 import type { SimplePeerOptions, SimplePeerSignal } from '@thaunknown/simple-peer';
 import type { VideoSendLimits } from './bitrate-policy.ts';
 import { ResilientPeer } from './resilient-peer.ts';
+import { TransceiverRequestGuard } from './trust/transceiver-request-guard.ts';
 
 export type PeerConnectionState =
   | 'connecting'
@@ -36,6 +37,8 @@ export interface PeerLinkEvents {
   /** A remote MediaStream (camera or screen) appeared or gained a track. */
   onRemoteStream(stream: MediaStream): void;
   onMessage(message: PeerMessage): void;
+  /** A data-channel message that is not a valid peer message within bounds was dropped. */
+  onDropped?(): void;
   onSpeaking(speaking: boolean): void;
   onStats(stats: LinkStats): void;
   /** Called each time this side starts (or, when polite, requests) an ICE restart. */
@@ -93,6 +96,7 @@ export class PeerLink {
   /** Whether our first offer or answer has been sent. */
   private described = false;
   private appliedLimits: VideoSendLimits | undefined;
+  private readonly transceiverGuard = new TransceiverRequestGuard();
 
   constructor(private readonly options: PeerLinkOptions) {
     const peerOptions: SimplePeerOptions = {
@@ -130,9 +134,9 @@ export class PeerLink {
     });
     this.peer.on('track', (_track, stream) => options.onRemoteStream(stream));
     this.peer.on('data', (data) => {
-      if (typeof data !== 'string') return;
       const message = decodePeerMessage(data);
       if (message) options.onMessage(message);
+      else options.onDropped?.();
     });
     this.peer.on('iceStateChange', (ice) => this.onIceState(ice));
     this.peer.on('connectionFailed', () => this.onSetupFailure());
@@ -146,6 +150,7 @@ export class PeerLink {
   }
 
   signal(payload: SignalPayload): void {
+    if (!this.transceiverGuard.allows(payload, this.peer._pc)) return;
     if (!this.peer.destroyed) this.peer.signal(payload as SimplePeerSignal);
   }
 

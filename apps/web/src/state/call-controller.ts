@@ -141,6 +141,7 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     selfId: undefined,
     participants: {},
     closedReason: undefined,
+    droppedMessages: initialCallState.droppedMessages,
   });
   const session = new CallSession({
     url: signalingUrlFor(window.location),

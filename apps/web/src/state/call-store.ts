@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { ChatEntry, Participant } from '../call/call-session.ts';
+import { NO_DROPS, type DropCounts } from '../call/trust/drop-counter.ts';
 import type { TransferSnapshot } from '../call/files/transfer-types.ts';
 import type { DeviceLists } from '../call/media/devices.ts';
 import type { LocalMediaState } from '../call/media/local-media-session.ts';
@@ -38,6 +39,8 @@ export interface CallUiState {
   notice: string | undefined;
   /** Whether the server offers a TURN relay, and whether this participant wants relay only. */
   relay: { available: boolean; relayOnly: boolean };
+  /** Peer messages dropped this call: invalid, over a rate limit, or over a cap. */
+  droppedMessages: DropCounts;
 }
 
 export const initialLocalState: LocalUiState = {
@@ -67,6 +70,7 @@ export const initialCallState: CallUiState = {
   files: { open: false, transfers: {} },
   notice: undefined,
   relay: { available: false, relayOnly: false },
+  droppedMessages: NO_DROPS,
 };
 
 export const useCallStore = create<CallUiState>()(() => initialCallState);
