@@ -7,6 +7,7 @@ import { useId, type DragEvent } from 'react';
 import { VideoView } from './VideoView.tsx';
 import { ControlBar } from './ControlBar.tsx';
 import { Tile } from './Tile.tsx';
+import { RenderGuard } from './RenderGuard.tsx';
 
 const STATUS_TEXT = {
   idle: 'Connecting…',
@@ -74,36 +75,41 @@ export function InCall() {
                   aria-label={screen.label}
                   className="presentation"
                 >
-                  <VideoView
-                    streamId={screen.key}
-                    self={screen.key === SELF_SCREEN}
-                    mirror={false}
-                    label={screen.label}
-                  />
+                  <RenderGuard label={screen.label}>
+                    <VideoView
+                      streamId={screen.key}
+                      self={screen.key === SELF_SCREEN}
+                      mirror={false}
+                      label={screen.label}
+                    />
+                  </RenderGuard>
                 </section>
               ))}
             </div>
           )}
           <div className="grid" data-count={people.length + 1}>
-            <Tile
-              streamId={SELF}
-              name={displayName}
-              self
-              audio={local.audioEnabled}
-              video={local.videoEnabled}
-              speaking={local.speaking}
-            />
-            {people.map((p) => (
+            <RenderGuard label="Your tile">
               <Tile
-                key={p.id}
-                streamId={remoteStreamKey(p.id, cameraStreamId(p))}
-                name={p.displayName}
-                self={false}
-                audio={p.audio}
-                video={p.video}
-                speaking={p.speaking}
-                participant={p}
+                streamId={SELF}
+                name={displayName}
+                self
+                audio={local.audioEnabled}
+                video={local.videoEnabled}
+                speaking={local.speaking}
               />
+            </RenderGuard>
+            {people.map((p) => (
+              <RenderGuard key={p.id} label={`The tile of ${p.displayName}`}>
+                <Tile
+                  streamId={remoteStreamKey(p.id, cameraStreamId(p))}
+                  name={p.displayName}
+                  self={false}
+                  audio={p.audio}
+                  video={p.video}
+                  speaking={p.speaking}
+                  participant={p}
+                />
+              </RenderGuard>
             ))}
           </div>
           {people.length === 0 && (
@@ -112,8 +118,16 @@ export function InCall() {
             </p>
           )}
         </div>
-        {chatOpen && <ChatPanel />}
-        {filesOpen && <FilesPanel inputId={fileInputId} />}
+        {chatOpen && (
+          <RenderGuard label="Chat">
+            <ChatPanel />
+          </RenderGuard>
+        )}
+        {filesOpen && (
+          <RenderGuard label="Files">
+            <FilesPanel inputId={fileInputId} />
+          </RenderGuard>
+        )}
       </div>
       <ControlBar fileInputId={fileInputId} />
     </main>
