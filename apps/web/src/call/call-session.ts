@@ -21,6 +21,12 @@ import {
 import { TypedEmitter } from './typed-emitter.ts';
 import { DropCounter, type DropCounts, type DropReason } from './trust/drop-counter.ts';
 import { PeerMessageGate } from './trust/peer-message-gate.ts';
+import {
+  PeerVerification,
+  UNVERIFIED,
+  type Verification,
+} from './verification/peer-verification.ts';
+import type { TrustStore } from './verification/trust-store.ts';
 
 /** A remote participant as the UI sees it: plain data only. */
 export interface Participant {
@@ -38,6 +44,8 @@ export interface Participant {
   screenStreamId: string | null;
   /** IDs of the remote streams received so far (camera, screen). */
   streamIds: string[];
+  /** The verification code for this pair and whether the person was marked verified. */
+  verification: Verification;
 }
 
 /** A chat message as the UI shows it. The sender is who the link belongs to, never a claim. */
@@ -85,7 +93,8 @@ export type PeerLinkLike = Pick<
   | 'signalingRestored'
   | 'setIceServers'
   | 'destroy'
->;
+> &
+  Partial<Pick<PeerLink, 'peerConnection'>>;
 
 /** What the session needs of our local media. */
 export type LocalMediaSource = Pick<
@@ -99,6 +108,10 @@ export interface CallSessionOptions extends SignalingClientOptions {
   createLink: (options: PeerLinkOptions) => PeerLinkLike;
   /** Privacy mode: only TURN relay candidates, so peers never learn our IP address. */
   relayOnly?: boolean;
+  /** Our persistent DTLS certificate (verification codes stay the same across calls). */
+  certificate?: RTCCertificate | undefined;
+  /** Where "Verified" marks are kept; without one they last for this call only. */
+  trustStore?: TrustStore;
   /** Loads the file-transfer code; a dynamic import in the app so the call page stays light. */
   loadFileTransfers?: () => Promise<typeof FileTransfers>;
 }
@@ -124,6 +137,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   private maxFileBytes = 0;
   private readonly gate = new PeerMessageGate();
   private readonly drops = new DropCounter((counts) => this.emit('dropped', counts));
+  private readonly verifications = new Map<string, PeerVerification>();
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -327,6 +341,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       iceRestarts: 0,
       screenStreamId: null,
       streamIds: [],
+      verification: UNVERIFIED,
     };
     const linkOptions: PeerLinkOptions = {
       peerId: peer.id,
@@ -336,13 +351,16 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       freshIceServers: () => this.iceServers.fresh(),
       localStream: this.options.media.stream,
       screenStream: this.screen?.stream,
+      certificates: this.options.certificate ? [this.options.certificate] : undefined,
       sendSignal: (payload) => this.signaling.sendSignal(peer.id, payload),
       onState: (connection) => {
         if (connection === 'failed' && this.unconfirmed.has(peer.id))
           return this.removePeer(peer.id);
         this.update(peer.id, { connection });
-        if (connection === 'connected')
+        if (connection === 'connected') {
           this.links.get(peer.id)?.link.send({ type: 'media-state', ...this.mediaState() });
+          void this.verifications.get(peer.id)?.update();
+        }
       },
       onRemoteStream: (stream) => {
         const current = this.links.get(peer.id)?.participant;
@@ -359,8 +377,50 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.polite.set(peer.id, peer.polite);
     const link = this.options.createLink(linkOptions);
     this.links.set(peer.id, { participant, link });
+    this.watchVerification(peer.id, link);
     this.emit('participant-joined', participant);
     this.applyVideoLimits();
+  }
+
+  /** Reads the pair's code again from the live connection (e.g. as the dialog opens). */
+  refreshVerification(peerId: string): void {
+    void this.verifications.get(peerId)?.update();
+  }
+
+  /** The user compared the codes and they matched: remember this person's certificate. */
+  markVerified(peerId: string): void {
+    const entry = this.links.get(peerId);
+    const fingerprint = this.verifications.get(peerId)?.remoteFingerprint;
+    if (!entry || !fingerprint || !entry.participant.verification.code) return;
+    this.update(peerId, { verification: { ...entry.participant.verification, verified: 'now' } });
+    void this.options.trustStore
+      ?.markVerified({ fingerprint, name: entry.participant.displayName, verifiedAt: Date.now() })
+      .catch(() => undefined);
+  }
+
+  private watchVerification(peerId: string, link: PeerLinkLike): void {
+    const connection = link.peerConnection?.();
+    if (!connection) return;
+    let previous: string | undefined;
+    const watcher = new PeerVerification(this.options.roomId, connection, (patch, fingerprints) => {
+      const current = this.links.get(peerId)?.participant.verification ?? UNVERIFIED;
+      // A new certificate is someone to verify afresh; the same one keeps its mark.
+      const same = fingerprints !== undefined && fingerprints.remote === previous;
+      previous = fingerprints?.remote;
+      const verified = same ? current.verified : 'no';
+      this.update(peerId, { verification: { ...patch, verified } });
+      const remote = fingerprints?.remote;
+      if (!remote || !this.options.trustStore) return;
+      void this.options.trustStore.isVerified(remote).then(
+        (known) => {
+          const latest = this.links.get(peerId)?.participant.verification;
+          if (known && latest?.verified === 'no' && watcher.remoteFingerprint === remote)
+            this.update(peerId, { verification: { ...latest, verified: 'before' } });
+        },
+        () => undefined,
+      );
+    });
+    this.verifications.set(peerId, watcher);
   }
 
   /** Peer messages dropped so far, by reason (also reported by the `dropped` event). */
@@ -412,6 +472,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     const entry = this.links.get(peerId);
     if (!entry) return;
     if (this.files) void this.files.then((f) => f.peerLeft(peerId));
+    this.verifications.get(peerId)?.dispose();
+    this.verifications.delete(peerId);
     entry.link.destroy();
     this.links.delete(peerId);
     this.unconfirmed.delete(peerId);

@@ -57,6 +57,8 @@ export interface PeerLinkOptions extends PeerLinkEvents {
   localStream: MediaStream;
   /** Our screen share, when one is running as the link is created (late joiners see it). */
   screenStream?: MediaStream | undefined;
+  /** Our persistent DTLS certificate, so verification codes stay the same across calls. */
+  certificates?: RTCCertificate[] | undefined;
   /** Returns false when the signal could not be sent (signalling is down). */
   sendSignal(payload: SignalPayload): boolean;
   createPeer?: (options: SimplePeerOptions) => ResilientPeer;
@@ -107,6 +109,7 @@ export class PeerLink {
       config: {
         iceServers: options.iceServers,
         iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+        ...(options.certificates && { certificates: options.certificates }),
       },
       // A receive-only initiator must still offer to receive the other side's media.
       offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
@@ -143,6 +146,11 @@ export class PeerLink {
     this.peer.on('error', () => this.setState('failed'));
     this.peer.on('close', () => this.setState('failed'));
     this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
+  }
+
+  /** The live connection, only to read its descriptions and stats (verification codes). */
+  peerConnection(): RTCPeerConnection {
+    return this.peer._pc;
   }
 
   get connectionState(): PeerConnectionState {

@@ -2,6 +2,7 @@ import { CallSession } from '../call/call-session.ts';
 import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
 import { PeerLink } from '../call/peer-link.ts';
+import { indexedDbTrustStore, persistentCertificate } from '../call/verification/trust-store.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
@@ -128,7 +129,7 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
   resetJoinMarks();
   markJoin('join-clicked');
   const preconnected = preconnect?.take();
-  await prepareMedia();
+  const [certificate] = await Promise.all([persistentCertificate(), prepareMedia()]);
   if (!media) {
     preconnected?.close();
     return;
@@ -152,6 +153,8 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     media,
     relayOnly: useCallStore.getState().relay.relayOnly,
     createLink: (options) => new PeerLink(options),
+    certificate,
+    trustStore: indexedDbTrustStore,
   });
   call = { session, unbind: bindSessionToStore(session, useCallStore) };
   session.start();
@@ -214,6 +217,10 @@ export function sendFiles(files: File[], to: string): void {
   session.sendFiles(files, peerIds);
   setFilesOpen(true);
 }
+
+/** Verification codes (see call/verification/sas.ts). */
+export const refreshVerification = (id: string) => call?.session.refreshVerification(id);
+export const markVerified = (id: string) => call?.session.markVerified(id);
 
 export const acceptFile = (id: string) => call?.session.acceptFile(id);
 export const declineFile = (id: string) => call?.session.declineFile(id);

@@ -8,6 +8,7 @@ import { VideoView } from './VideoView.tsx';
 import { ControlBar } from './ControlBar.tsx';
 import { Tile } from './Tile.tsx';
 import { RenderGuard } from './RenderGuard.tsx';
+import { VerifyPeople } from './VerifyPeople.tsx';
 
 const STATUS_TEXT = {
   idle: 'Connecting…',
@@ -63,6 +64,9 @@ export function InCall() {
         <p aria-live="polite" className="notice">
           {notice}
         </p>
+        <RenderGuard label="Verification">
+          <VerifyPeople />
+        </RenderGuard>
       </header>
       <div className="stage">
         <div className="stage-main">

@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import type { Participant } from '../call/call-session.ts';
 import { ConnectionStats } from './ConnectionStats.tsx';
 import { VideoView } from './VideoView.tsx';
+import { TrustBadge } from './VerifyPeople.tsx';
 
 const CONNECTION_TEXT = {
   connecting: 'Connecting…',
@@ -50,6 +51,7 @@ export function Tile({ streamId, name, self, audio, video, speaking, participant
       )}
       <div className="tile-footer">
         <span className="tile-name">{label}</span>
+        <TrustBadge participant={participant} />
         {!audio && (
           <span className="badge" role="img" aria-label="Microphone off">
             🔇
