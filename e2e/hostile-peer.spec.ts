@@ -148,6 +148,7 @@ test('a hostile peer flooding mutated copies of real data-channel messages canno
   if ((await offers.count()) > 0)
     expect(await offers.count()).toBeLessThanOrEqual(MAX_PENDING_OFFERS_PER_PEER);
   await expect(victim.page.locator('body')).not.toContainText('could not be shown');
+  await victim.page.screenshot({ path: test.info().outputPath('victim-after-flood.png') });
 
   // Chat works both ways afterwards. Mallory's chat bucket is empty after the flood; it refills
   // one message every 1/perSecond seconds, so a person typing afterwards gets through.
@@ -193,6 +194,13 @@ test('a panel whose render throws shows a short note; the rest of the call stays
   ).toBeVisible();
   await expect(tile(ada.page, 'Bob')).toBeVisible();
   await expect(ada.page.getByRole('button', { name: 'Leave' })).toBeVisible();
+  for (const [name, size] of [
+    ['desktop', { width: 1280, height: 800 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
+    await ada.page.setViewportSize(size);
+    await ada.page.screenshot({ path: test.info().outputPath(`render-guard-${name}.png`) });
+  }
   await ada.page.evaluate(() => {
     const w = window as unknown as { __format: PropertyDescriptor };
     Object.defineProperty(Intl.DateTimeFormat.prototype, 'format', w.__format);

@@ -36,6 +36,14 @@ test('both sides show the same verification code; a verified contact is recognis
     const seenByAda = await codeFor(ada!, 'Bob');
     const seenByBob = await codeFor(bob!, 'Ada');
     expect(seenByAda).toEqual(seenByBob);
+    // For a look at the dialog at desktop and phone sizes (BRIEF: UI changes are looked at).
+    for (const [name, size] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      await ada!.setViewportSize(size);
+      await ada!.screenshot({ path: test.info().outputPath(`verification-${name}.png`) });
+    }
     await ada!.getByRole('button', { name: 'They match: mark as verified' }).click();
     await expect(ada!.getByRole('dialog').getByRole('status')).toHaveText('Verified');
     await ada!.getByRole('button', { name: 'Close' }).click();

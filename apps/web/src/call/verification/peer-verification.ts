@@ -25,6 +25,8 @@ export class PeerVerification {
   private fingerprints: LinkFingerprints | undefined;
   private last = '';
   private disposed = false;
+  /** Readings overlap (events come in bursts); only the latest started may report. */
+  private readings = 0;
   private readonly recompute = () => void this.update();
 
   constructor(
@@ -52,6 +54,7 @@ export class PeerVerification {
   }
 
   async update(): Promise<void> {
+    const reading = ++this.readings;
     let patch: Pick<Verification, 'code' | 'problem'>;
     let fingerprints: LinkFingerprints | undefined;
     try {
@@ -65,7 +68,8 @@ export class PeerVerification {
       patch = { code: undefined, problem: (error as Error).message };
     }
     // A reading still pending (no stats yet) must not blank a code already shown.
-    if (this.disposed || (!patch.code && !patch.problem && this.fingerprints)) return;
+    if (this.disposed || reading !== this.readings) return;
+    if (!patch.code && !patch.problem && this.fingerprints) return;
     const key = JSON.stringify(patch);
     if (key === this.last) return;
     this.last = key;
