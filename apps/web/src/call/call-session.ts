@@ -21,11 +21,8 @@ import {
 import { TypedEmitter } from './typed-emitter.ts';
 import { DropCounter, type DropCounts, type DropReason } from './trust/drop-counter.ts';
 import { PeerMessageGate } from './trust/peer-message-gate.ts';
-import {
-  PeerVerification,
-  UNVERIFIED,
-  type Verification,
-} from './verification/peer-verification.ts';
+import type { PeerVerification } from './verification/peer-verification.ts';
+import { UNVERIFIED, type Verification } from './verification/verification-state.ts';
 import type { TrustStore } from './verification/trust-store.ts';
 
 /** A remote participant as the UI sees it: plain data only. */
@@ -398,11 +395,23 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       .catch(() => undefined);
   }
 
+  /** Loaded after the call page, like file transfers: no one needs a code before connecting. */
   private watchVerification(peerId: string, link: PeerLinkLike): void {
     const connection = link.peerConnection?.();
     if (!connection) return;
+    void import('./verification/peer-verification.ts').then(({ PeerVerification }) => {
+      if (this.links.get(peerId)?.link !== link) return; // left meanwhile
+      this.verifications.set(peerId, this.newVerification(PeerVerification, peerId, connection));
+    });
+  }
+
+  private newVerification(
+    Verifier: typeof PeerVerification,
+    peerId: string,
+    connection: RTCPeerConnection,
+  ): PeerVerification {
     let previous: string | undefined;
-    const watcher = new PeerVerification(this.options.roomId, connection, (patch, fingerprints) => {
+    const watcher = new Verifier(this.options.roomId, connection, (patch, fingerprints) => {
       const current = this.links.get(peerId)?.participant.verification ?? UNVERIFIED;
       // A new certificate is someone to verify afresh; the same one keeps its mark.
       const same = fingerprints !== undefined && fingerprints.remote === previous;
@@ -420,7 +429,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
         () => undefined,
       );
     });
-    this.verifications.set(peerId, watcher);
+    return watcher;
   }
 
   /** Peer messages dropped so far, by reason (also reported by the `dropped` event). */

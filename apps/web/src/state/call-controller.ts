@@ -2,7 +2,6 @@ import { CallSession } from '../call/call-session.ts';
 import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
 import { PeerLink } from '../call/peer-link.ts';
-import { indexedDbTrustStore, persistentCertificate } from '../call/verification/trust-store.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
@@ -129,7 +128,14 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
   resetJoinMarks();
   markJoin('join-clicked');
   const preconnected = preconnect?.take();
-  const [certificate] = await Promise.all([persistentCertificate(), prepareMedia()]);
+  // IndexedDB code loads beside the camera prompt, off the page's first load.
+  const [trust] = await Promise.all([
+    import('../call/verification/trust-store.ts').then(async (m) => ({
+      store: m.indexedDbTrustStore,
+      certificate: await m.persistentCertificate(),
+    })),
+    prepareMedia(),
+  ]);
   if (!media) {
     preconnected?.close();
     return;
@@ -153,8 +159,8 @@ export async function joinCall(roomId: string, displayName: string): Promise<voi
     media,
     relayOnly: useCallStore.getState().relay.relayOnly,
     createLink: (options) => new PeerLink(options),
-    certificate,
-    trustStore: indexedDbTrustStore,
+    certificate: trust.certificate,
+    trustStore: trust.store,
   });
   call = { session, unbind: bindSessionToStore(session, useCallStore) };
   session.start();

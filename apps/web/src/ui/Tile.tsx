@@ -2,7 +2,7 @@ import { useCallback, useState } from 'react';
 import type { Participant } from '../call/call-session.ts';
 import { ConnectionStats } from './ConnectionStats.tsx';
 import { VideoView } from './VideoView.tsx';
-import { TrustBadge } from './VerifyPeople.tsx';
+import { TrustBadge } from './TrustBadge.tsx';
 
 const CONNECTION_TEXT = {
   connecting: 'Connecting…',
