@@ -7,6 +7,21 @@ import * as v from 'valibot';
 
 /** Longest chat message, in characters (UTF-16 code units). */
 export const MAX_CHAT_LENGTH = 2000;
+/** Longest sender-chosen chat message ID (ours are 22-character base64url). */
+export const MAX_CHAT_ID_LENGTH = 64;
+/** Longest media stream ID a peer may announce (Chromium's are 36-38 character UUIDs). */
+export const MAX_STREAM_ID_LENGTH = 128;
+/**
+ * Latest time a timestamp may carry: ECMAScript's own limit for a Date (±8.64e15 ms). A larger
+ * number makes `new Date()` invalid and `Intl.DateTimeFormat` throw `RangeError` (issue 14: one
+ * chat message with `sentAt: 1e300` blanked every page in the call).
+ */
+export const MAX_TIMESTAMP_MS = 8.64e15;
+/** Longest file name a peer may offer, before sanitising (which cuts it to 200). */
+export const MAX_OFFERED_NAME_LENGTH = 1024;
+export const MAX_MIME_LENGTH = 255;
+/** Largest file size, offset or acknowledgement a peer may state: exact in a double. */
+export const MAX_FILE_BYTES = Number.MAX_SAFE_INTEGER;
 
 export const MediaStateSchema = v.strictObject({
   type: v.literal('media-state'),
@@ -16,16 +31,19 @@ export const MediaStateSchema = v.strictObject({
    * ID of the MediaStream carrying our screen share, or null when not sharing. Receivers use it
    * to tell the screen from the camera among the streams they receive.
    */
-  screenStreamId: v.nullable(v.pipe(v.string(), v.maxLength(128))),
+  screenStreamId: v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_STREAM_ID_LENGTH))),
 });
 
 export const ChatSchema = v.strictObject({
   type: v.literal('chat'),
   /** Sender-chosen ID, so the sender's own echo and the receivers' copies can be matched. */
-  id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  id: v.pipe(v.string(), v.regex(new RegExp(`^[A-Za-z0-9_-]{1,${MAX_CHAT_ID_LENGTH}}$`))),
   text: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_LENGTH)),
-  /** Sender's clock (ms since epoch); shown as the time sent. */
-  sentAt: v.pipe(v.number(), v.finite()),
+  /**
+   * Sender's clock (ms since epoch). Informational only: receivers show when the message
+   * arrived, by their own clock, since a sender's clock can be wrong or hostile.
+   */
+  sentAt: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_TIMESTAMP_MS)),
 });
 
 const TransferId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
@@ -38,12 +56,7 @@ const ChannelId = v.pipe(
   v.minValue(FILE_CHANNEL_ID_MIN),
   v.maxValue(FILE_CHANNEL_ID_MAX),
 );
-const ByteCount = v.pipe(
-  v.number(),
-  v.integer(),
-  v.minValue(0),
-  v.maxValue(Number.MAX_SAFE_INTEGER),
-);
+const ByteCount = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_FILE_BYTES));
 const Sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
 
 /**
@@ -59,9 +72,9 @@ export const FileOfferSchema = v.strictObject({
   type: v.literal('file-offer'),
   transferId: TransferId,
   /** As the sender named it; the receiver sanitises it before showing or saving it. */
-  name: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_OFFERED_NAME_LENGTH)),
   size: ByteCount,
-  mime: v.pipe(v.string(), v.maxLength(255)),
+  mime: v.pipe(v.string(), v.maxLength(MAX_MIME_LENGTH)),
 });
 
 /**
@@ -142,8 +155,12 @@ export function isFileMessage(message: PeerMessage): message is FileMessage {
 /** Largest data-channel control message we accept (files travel on their own channels). */
 export const MAX_PEER_MESSAGE_LENGTH = 16 * 1024;
 
-export function decodePeerMessage(text: string): PeerMessage | undefined {
-  if (text.length > MAX_PEER_MESSAGE_LENGTH) return undefined;
+/**
+ * Decodes one data-channel message, or returns undefined for anything that is not a valid peer
+ * message within every bound above (the caller drops and counts it).
+ */
+export function decodePeerMessage(text: unknown): PeerMessage | undefined {
+  if (typeof text !== 'string' || text.length > MAX_PEER_MESSAGE_LENGTH) return undefined;
   try {
     const result = v.safeParse(PeerMessageSchema, JSON.parse(text));
     return result.success ? result.output : undefined;

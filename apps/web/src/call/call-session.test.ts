@@ -1,4 +1,5 @@
 import { CLOSE_CODES, PROTOCOL_VERSION, type JoinedMessage, type PeerInfo } from '@parley/protocol';
+import { PEER_RATE_LIMITS } from './trust/peer-message-gate.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { videoLimitsFor } from './bitrate-policy.ts';
 import { CallSession, type LocalMediaSource, type Participant } from './call-session.ts';
@@ -198,11 +199,33 @@ describe('CallSession', () => {
         id: mine.id,
         text: 'hello <b>all</b>',
       });
+    const arrivedAfter = Date.now();
     linkFor(ZED)[0]!.options.onMessage({ type: 'chat', id: 'z1', text: 'hi', sentAt: 5 });
     expect(entries).toEqual([
       { id: mine.id, fromId: SELF, text: 'hello <b>all</b>', sentAt: mine.sentAt, self: true },
-      { id: 'z1', fromId: ZED, text: 'hi', sentAt: 5, self: false },
+      // Shown with our clock at arrival, never the sender's claim.
+      { id: 'z1', fromId: ZED, text: 'hi', sentAt: expect.any(Number), self: false },
     ]);
+    expect((entries[1] as { sentAt: number }).sentAt).toBeGreaterThanOrEqual(arrivedAfter);
+  });
+
+  it('drops and counts a chat flood over the rate and messages that failed validation', () => {
+    const entries: unknown[] = [];
+    session.on('chat', (entry) => entries.push(entry));
+    sockets.last.receive(joined({ peers: [ada, zed] }));
+    const zed1 = linkFor(ZED)[0]!.options;
+    for (let i = 0; i < 1000; i++)
+      zed1.onMessage({ type: 'chat', id: `z${i}`, text: 'spam', sentAt: 0 });
+    zed1.onDropped?.();
+    expect(entries.length).toBe(PEER_RATE_LIMITS.chat.burst);
+    expect(session.droppedMessages).toEqual({
+      invalid: 1,
+      'rate-limited': 1000 - PEER_RATE_LIMITS.chat.burst,
+      'over-cap': 0,
+    });
+    // Someone else's chat still gets through.
+    linkFor(ADA)[0]!.options.onMessage({ type: 'chat', id: 'a1', text: 'hi', sentAt: 0 });
+    expect(entries.at(-1)).toMatchObject({ id: 'a1', fromId: ADA });
   });
 
   it('shares a screen with current and later participants, announces it, and stops it everywhere', () => {

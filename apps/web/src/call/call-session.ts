@@ -20,6 +20,10 @@ import {
   type SignalingStatus,
 } from './signaling-client.ts';
 import { TypedEmitter } from './typed-emitter.ts';
+import { DropCounter, type DropCounts, type DropReason } from './trust/drop-counter.ts';
+import { PeerMessageGate } from './trust/peer-message-gate.ts';
+import { SessionVerification } from './session-verification.ts';
+import type { TrustStore } from './verification/trust-store.ts';
 import { newParticipant, type ChatEntry, type Participant } from './participant.ts';
 
 export type { ChatEntry, Participant } from './participant.ts';
@@ -36,6 +40,8 @@ export type CallSessionEvents = {
   'local-screen': [stream: MediaStream | undefined];
   chat: [entry: ChatEntry];
   transfer: [snapshot: TransferSnapshot];
+  /** Totals of peer messages dropped (invalid, over a rate or a cap); at most once a second. */
+  dropped: [counts: DropCounts];
   closed: [reason: ClosedReason];
   /** Lock and knock news for the UI. */
   door: [message: Exclude<DoorMessage, { type: 'peer-updated' }>];
@@ -59,7 +65,8 @@ export type PeerLinkLike = Pick<
   | 'signalingRestored'
   | 'setIceServers'
   | 'destroy'
->;
+> &
+  Partial<Pick<PeerLink, 'peerConnection'>>;
 
 /** What the session needs of our local media. */
 export type LocalMediaSource = Pick<
@@ -73,6 +80,10 @@ export interface CallSessionOptions extends SignalingClientOptions {
   createLink: (options: PeerLinkOptions) => PeerLinkLike;
   /** Privacy mode: only TURN relay candidates, so peers never learn our IP address. */
   relayOnly?: boolean;
+  /** Our persistent DTLS certificate (verification codes stay the same across calls). */
+  certificate?: RTCCertificate | undefined;
+  /** Where "Verified" marks are kept; without one they last for this call only. */
+  trustStore?: TrustStore;
   /** Loads the file-transfer code; a dynamic import in the app so the call page stays light. */
   loadFileTransfers?: SessionFilesOptions['load'];
 }
@@ -96,6 +107,9 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   private readonly polite = new Map<string, boolean>();
   /** From the server at join: the admin's file size limit. */
   private maxFileBytes = 0;
+  private readonly gate = new PeerMessageGate();
+  private readonly drops = new DropCounter((counts) => this.emit('dropped', counts));
+  private readonly verification: SessionVerification;
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -143,7 +157,14 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       displayName: (participantId) =>
         this.links.get(participantId)?.participant.displayName ?? 'The other participant',
       onUpdate: (snapshot) => this.emit('transfer', snapshot),
+      onOfferRefused: () => this.drops.count('over-cap'),
       maxFileBytes: () => this.maxFileBytes,
+    });
+    this.verification = new SessionVerification({
+      roomId: options.roomId,
+      trustStore: options.trustStore,
+      current: (participantId) => this.links.get(participantId)?.participant,
+      update: (participantId, verification) => this.update(participantId, { verification }),
     });
     media.setTrackReplacer(async (oldTrack, newTrack) => {
       await Promise.all(
@@ -304,6 +325,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       freshIceServers: () => this.iceServers.fresh(),
       localStream: this.options.media.stream,
       screenStream: this.screen?.stream,
+      certificates: this.options.certificate ? [this.options.certificate] : undefined,
       sendSignal: (payload) => this.signaling.sendSignal(member.id, payload),
       onState: (connection) => {
         if (connection === 'failed' && this.unconfirmed.has(member.id))
@@ -312,6 +334,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
         if (connection !== 'connected') return;
         this.links.get(member.id)?.link.send({ type: 'media-state', ...this.mediaState() });
         this.files.participantConnected(member.id);
+        this.verification.refresh(member.id);
       },
       onRemoteStream: (stream) => {
         const current = this.links.get(member.id)?.participant;
@@ -320,6 +343,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
         this.emit('remote-stream', member.id, stream);
       },
       onMessage: (message) => this.onParticipantMessage(member.id, message),
+      onDropped: () => this.drops.count('invalid'),
       onSpeaking: (speaking) => this.update(member.id, { speaking }),
       onStats: (stats) => this.update(member.id, { stats }),
       onIceRestart: (iceRestarts) => this.update(member.id, { iceRestarts }),
@@ -327,11 +351,28 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.polite.set(member.id, member.polite);
     const link = this.options.createLink(linkOptions);
     this.links.set(member.id, { participant, link });
+    this.verification.watch(member.id, link.peerConnection?.());
     this.emit('participant-joined', participant);
     this.applyVideoLimits();
   }
 
+  /** Reads the pair's code again from the live connection (e.g. as the dialog opens). */
+  refreshVerification(participantId: string): void {
+    this.verification.refresh(participantId);
+  }
+
+  /** The user compared the codes and they matched: remember this person's certificate. */
+  markVerified(participantId: string): void {
+    this.verification.markVerified(participantId);
+  }
+
+  /** Peer messages dropped so far, by reason (also reported by the `dropped` event). */
+  get droppedMessages(): Record<DropReason, number> {
+    return this.drops.totals;
+  }
+
   private onParticipantMessage(participantId: string, message: PeerMessage): void {
+    if (!this.gate.admit(participantId, message)) return this.drops.count('rate-limited');
     if (isFileMessage(message)) return this.files.handle(participantId, message);
     switch (message.type) {
       case 'media-state': {
@@ -352,7 +393,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
           id: message.id,
           fromId: participantId,
           text: message.text,
-          sentAt: message.sentAt,
+          sentAt: Date.now(), // our clock, never the sender's claim
           self: false,
         });
       default: {
@@ -373,10 +414,12 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     const entry = this.links.get(participantId);
     if (!entry) return;
     this.files.participantLeft(participantId);
+    this.verification.forget(participantId);
     entry.link.destroy();
     this.links.delete(participantId);
     this.unconfirmed.delete(participantId);
     this.polite.delete(participantId);
+    this.gate.forget(participantId);
     this.emit('participant-left', participantId);
     this.applyVideoLimits();
   }
@@ -396,6 +439,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     for (const off of this.unsubscribe.splice(0)) off();
     this.options.media.setTrackReplacer(undefined);
     this.iceServers.dispose();
+    this.drops.dispose();
+    this.verification.dispose();
     this.signaling.dispose();
     this.emit('closed', reason);
     this.removeAllListeners();

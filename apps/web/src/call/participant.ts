@@ -1,6 +1,7 @@
 import type { PeerInfo } from '@parley/protocol';
 import type { LinkPhase } from './ice-recovery.ts';
 import type { LinkStats } from './link-stats.ts';
+import { UNVERIFIED, type Verification } from './verification/verification-state.ts';
 
 /** A remote participant as the UI sees it: plain data only. */
 export interface Participant {
@@ -18,6 +19,8 @@ export interface Participant {
   screenStreamId: string | null;
   /** IDs of the remote streams received so far (camera, screen). */
   streamIds: string[];
+  /** The verification code for this pair and whether the person was marked verified. */
+  verification: Verification;
 }
 
 /** A chat message as the UI shows it. The sender is who the link belongs to, never a claim. */
@@ -25,6 +28,10 @@ export interface ChatEntry {
   id: string;
   fromId: string;
   text: string;
+  /**
+   * When this side sent or received it, by our own clock (ms since epoch). Never the sender's
+   * `sentAt`: another peer's clock may be wrong, or a number chosen to break the page.
+   */
   sentAt: number;
   self: boolean;
 }
@@ -42,5 +49,6 @@ export function newParticipant(member: PeerInfo): Participant {
     iceRestarts: 0,
     screenStreamId: null,
     streamIds: [],
+    verification: UNVERIFIED,
   };
 }

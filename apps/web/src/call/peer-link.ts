@@ -5,6 +5,7 @@ import { IceRecovery } from './ice-recovery-runner.ts';
 import { LinkMonitor } from './link-monitor.ts';
 import type { LinkStats } from './link-stats.ts';
 import type { CreatePeerTransport, PeerTransport } from './peer-transport.ts';
+import { TransceiverRequestGuard } from './trust/transceiver-request-guard.ts';
 
 export type { LinkStats } from './link-stats.ts';
 export type { LinkPhase } from './ice-recovery.ts';
@@ -14,6 +15,8 @@ export interface PeerLinkEvents {
   /** A remote MediaStream (camera or screen) appeared or gained a track. */
   onRemoteStream(stream: MediaStream): void;
   onMessage(message: PeerMessage): void;
+  /** A data-channel message that is not a valid peer message within bounds was dropped. */
+  onDropped?(): void;
   onSpeaking(speaking: boolean): void;
   onStats(stats: LinkStats): void;
   /** Called each time this side starts (or, when polite, requests) an ICE restart. */
@@ -33,6 +36,8 @@ export interface PeerLinkOptions extends PeerLinkEvents {
   localStream: MediaStream;
   /** Our screen share, when one is running as the link is created (late joiners see it). */
   screenStream?: MediaStream | undefined;
+  /** Our persistent DTLS certificate, so verification codes stay the same across calls. */
+  certificates?: RTCCertificate[] | undefined;
   /** Returns false when the signal could not be sent (signalling is down). */
   sendSignal(payload: SignalPayload): boolean;
 }
@@ -51,6 +56,7 @@ export class PeerLink {
   private appliedLimits: VideoSendLimits | undefined;
   /** Whether our first offer or answer has been sent. */
   private described = false;
+  private readonly transceiverGuard = new TransceiverRequestGuard();
 
   /** `createTransport` is `createSimplePeerTransport` in the app, a fake in tests. */
   constructor(
@@ -64,6 +70,7 @@ export class PeerLink {
       streams: [options.localStream, options.screenStream].filter(
         (stream): stream is MediaStream => stream !== undefined && stream.getTracks().length > 0,
       ),
+      certificates: options.certificates,
     }));
     this.recovery = new IceRecovery({
       initiator: !options.polite,
@@ -96,6 +103,7 @@ export class PeerLink {
     transport.on('message', (text) => {
       const message = decodePeerMessage(text);
       if (message) options.onMessage(message);
+      else options.onDropped?.();
     });
     transport.on('iceState', (state) => this.recovery.dispatch({ type: 'ice', state }));
     transport.on('connectionFailed', () => this.recovery.dispatch({ type: 'connection-failed' }));
@@ -104,6 +112,7 @@ export class PeerLink {
 
   signal(payload: SignalPayload): void {
     if (this.transport.destroyed) return;
+    if (!this.transceiverGuard.allows(payload, this.transport.peerConnection())) return;
     if (payload.type === 'renegotiate') this.recovery.dispatch({ type: 'renegotiation-requested' });
     this.transport.signal(payload);
   }
@@ -128,6 +137,11 @@ export class PeerLink {
   /** A pre-negotiated data channel for file data (both sides open the same ID). */
   openChannel(id: number): RTCDataChannel {
     return this.transport.openNegotiatedChannel(`file-${id}`, id);
+  }
+
+  /** The live connection, only to read its descriptions and stats (verification codes). */
+  peerConnection(): RTCPeerConnection {
+    return this.transport.peerConnection();
   }
 
   maxMessageSize(): number {

@@ -46,6 +46,11 @@ export interface PeerTransport {
   /** The latest audio level (0..1) of the incoming audio, 0 when there is none. */
   incomingAudioLevel(): number;
   getStats(): Promise<RTCStatsReport>;
+  /**
+   * The live connection, read-only: its descriptions and certificate stats (verification
+   * codes) and its transceivers (the transceiver-request guard). Nothing may drive it.
+   */
+  peerConnection(): RTCPeerConnection;
   destroy(): void;
 }
 
@@ -71,6 +76,8 @@ export interface PeerTransportOptions {
   iceTransportPolicy: RTCIceTransportPolicy;
   /** Sent from the first offer on. */
   streams: MediaStream[];
+  /** Our persistent DTLS certificate, so verification codes stay the same across calls. */
+  certificates?: RTCCertificate[] | undefined;
 }
 
 export type CreatePeerTransport = (options: PeerTransportOptions) => PeerTransport;

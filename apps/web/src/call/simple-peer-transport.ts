@@ -74,7 +74,11 @@ class SimplePeerTransport implements PeerTransport {
       trickle: true,
       objectMode: true,
       channelName: 'parley',
-      config: { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy },
+      config: {
+        iceServers: options.iceServers,
+        iceTransportPolicy: options.iceTransportPolicy,
+        ...(options.certificates && { certificates: options.certificates }),
+      },
       // A receive-only initiator must still offer to receive the other side's media.
       offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
       streams: options.streams,
@@ -229,6 +233,10 @@ class SimplePeerTransport implements PeerTransport {
 
   getStats(): Promise<RTCStatsReport> {
     return this.peer._pc.getStats();
+  }
+
+  peerConnection(): RTCPeerConnection {
+    return this.peer._pc;
   }
 
   destroy(): void {

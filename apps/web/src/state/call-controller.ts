@@ -170,7 +170,16 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
   clearInterval(peekTimer);
   peekTimer = undefined;
   const preconnected = preconnect?.take();
-  const [{ createBrowserPeerLink }] = await Promise.all([loadPeerLink(), prepareMedia()]);
+  // The peer connection code and the IndexedDB trust store load beside the camera prompt, off
+  // the page's first load.
+  const [{ createBrowserPeerLink }, trust] = await Promise.all([
+    loadPeerLink(),
+    import('../call/verification/trust-store.ts').then(async (m) => ({
+      store: m.indexedDbTrustStore,
+      certificate: await m.persistentCertificate(),
+    })),
+    prepareMedia(),
+  ]);
   if (!media) {
     preconnected?.close();
     return;
@@ -186,6 +195,7 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
     notice: undefined, // the lobby's "Link copied" means nothing in the call
     toasts: [],
     door: { ...initialDoorState, startLocked: useCallStore.getState().door.startLocked },
+    droppedMessages: initialCallState.droppedMessages,
   });
   const session = new CallSession({
     startLocked: useCallStore.getState().door.startLocked,
@@ -197,6 +207,8 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
     media,
     relayOnly: useCallStore.getState().relay.relayOnly,
     createLink: createBrowserPeerLink,
+    certificate: trust.certificate,
+    trustStore: trust.store,
   });
   const unbindDoor = bindDoorToStore(session, useCallStore);
   const unbindSession = bindSessionToStore(session, useCallStore);
@@ -281,6 +293,10 @@ export function sendFiles(files: File[], to: string): void {
   session.sendFiles(files, peerIds);
   setFilesOpen(true);
 }
+
+/** Verification codes (see call/verification/sas.ts). */
+export const refreshVerification = (id: string) => call?.session.refreshVerification(id);
+export const markVerified = (id: string) => call?.session.markVerified(id);
 
 export const acceptFile = (id: string) => call?.session.acceptFile(id);
 export const declineFile = (id: string) => call?.session.declineFile(id);

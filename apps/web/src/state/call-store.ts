@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { ChatEntry, Participant } from '../call/call-session.ts';
+import { NO_DROPS, type DropCounts } from '../call/trust/drop-counter.ts';
 import type { TransferSnapshot } from '../call/files/transfer-types.ts';
 import type { DeviceLists } from '../call/media/devices.ts';
 import type { LocalMediaState } from '../call/media/local-media-session.ts';
@@ -49,6 +50,8 @@ export interface CallUiState {
   lobbyPeople: { names: string[]; capacity: number } | undefined;
   /** Lock and knock (door-state.ts). */
   door: DoorUiState;
+  /** Peer messages dropped this call: invalid, over a rate limit, or over a cap. */
+  droppedMessages: DropCounts;
 }
 
 export interface ViewState {
@@ -105,6 +108,7 @@ export const initialCallState: CallUiState = {
   knownNames: {},
   lobbyPeople: undefined,
   door: initialDoorState,
+  droppedMessages: NO_DROPS,
 };
 
 export const useCallStore = create<CallUiState>()(() => initialCallState);

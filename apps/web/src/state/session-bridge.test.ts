@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallSession, CallSessionEvents, Participant } from '../call/call-session.ts';
+import { newParticipant } from '../call/participant.ts';
 import { TypedEmitter } from '../call/typed-emitter.ts';
 import { initialCallState, useCallStore } from './call-store.ts';
 import { bindSessionToStore } from './session-bridge.ts';
@@ -12,18 +13,7 @@ class FakeSession extends TypedEmitter<CallSessionEvents> {
 }
 
 function person(id: string, displayName: string): Participant {
-  return {
-    id,
-    displayName,
-    connection: 'connecting',
-    audio: true,
-    video: true,
-    speaking: false,
-    stats: undefined,
-    iceRestarts: 0,
-    screenStreamId: null,
-    streamIds: [],
-  };
+  return { ...newParticipant({ id, displayName, polite: true }), audio: true, video: true };
 }
 
 const toastTexts = () => useCallStore.getState().toasts.map((t) => t.text);

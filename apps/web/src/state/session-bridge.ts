@@ -9,6 +9,7 @@ import {
 } from './media-streams.ts';
 import { markJoin } from './timing-marks.ts';
 import { announceChat, announcePresence } from './presence-announcer.ts';
+import { appendCapped, opensFilesPanel } from './flood-caps.ts';
 
 type Store = typeof useCallStore;
 
@@ -57,9 +58,8 @@ export function bindSessionToStore(session: CallSession, store: Store): () => vo
     session.on('transfer', (snapshot) =>
       store.setState((s) => ({
         files: {
-          // A new incoming file (an offer, or one refused as too large) opens the panel.
-          open:
-            s.files.open || (snapshot.direction === 'in' && !(snapshot.id in s.files.transfers)),
+          // A new incoming file opens the panel, once per burst of offers (see flood-caps.ts).
+          open: s.files.open || opensFilesPanel(s.files.transfers, snapshot),
           transfers: { ...s.files.transfers, [snapshot.id]: snapshot },
         },
       })),
@@ -73,12 +73,13 @@ export function bindSessionToStore(session: CallSession, store: Store): () => vo
           chat: {
             ...s.chat,
             unread: s.chat.open || entry.self ? s.chat.unread : s.chat.unread + 1,
-            lines: [...s.chat.lines, { ...entry, fromName }],
+            lines: appendCapped(s.chat.lines, { ...entry, fromName }),
           },
         };
       });
       announceChat(entry);
     }),
+    session.on('dropped', (droppedMessages) => store.setState({ droppedMessages })),
     session.on('local-media', (state) =>
       store.setState((s) => ({ local: { ...s.local, ...state } })),
     ),

@@ -7,6 +7,8 @@ import { KnockPrompts } from './KnockPrompts.tsx';
 import { FilesPanel } from './FilesPanel.tsx';
 import { Stage } from './layout/Stage.tsx';
 import { PeoplePanel } from './panels/PeoplePanel.tsx';
+import { RenderGuard } from './RenderGuard.tsx';
+import { VerifyPeople } from './VerifyPeople.tsx';
 import { Toasts } from './Toasts.tsx';
 
 const STATUS_TEXT = {
@@ -73,15 +75,30 @@ export function InCall() {
         <p aria-live="polite" className="notice">
           {notice}
         </p>
+        <RenderGuard label="Verification">
+          <VerifyPeople />
+        </RenderGuard>
       </header>
       <div className={panelsOpen ? 'call-body with-panels' : 'call-body'}>
         <Stage />
         <Toasts />
         {panelsOpen && (
           <div className="panels">
-            {peopleOpen && <PeoplePanel />}
-            {chatOpen && <ChatPanel />}
-            {filesOpen && <FilesPanel inputId={fileInputId} />}
+            {peopleOpen && (
+              <RenderGuard label="People">
+                <PeoplePanel />
+              </RenderGuard>
+            )}
+            {chatOpen && (
+              <RenderGuard label="Chat">
+                <ChatPanel />
+              </RenderGuard>
+            )}
+            {filesOpen && (
+              <RenderGuard label="Files">
+                <FilesPanel inputId={fileInputId} />
+              </RenderGuard>
+            )}
           </div>
         )}
       </div>

@@ -3,6 +3,7 @@ import { useCallback, useState, type CSSProperties, type ReactNode } from 'react
 import type { Participant } from '../call/call-session.ts';
 import { togglePin } from '../state/view-actions.ts';
 import { ConnectionStats } from './ConnectionStats.tsx';
+import { TrustBadge } from './TrustBadge.tsx';
 import { VideoView } from './VideoView.tsx';
 
 const CONNECTION_TEXT = {
@@ -117,6 +118,7 @@ export function Tile({
           <bdi>{name}</bdi>
           {self && ' (you)'}
         </span>
+        <TrustBadge participant={participant} />
         {speaking && <span className="visually-hidden">speaking</span>}
         {connection && CONNECTION_TEXT[connection] && (
           <span className="badge">{CONNECTION_TEXT[connection]}</span>

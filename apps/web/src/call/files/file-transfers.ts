@@ -21,8 +21,16 @@ export interface FileTransfersOptions {
   onUpdate(snapshot: TransferSnapshot): void;
   /** The admin's limit, as announced by the server when we joined. */
   maxFileBytes: () => number;
+  /** An offer was refused unseen: the peer already has MAX_PENDING_OFFERS_PER_PEER waiting. */
+  onOfferRefused?: () => void;
   openSink?: (transferId: string, size: number) => Promise<ByteSink>;
 }
+
+/**
+ * Offers one peer may have waiting for our answer at once. More than anyone would go through by
+ * hand; past it, offers are declined unseen so a flood cannot bury the Files panel.
+ */
+export const MAX_PENDING_OFFERS_PER_PEER = 20;
 
 /**
  * Every file transfer of the call, both directions. Loaded on first use, so it costs the call
@@ -109,6 +117,10 @@ export class FileTransfers {
   private offered(peerId: string, offer: Extract<FileMessage, { type: 'file-offer' }>): void {
     const peer = this.options.peer(peerId);
     if (!peer || this.incoming.has(offer.transferId)) return;
+    if (this.pendingOffersFrom(peerId) >= MAX_PENDING_OFFERS_PER_PEER) {
+      peer.sendControl({ type: 'file-decline', transferId: offer.transferId });
+      return this.options.onOfferRefused?.();
+    }
     const transfer = new IncomingTransfer({
       offer,
       peerId,
@@ -122,6 +134,13 @@ export class FileTransfers {
     const limit = this.options.maxFileBytes();
     if (offer.size > limit) transfer.refuseTooLarge(formatBytes(limit));
     else transfer.announce();
+  }
+
+  private pendingOffersFrom(peerId: string): number {
+    let pending = 0;
+    for (const { transfer, peerId: owner } of this.incoming.values())
+      if (owner === peerId && transfer.awaitingAnswer) pending++;
+    return pending;
   }
 
   private digestOf(file: Blob): FileDigest {

@@ -64,6 +64,11 @@ export class IncomingTransfer {
     return this.options.offer.transferId;
   }
 
+  /** Offered and not yet accepted or declined. */
+  get awaitingAnswer(): boolean {
+    return this.state === 'offered';
+  }
+
   get finished(): boolean {
     return TERMINAL_STATES.includes(this.state);
   }

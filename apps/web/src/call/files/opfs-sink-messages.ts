@@ -1,9 +1,12 @@
-/** The OPFS folder incoming files are written to, by the worker, and read or cleared from. */
+/**
+ * The OPFS folder incoming files are written to, by the worker, and read or cleared from; each
+ * tab has a folder of its own inside it (opfs-tab-folder.ts).
+ */
 export const OPFS_DIRECTORY = 'parley-incoming';
 
 /** Messages between the main thread's OPFS sink and its writer worker (opfs-writer.worker.ts). */
 export type SinkRequest = { id: number } & (
-  | { op: 'open'; name: string; size: number }
+  | { op: 'open'; folder: string; name: string }
   | { op: 'write'; position: number; chunks: ArrayBuffer[] }
   | { op: 'digest' }
   | { op: 'close' }

@@ -1,4 +1,5 @@
-import { OPFS_DIRECTORY, type SinkReply, type SinkRequest } from './opfs-sink-messages.ts';
+import type { SinkReply, SinkRequest } from './opfs-sink-messages.ts';
+import { clearStaleTabFolders, tabDirectory, tabFolder } from './opfs-tab-folder.ts';
 import { NoRoomError, type ByteSink } from './transfer-types.ts';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -40,7 +41,7 @@ export async function openOpfsSink(transferId: string, size: number): Promise<By
     });
 
   try {
-    await call({ op: 'open', name: transferId, size });
+    await call({ op: 'open', folder: await tabFolder(), name: transferId });
   } catch (error) {
     worker.terminate();
     throw error;
@@ -55,8 +56,7 @@ export async function openOpfsSink(transferId: string, size: number): Promise<By
       ended = true;
       await call({ op: 'close' });
       worker.terminate();
-      const root = await navigator.storage.getDirectory();
-      const directory = await root.getDirectoryHandle(OPFS_DIRECTORY);
+      const directory = await tabDirectory(false);
       return (await directory.getFileHandle(transferId)).getFile();
     },
     async discard() {
@@ -71,15 +71,16 @@ export async function openOpfsSink(transferId: string, size: number): Promise<By
       ended = true;
       worker.terminate();
       if (removed) return;
-      const root = await navigator.storage.getDirectory();
-      const directory = await root.getDirectoryHandle(OPFS_DIRECTORY).catch(() => undefined);
+      const directory = await tabDirectory(false).catch(() => undefined);
       await directory?.removeEntry(transferId).catch(() => undefined);
     },
   };
 }
 
-/** Removes files left behind by earlier visits (a tab closed mid-transfer). */
+/**
+ * Removes files left behind by tabs that are gone (one closed mid-transfer), never those of a
+ * tab still open: see opfs-tab-folder.ts.
+ */
 export async function clearOpfsLeftovers(): Promise<void> {
-  const root = await navigator.storage.getDirectory();
-  await root.removeEntry(OPFS_DIRECTORY, { recursive: true }).catch(() => undefined);
+  await clearStaleTabFolders();
 }

@@ -11,7 +11,6 @@ import { OPFS_DIRECTORY, type SinkReply, type SinkRequest } from './opfs-sink-me
 /** Part of FileSystemSyncAccessHandle (TypeScript's DOM library only declares it for workers). */
 interface SyncAccessHandle {
   write(buffer: Uint8Array, options: { at: number }): number;
-  truncate(size: number): void;
   flush(): void;
   close(): void;
 }
@@ -33,9 +32,10 @@ let target:
     }
   | undefined;
 
-async function open(name: string, size: number): Promise<void> {
+async function open(folder: string, name: string): Promise<void> {
   const root = await navigator.storage.getDirectory();
-  const directory = await root.getDirectoryHandle(OPFS_DIRECTORY, { create: true });
+  const base = await root.getDirectoryHandle(OPFS_DIRECTORY, { create: true });
+  const directory = await base.getDirectoryHandle(folder, { create: true });
   const handle = await directory.getFileHandle(name, { create: true });
   const sync = handle as unknown as { createSyncAccessHandle?: () => Promise<SyncAccessHandle> };
   let access: SyncAccessHandle | undefined;
@@ -45,17 +45,10 @@ async function open(name: string, size: number): Promise<void> {
   } catch {
     access = undefined;
   }
-  // The whole size is claimed up front: a file that cannot fit fails now, before any byte is
-  // sent, rather than at 90 %; and the writes that follow never have to ask for more room.
-  if (access) {
-    try {
-      access.truncate(size);
-    } catch (error) {
-      access.close();
-      await directory.removeEntry(name).catch(() => undefined);
-      throw error;
-    }
-  } else writable = await handle.createWritable({ keepExistingData: false });
+  // Storage is claimed as bytes arrive, never the announced size up front: a peer could
+  // otherwise announce 10 GiB and hold that much of this site's quota on one Accept (issue 14).
+  // Whether the file can fit is checked against the browser's estimate at Accept instead.
+  if (!access) writable = await handle.createWritable({ keepExistingData: false });
   target = {
     directory,
     name,
@@ -69,7 +62,7 @@ async function open(name: string, size: number): Promise<void> {
 
 async function handle(request: SinkRequest): Promise<number | string | undefined> {
   if (request.op === 'open') {
-    await open(request.name, request.size);
+    await open(request.folder, request.name);
     return undefined;
   }
   const t = target;

@@ -74,6 +74,10 @@ export class FakePeerTransport implements PeerTransport {
   async getStats(): Promise<RTCStatsReport> {
     return this.statsReport as unknown as RTCStatsReport;
   }
+  /** Only what the transceiver-request guard reads: no transceivers yet. */
+  peerConnection(): RTCPeerConnection {
+    return { getTransceivers: () => [] } as unknown as RTCPeerConnection;
+  }
   destroy(): void {
     this.destroyed = true;
   }

@@ -2,6 +2,7 @@ import { useRef, type CSSProperties, type ReactNode } from 'react';
 import type { Participant } from '../../call/call-session.ts';
 import { useCallStore } from '../../state/call-store.ts';
 import { remoteStreamKey, SELF } from '../../state/media-streams.ts';
+import { RenderGuard } from '../RenderGuard.tsx';
 import { Tile } from '../Tile.tsx';
 import { Presentation } from './Presentation.tsx';
 import { PresentingBanner } from './PresentingBanner.tsx';
@@ -45,38 +46,40 @@ export function Stage() {
   const selfTile: TileSpec = {
     id: SELF,
     node: ({ style, variant }) => (
-      <Tile
-        key={SELF}
-        id={SELF}
-        streamId={SELF}
-        name={displayName}
-        self
-        audio={local.audioEnabled}
-        video={local.videoEnabled}
-        speaking={local.speaking}
-        pinned={pinnedId === SELF}
-        style={style}
-        variant={variant}
-      />
+      <RenderGuard key={SELF} label="Your tile">
+        <Tile
+          id={SELF}
+          streamId={SELF}
+          name={displayName}
+          self
+          audio={local.audioEnabled}
+          video={local.videoEnabled}
+          speaking={local.speaking}
+          pinned={pinnedId === SELF}
+          style={style}
+          variant={variant}
+        />
+      </RenderGuard>
     ),
   };
   const personTile = (p: Participant): TileSpec => ({
     id: p.id,
     node: ({ style, variant }) => (
-      <Tile
-        key={p.id}
-        id={p.id}
-        streamId={remoteStreamKey(p.id, cameraStreamId(p))}
-        name={p.displayName}
-        self={false}
-        audio={p.audio}
-        video={p.video}
-        speaking={p.speaking}
-        participant={p}
-        pinned={pinnedId === p.id}
-        style={style}
-        variant={variant}
-      />
+      <RenderGuard key={p.id} label={`The tile of ${p.displayName}`}>
+        <Tile
+          id={p.id}
+          streamId={remoteStreamKey(p.id, cameraStreamId(p))}
+          name={p.displayName}
+          self={false}
+          audio={p.audio}
+          video={p.video}
+          speaking={p.speaking}
+          participant={p}
+          pinned={pinnedId === p.id}
+          style={style}
+          variant={variant}
+        />
+      </RenderGuard>
     ),
   });
   const tiles = [selfTile, ...people.map(personTile)];
@@ -100,14 +103,18 @@ export function Stage() {
         <>
           <div className="spotlight">
             {mainScreen ? (
-              <Presentation streamKey={mainScreen.key} name={mainScreen.name} />
+              <RenderGuard label={`The screen of ${mainScreen.name}`}>
+                <Presentation streamKey={mainScreen.key} name={mainScreen.name} />
+              </RenderGuard>
             ) : (
               pinned && <FitTiles tiles={[pinned]} />
             )}
           </div>
           <div className="strip" aria-label="Participants" role="region">
             {screens.slice(1).map((screen) => (
-              <Presentation key={screen.key} streamKey={screen.key} name={screen.name} small />
+              <RenderGuard key={screen.key} label={`The screen of ${screen.name}`}>
+                <Presentation streamKey={screen.key} name={screen.name} small />
+              </RenderGuard>
             ))}
             {tiles
               .filter((t) => screens.length > 0 || t.id !== pinnedId)
