@@ -28,7 +28,10 @@ export class SessionVerification {
     this.links.set(participantId, connection);
     void import('./verification/peer-verification.ts').then(({ PeerVerification }) => {
       if (this.links.get(participantId) !== connection) return; // left meanwhile
-      this.watchers.set(participantId, this.newWatcher(PeerVerification, participantId, connection));
+      this.watchers.set(
+        participantId,
+        this.newWatcher(PeerVerification, participantId, connection),
+      );
     });
   }
 
