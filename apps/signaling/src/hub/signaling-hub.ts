@@ -87,14 +87,16 @@ export class SignalingHub {
   }
 
   /**
-   * Whether a valid resume token may bring its seat back: only while the seat is held (a
-   * dropped participant within its grace period, or a live one being taken over), or when this
-   * server does not know the room at all (it restarted and everyone is resuming) and this
-   * process never saw the seat end.
+   * Whether a valid resume token may bring its seat back: while the seat is held (a dropped
+   * participant within its grace period, or a live one being taken over), or when this process
+   * never saw the seat end. The second case is a restart: the new process knows none of the
+   * seats, and every participant of a room resumes into it one after another (so the room may
+   * already exist, holding the first ones back). A seat that ended here (leave, grace over) is
+   * revoked, and its token no longer works.
    */
   async resumable(roomId: string, peerId: string): Promise<boolean> {
     const room = await this.options.store.get(roomId);
-    if (room) return findMember(room, peerId) !== undefined;
+    if (room && findMember(room, peerId) !== undefined) return true;
     return !this.endedSeats.isRevoked(roomId, peerId);
   }
 
