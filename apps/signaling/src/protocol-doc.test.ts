@@ -269,7 +269,7 @@ describe('docs/protocol.md', () => {
     }
   });
 
-  it('Origin: missing or foreign gets 403 before the handshake; the server’s own origin is accepted', async () => {
+  it('Origin: missing or foreign gets 403 before the handshake; a loopback origin is accepted', async () => {
     const url = await startServer({});
     const refusal = async (origin: string | undefined) => {
       const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, {

@@ -107,21 +107,27 @@ describe('joining and leaving', () => {
     const again = await bob.join(room, 'Bob');
     expect(again.selfId).not.toBe(joinedB.selfId);
     expect(again.resumed).toBe(false);
-    // The old token no longer resumes: the seat is gone, so it joins as a new member.
+    expect(await ada.next('peer-joined')).toMatchObject({ peer: { id: again.selfId } });
+    // The old token no longer resumes: its seat ended with the leave, so whoever presents it
+    // joins as someone new, under a new ID, and the room is told of that newcomer only.
     const third = new MemoryClient(h);
-    const viaOldToken = await third.join(room, 'Bob', {
+    const viaOldToken = await third.join(room, 'Cyd', {
       peerId: joinedB.selfId,
       token: joinedB.resumeToken,
     });
-    expect(viaOldToken).toMatchObject({ resumed: false, selfId: joinedB.selfId });
+    expect(viaOldToken.resumed).toBe(false);
+    expect(viaOldToken.selfId).not.toBe(joinedB.selfId);
+    expect(viaOldToken.selfId).not.toBe(again.selfId);
+    expect(await ada.next('peer-joined')).toMatchObject({ peer: { id: viaOldToken.selfId } });
+    await ada.expectNothingElse();
   });
 
   it('refuses a join beyond capacity, a second join, and leave or signal outside a room', async () => {
     const h = startHub({ roomCapacity: 2 });
     const room = createRoomId();
-    await new MemoryClient(h).join(room);
+    await new MemoryClient(h).join(room, 'Ada');
     const second = new MemoryClient(h);
-    const { selfId } = await second.join(room);
+    const { selfId } = await second.join(room, 'Bob');
     const third = new MemoryClient(h);
     third.send({ type: 'join', protocol: PROTOCOL_VERSION, roomId: room, displayName: 'x' });
     expect(await third.next('error')).toMatchObject({ code: 'room-full' });
@@ -215,7 +221,7 @@ describe('resume', () => {
     const room = createRoomId();
     const [ada, bob] = [new MemoryClient(h), new MemoryClient(h)];
     const joinedA = await ada.join(room, 'Ada');
-    await bob.join(room, 'Bob');
+    const joinedB = await bob.join(room, 'Bob');
     ada.end('dropped');
     await vi.advanceTimersByTimeAsync(19_999);
     await bob.expectNothingElse();
@@ -229,10 +235,14 @@ describe('resume', () => {
       peerId: joinedA.selfId,
       token: joinedA.resumeToken,
     });
-    // The token is still genuine, so the ID is kept, but the seat is gone: a new member, whom
-    // the room is told about, and who must set up every peer connection afresh.
-    expect(late).toMatchObject({ resumed: false, selfId: joinedA.selfId });
-    expect(await bob.next('peer-joined')).toMatchObject({ peer: { id: joinedA.selfId } });
+    // The seat ended when the grace ran out, so the token no longer works: a new member under
+    // a new ID, whom the room is told about, and who must set up every peer connection afresh.
+    expect(late.resumed).toBe(false);
+    expect(late.selfId).not.toBe(joinedA.selfId);
+    expect(await bob.next('peer-joined')).toEqual({
+      type: 'peer-joined',
+      peer: { id: late.selfId, displayName: 'Ada', polite: joinedB.selfId < late.selfId },
+    });
   });
 
   it("frees the seat at once when the client's own page went away", async () => {
@@ -257,10 +267,22 @@ describe('resume', () => {
     const joinedA = await ada.join(room, 'Ada');
     const joinedB = await bob.join(room, 'Bob');
     const ada2 = new MemoryClient(h);
-    await ada2.join(room, 'Ada', { peerId: joinedA.selfId, token: joinedA.resumeToken });
+    const resumed = await ada2.join(room, 'Ada', {
+      peerId: joinedA.selfId,
+      token: joinedA.resumeToken,
+    });
+    expect(resumed).toMatchObject({ selfId: joinedA.selfId, resumed: true });
     expect(ada.closedWith).toEqual({
       code: CLOSE_CODES.replaced,
       reason: 'replaced by a newer connection',
+    });
+    // The seat's connection was live, so this may be someone else holding the token: the room
+    // is told of the takeover (under the name now shown) rather than left with a silent swap.
+    expect(await bob.next('peer-updated')).toEqual({
+      type: 'peer-updated',
+      peerId: joinedA.selfId,
+      displayName: 'Ada',
+      takeover: true,
     });
     // The old connection's late close must not unseat the participant.
     ada.end('dropped');
@@ -268,6 +290,33 @@ describe('resume', () => {
     ada2.send({ type: 'signal', to: joinedB.selfId, payload: offer });
     expect(await bob.next('signal')).toMatchObject({ from: joinedA.selfId });
     await bob.expectNothingElse();
+    await ada2.expectNothingElse();
+  });
+
+  it('lets every participant of a room keep its ID after a restart, as members the room is told about', async () => {
+    const before = startHub();
+    const room = createRoomId();
+    const [ada, bob] = [new MemoryClient(before), new MemoryClient(before)];
+    const joinedA = await ada.join(room, 'Ada');
+    const joinedB = await bob.join(room, 'Bob');
+    before.dispose();
+    // A new process with an empty store: it never saw these seats end, so their tokens work.
+    const after = startHub();
+    const [ada2, bob2] = [new MemoryClient(after), new MemoryClient(after)];
+    const backA = await ada2.join(room, 'Ada', {
+      peerId: joinedA.selfId,
+      token: joinedA.resumeToken,
+    });
+    expect(backA).toMatchObject({ selfId: joinedA.selfId, resumed: false, peers: [] });
+    // The room exists again (Ada recreated it); Bob's token must still let him in as himself.
+    const backB = await bob2.join(room, 'Bob', {
+      peerId: joinedB.selfId,
+      token: joinedB.resumeToken,
+    });
+    expect(backB).toMatchObject({ selfId: joinedB.selfId, resumed: false });
+    expect(backB.peers.map((p) => p.id)).toEqual([joinedA.selfId]);
+    expect(await ada2.next('peer-joined')).toMatchObject({ peer: { id: joinedB.selfId } });
+    await ada2.expectNothingElse();
   });
 
   it('treats a bad token as a new participant: resumed false and a new selfId', async () => {
