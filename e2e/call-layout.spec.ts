@@ -61,8 +61,11 @@ async function sendChat(page: Page, text: string): Promise<void> {
   await box.press('Enter');
 }
 
-/** A call of Ada (on `device`), Bob and Carol; the caller closes `opened`. */
-async function threePeople(
+/**
+ * A call of Ada (on `device`) and Bob; the caller closes `opened`. Two people are enough for the
+ * panel and sharing states, and a third live camera only slows the two cores down.
+ */
+async function twoPeople(
   browser: Browser,
   roomUrl: string,
   device: 'desktop' | 'phone',
@@ -78,13 +81,11 @@ async function threePeople(
   await expect(me.getByRole('status')).toHaveText('Connected');
   const bob = await joinWith(browser, roomUrl, 'Bob', opened);
   await expect(tile(me, 'Bob')).toHaveAttribute('data-connection', 'connected');
-  await joinWith(browser, roomUrl, 'Carol', opened);
-  await expect(tile(me, 'Carol')).toHaveAttribute('data-connection', 'connected');
   return { me, bob };
 }
 
-// Two calls per device class (each three contexts), so neither walk outlasts its timeout on a
-// loaded two-core machine.
+// Two calls per device class (three contexts, then two), so neither walk outlasts its timeout
+// on a loaded two-core machine.
 for (const device of ['desktop', 'phone'] as const) {
   const sizes = device === 'desktop' ? DESKTOP_SIZES : [PHONE];
 
@@ -92,7 +93,8 @@ for (const device of ['desktop', 'phone'] as const) {
     browser,
     parley,
   }, testInfo) => {
-    test.setTimeout(300_000);
+    // A generous deadline, not a measure: every state runs axe twice on a loaded machine.
+    test.setTimeout(600_000);
     const opened: BrowserContext[] = [];
     try {
       const roomUrl = `${parley.url}/r/${createRoomId()}`;
@@ -128,11 +130,12 @@ for (const device of ['desktop', 'phone'] as const) {
     browser,
     parley,
   }, testInfo) => {
-    test.setTimeout(300_000);
+    // A generous deadline, not a measure: every state runs axe twice on a loaded machine.
+    test.setTimeout(600_000);
     const opened: BrowserContext[] = [];
     try {
       const roomUrl = `${parley.url}/r/${createRoomId()}`;
-      const { me, bob } = await threePeople(browser, roomUrl, device, opened);
+      const { me, bob } = await twoPeople(browser, roomUrl, device, opened);
 
       await test.step('chat with 50 messages', async () => {
         await bob.getByRole('button', { name: /^Chat/ }).click();
