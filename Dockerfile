@@ -25,12 +25,15 @@ COPY apps/signaling apps/signaling
 COPY apps/web apps/web
 RUN npm run build
 # The bundle keeps npm packages external (apps/signaling/build.mjs), so the runtime needs the
-# server's production dependencies, and nothing else: no dev tools, no web-app packages.
+# server's production dependencies, and nothing else: no dev tools, no web-app packages. A
+# dependency whose version differs from one the dev tools hoisted stays nested under
+# apps/signaling/node_modules, so that folder goes along too.
 RUN npm ci --omit=dev --omit=optional --workspace @parley/signaling --no-audit --no-fund \
   && mkdir -p /app/apps/signaling /app/apps/web \
   && cp -r node_modules /app/ \
   && rm -rf /app/node_modules/@parley /app/node_modules/.package-lock.json \
   && cp -r apps/signaling/package.json apps/signaling/dist /app/apps/signaling/ \
+  && if [ -d apps/signaling/node_modules ]; then cp -r apps/signaling/node_modules /app/apps/signaling/; fi \
   && cp -r apps/web/dist /app/apps/web/
 
 # The context is the /app tree itself: node_modules/, apps/signaling/{package.json,dist}/ and

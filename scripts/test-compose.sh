@@ -210,6 +210,8 @@ fi
   cp -r node_modules app/
   rm -rf app/node_modules/@parley app/node_modules/.package-lock.json
   cp -r apps/signaling/package.json apps/signaling/dist app/apps/signaling/
+  # A dependency whose version differs from one the dev tools hoisted stays nested here.
+  if [ -d apps/signaling/node_modules ]; then cp -r apps/signaling/node_modules app/apps/signaling/; fi
   cp -r apps/web/dist app/apps/web/
 ) >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log"; fail "the build stage's steps"; }
 context=$build/app
