@@ -60,6 +60,9 @@ test('a newcomer to a locked call waits, and is in the call as soon as someone a
   await expect(tile(ada.page, 'Cleo')).toHaveAttribute('data-connection', 'connected');
   // Every prompt goes once one person answered.
   await expect(ada.page.getByText('Cleo wants to join')).toHaveCount(0);
+  // Back at a desktop width, where the lock control is on the bar (on a phone it is in More).
+  await cleo.page.setViewportSize({ width: 1280, height: 800 });
+  await expect(cleo.page.getByText('This call is locked')).toBeVisible();
   await expect(cleo.page.getByRole('button', { name: 'Unlock call' })).toBeVisible();
 });
 
