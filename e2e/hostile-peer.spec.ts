@@ -110,7 +110,7 @@ test('a hostile peer flooding mutated copies of real data-channel messages canno
   // Mallory's app sends the real messages once: media state (on connect), chat, a file offer.
   await mallory.page.getByRole('button', { name: 'Chat' }).click();
   await mallory.page.getByLabel('Message', { exact: true }).fill('hello from Mallory');
-  await mallory.page.getByRole('button', { name: 'Send' }).click();
+  await mallory.page.getByRole('button', { name: 'Send', exact: true }).click();
   await victim.page.getByRole('button', { name: /^Chat/ }).click();
   await expect(victim.page.getByRole('log', { name: 'Chat messages' })).toContainText(
     'hello from Mallory',
@@ -152,14 +152,19 @@ test('a hostile peer flooding mutated copies of real data-channel messages canno
 
   // Chat works both ways afterwards. Mallory's chat bucket is empty after the flood; it refills
   // one message every 1/perSecond seconds, so a person typing afterwards gets through.
+  // One side panel shows at a time: sending the file put Mallory's Files panel in front of chat.
+  for (const page of [victim.page, mallory.page]) {
+    if (!(await page.getByRole('log', { name: 'Chat messages' }).isVisible()))
+      await page.getByRole('button', { name: /^Chat/ }).click();
+  }
   await victim.page.getByLabel('Message', { exact: true }).fill('still here');
-  await victim.page.getByRole('button', { name: 'Send' }).click();
+  await victim.page.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(mallory.page.getByRole('log', { name: 'Chat messages' })).toContainText(
     'still here',
   );
   await mallory.page.waitForTimeout(1000 / PEER_RATE_LIMITS.chat.perSecond + 100);
   await mallory.page.getByLabel('Message', { exact: true }).fill('sorry about that');
-  await mallory.page.getByRole('button', { name: 'Send' }).click();
+  await mallory.page.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(victim.page.getByRole('log', { name: 'Chat messages' })).toContainText(
     'sorry about that',
   );
@@ -176,7 +181,7 @@ test('a panel whose render throws shows a short note; the rest of the call stays
   await expect(tile(ada.page, 'Bob')).toHaveAttribute('data-connection', 'connected');
   await bob.page.getByRole('button', { name: 'Chat' }).click();
   await bob.page.getByLabel('Message', { exact: true }).fill('hi');
-  await bob.page.getByRole('button', { name: 'Send' }).click();
+  await bob.page.getByRole('button', { name: 'Send', exact: true }).click();
   // Make time formatting throw on Ada's page, as a hostile timestamp once did.
   await ada.page.evaluate(() => {
     const w = window as unknown as { __format?: PropertyDescriptor | undefined };

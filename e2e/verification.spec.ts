@@ -15,7 +15,9 @@ async function codeFor(page: Page, name: string): Promise<string[]> {
   const dialog = page.getByRole('dialog', { name: 'Verification code' });
   await expect(dialog).toBeVisible();
   const names = dialog.locator('.sas-name');
-  await expect(names).toHaveCount(SAS_EMOJI_COUNT);
+  // The code appears once the verification module has loaded and read the live connection; on a
+  // loaded machine that took longer than the default 15 s once (a deadline, not a measure).
+  await expect(names).toHaveCount(SAS_EMOJI_COUNT, { timeout: 60_000 });
   return names.allTextContents();
 }
 
