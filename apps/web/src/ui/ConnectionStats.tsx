@@ -1,6 +1,7 @@
 import { Signal, SignalHigh, SignalLow, SignalMedium } from 'lucide-react';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import type { LinkStats } from '../call/peer-link.ts';
+import { useDismiss } from './controls/use-dismiss.ts';
 
 type Quality = 'good' | 'fair' | 'poor' | 'unknown';
 
@@ -36,20 +37,7 @@ export function ConnectionStats({ stats, name }: { stats: LinkStats | undefined;
   const quality = connectionQuality(stats);
   const Icon = ICONS[quality];
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: Event) => {
-      if (event instanceof KeyboardEvent && event.key !== 'Escape') return;
-      if (event instanceof PointerEvent && rootRef.current?.contains(event.target as Node)) return;
-      setOpen(false);
-    };
-    document.addEventListener('keydown', close);
-    document.addEventListener('pointerdown', close);
-    return () => {
-      document.removeEventListener('keydown', close);
-      document.removeEventListener('pointerdown', close);
-    };
-  }, [open]);
+  useDismiss(open, rootRef, setOpen);
 
   const routeText = route === 'relay' ? 'Relayed' : route === 'direct' ? 'Direct' : 'Connecting';
   return (
