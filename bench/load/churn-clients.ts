@@ -149,7 +149,8 @@ class Participant {
         socket.send(
           joinFrame(
             this.room.id,
-            'load',
+            // Unique, like real people: the server tells namesakes apart with a rename notice.
+            `load ${this.address}`,
             resume && this.selfId && this.token
               ? { peerId: this.selfId, token: this.token }
               : undefined,
@@ -219,6 +220,12 @@ class Participant {
         return this.releaseSyncs();
       case 'ping':
         return; // the server's heartbeat
+      case 'peer-updated':
+        // A takeover: a resume reached the server before the old socket's close did. Legitimate
+        // (the web client does the same), but counted: names are unique, so nothing else is.
+        if (frame.takeover) connectionFault('resume took over a seat still live');
+        else fault('unexpected rename');
+        return;
       case 'error':
         if (frame.code === 'unknown-peer') report.refusedTargetGone++;
         else if (this.state === 'connecting') {
