@@ -1,11 +1,12 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
+import { AwaitedCondition } from '../testing/awaited-condition.ts';
 
 /** A real pino logger whose JSON lines tests can read and await. */
 export class LogCapture {
   readonly lines: Array<Record<string, unknown>> = [];
   readonly logger: Logger;
-  private readonly waiters = new Set<() => void>();
+  private readonly conditions = new AwaitedCondition();
 
   constructor(level = 'debug') {
     const stream = new Writable({
@@ -13,7 +14,7 @@ export class LogCapture {
         for (const text of chunk.toString().split('\n').filter(Boolean)) {
           this.lines.push(JSON.parse(text) as Record<string, unknown>);
         }
-        for (const wake of [...this.waiters]) wake();
+        this.conditions.recheck();
         done();
       },
     });
@@ -34,15 +35,6 @@ export class LogCapture {
   }
 
   until<T>(done: () => T | undefined | false): Promise<T> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const value = done();
-        if (value === undefined || value === false) return;
-        this.waiters.delete(check);
-        resolve(value);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.conditions.until(done);
   }
 }

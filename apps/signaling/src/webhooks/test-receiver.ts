@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookEvent } from './events.ts';
+import { AwaitedCondition } from '../testing/awaited-condition.ts';
 
 /**
  * A real HTTP webhook receiver on loopback for tests. Each request is recorded, then answered
@@ -28,7 +29,7 @@ export interface Answer {
 export class TestReceiver {
   readonly requests: ReceivedRequest[] = [];
   answer: (request: ReceivedRequest, index: number) => Answer = () => ({ status: 204 });
-  private readonly waiters = new Set<() => void>();
+  private readonly conditions = new AwaitedCondition();
 
   private constructor(
     private readonly server: Server,
@@ -60,7 +61,7 @@ export class TestReceiver {
           res.writeHead(answer.status, answer.headers);
           res.end();
         }
-        for (const wake of [...receiver.waiters]) wake();
+        receiver.conditions.recheck();
       });
     });
     return receiver;
@@ -79,16 +80,7 @@ export class TestReceiver {
 
   /** Resolves once `done()` holds, re-checked after every request. */
   until<T>(done: () => T | undefined | false): Promise<T> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const value = done();
-        if (value === undefined || value === false) return;
-        this.waiters.delete(check);
-        resolve(value);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.conditions.until(done);
   }
 
   /** Resolves once `count` events have been acknowledged. */

@@ -7,86 +7,28 @@ import {
   type PeerMessage,
 } from '@parley/protocol';
 import { videoLimitsFor } from './bitrate-policy.ts';
-import type { TransferSnapshot } from './files/transfer-types.ts';
-import type { LocalMediaSession, LocalMediaState } from './media/local-media-session.ts';
 import { IceServerSource } from './ice-server-source.ts';
-import { SessionFiles, type SessionFilesOptions } from './session-files.ts';
-import type { PeerLink, PeerLinkOptions } from './peer-link.ts';
-import {
-  SignalingClient,
-  type ClosedReason,
-  type DoorMessage,
-  type SignalingClientOptions,
-  type SignalingStatus,
-} from './signaling-client.ts';
+import { SessionFiles } from './session-files.ts';
+import type { PeerLinkOptions } from './peer-link.ts';
+import { SignalingClient, type ClosedReason } from './signaling-client.ts';
 import { TypedEmitter } from './typed-emitter.ts';
-import { DropCounter, type DropCounts, type DropReason } from './trust/drop-counter.ts';
+import { DropCounter, type DropReason } from './trust/drop-counter.ts';
 import { PeerMessageGate } from './trust/peer-message-gate.ts';
 import { SessionVerification } from './session-verification.ts';
-import type { TrustStore } from './verification/trust-store.ts';
 import { newParticipant, type ChatEntry, type Participant } from './participant.ts';
+import type {
+  CallSessionEvents,
+  CallSessionOptions,
+  PeerLinkLike,
+} from './call-session-contract.ts';
 
 export type { ChatEntry, Participant } from './participant.ts';
-
-export type CallSessionEvents = {
-  status: [status: SignalingStatus];
-  self: [selfId: string];
-  'participant-joined': [participant: Participant];
-  'participant-updated': [participant: Participant];
-  'participant-left': [participantId: string];
-  'remote-stream': [participantId: string, stream: MediaStream];
-  'local-media': [state: LocalMediaState];
-  /** Our screen share started (the stream) or stopped (undefined). */
-  'local-screen': [stream: MediaStream | undefined];
-  chat: [entry: ChatEntry];
-  transfer: [snapshot: TransferSnapshot];
-  /** Totals of peer messages dropped (invalid, over a rate or a cap); at most once a second. */
-  dropped: [counts: DropCounts];
-  closed: [reason: ClosedReason];
-  /** Lock and knock news for the UI. */
-  door: [message: Exclude<DoorMessage, { type: 'peer-updated' }>];
-  /** The server shows us under another name (it told us apart from a namesake). */
-  'self-name': [displayName: string];
-};
-
-/** What the session needs of a link; tests substitute an in-memory fake. */
-export type PeerLinkLike = Pick<
-  PeerLink,
-  | 'signal'
-  | 'send'
-  | 'trySend'
-  | 'openChannel'
-  | 'maxMessageSize'
-  | 'replaceTrack'
-  | 'addStream'
-  | 'removeStream'
-  | 'setVideoLimits'
-  | 'signalingLost'
-  | 'signalingRestored'
-  | 'setIceServers'
-  | 'destroy'
-> &
-  Partial<Pick<PeerLink, 'peerConnection'>>;
-
-/** What the session needs of our local media. */
-export type LocalMediaSource = Pick<
-  LocalMediaSession,
-  'stream' | 'state' | 'on' | 'setEnabled' | 'switchDevice' | 'setTrackReplacer'
->;
-
-export interface CallSessionOptions extends SignalingClientOptions {
-  media: LocalMediaSource;
-  /** Makes the connection to one participant: `new PeerLink(o)` in the app, a fake in tests. */
-  createLink: (options: PeerLinkOptions) => PeerLinkLike;
-  /** Privacy mode: only TURN relay candidates, so peers never learn our IP address. */
-  relayOnly?: boolean;
-  /** Our persistent DTLS certificate (verification codes stay the same across calls). */
-  certificate?: RTCCertificate | undefined;
-  /** Where "Verified" marks are kept; without one they last for this call only. */
-  trustStore?: TrustStore;
-  /** Loads the file-transfer code; a dynamic import in the app so the call page stays light. */
-  loadFileTransfers?: SessionFilesOptions['load'];
-}
+export type {
+  CallSessionEvents,
+  CallSessionOptions,
+  LocalMediaSource,
+  PeerLinkLike,
+} from './call-session-contract.ts';
 
 /**
  * A call: the signalling client, our local media, and one PeerLink per remote participant. It

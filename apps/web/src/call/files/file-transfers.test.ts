@@ -42,17 +42,25 @@ class FakeChannel implements DataChannelLike {
 }
 
 class MemorySink implements ByteSink {
-  bytes = new Uint8Array(0);
+  private buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+  private length = 0;
   discarded = false;
+  /** What has been written so far. */
+  get bytes(): Uint8Array<ArrayBuffer> {
+    return this.buffer.subarray(0, this.length);
+  }
   async write(chunks: ArrayBuffer[], position: number): Promise<void> {
     for (const chunk of chunks) {
       const end = position + chunk.byteLength;
-      if (end > this.bytes.length) {
-        const grown = new Uint8Array(end);
+      // Doubling, not growing to fit: copying the whole file on every chunk made a 40 MiB
+      // transfer quadratic (gigabytes copied), slow enough to time out on a loaded machine.
+      if (end > this.buffer.length) {
+        const grown = new Uint8Array(Math.max(end, this.buffer.length * 2));
         grown.set(this.bytes);
-        this.bytes = grown;
+        this.buffer = grown;
       }
-      this.bytes.set(new Uint8Array(chunk), position);
+      this.buffer.set(new Uint8Array(chunk), position);
+      this.length = Math.max(this.length, end);
       position = end;
     }
   }
