@@ -53,11 +53,15 @@ function onPath(command: string): boolean {
 
 const ENV_EXAMPLE = join(ROOT, '.env.example');
 
-/** The `KEY=value` lines of .env.example, as a self-hoster's .env starts out. */
-function envExample(): Record<string, string> {
+/**
+ * The `KEY=value` lines of .env.example, as a self-hoster's .env starts out; with `commented`,
+ * the `# KEY=value` overrides that are documented but left out of .env.
+ */
+function envExample(which: 'set' | 'commented' = 'set'): Record<string, string> {
+  const line = which === 'set' ? /^([A-Z][A-Z0-9_]*)=(.*)$/ : /^# ([A-Z][A-Z0-9_]*)=(.*)$/;
   const entries = readFileSync(ENV_EXAMPLE, 'utf8')
     .split('\n')
-    .map((line) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line))
+    .map((text) => line.exec(text))
     .filter((match) => match !== null)
     .map((match) => [match[1]!, match[2]!] as const);
   return Object.fromEntries(entries);
@@ -76,17 +80,23 @@ describe('.env.example', () => {
     const used = new Set(
       [...readFileSync(COMPOSE_FILE, 'utf8').matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!),
     );
-    const listed = new Set(Object.keys(envExample()));
+    const listed = new Set([...Object.keys(envExample()), ...Object.keys(envExample('commented'))]);
     expect([...used].filter((name) => !listed.has(name))).toEqual([]);
   });
 
   it('repeats the defaults of docker-compose.yml, so copying it changes nothing', () => {
-    const example = envExample();
+    const example = { ...envExample(), ...envExample('commented') };
     const defaults = [
       ...readFileSync(COMPOSE_FILE, 'utf8').matchAll(/\$\{([A-Z][A-Z0-9_]*):-([^}]+)\}/g),
     ];
     expect(defaults.length).toBeGreaterThan(0);
     for (const [, name, value] of defaults) expect(example[name!], name).toBe(value);
+  });
+
+  it('leaves image versions commented out, so a version bump in docker-compose.yml reaches installs', () => {
+    const images = Object.keys(envExample('commented')).filter((name) => name.endsWith('_IMAGE'));
+    expect(images).toEqual(['NODE_IMAGE', 'COTURN_IMAGE', 'CADDY_IMAGE', 'PARLEY_IMAGE']);
+    expect(Object.keys(envExample()).filter((name) => name.endsWith('_IMAGE'))).toEqual([]);
   });
 
   it('gives the secrets and DOMAIN no value', () => {

@@ -69,3 +69,16 @@ describe('origins and the knock timeout', () => {
     expect(loadConfig({ KNOCK_TIMEOUT_MS: '3000' }).knockTimeoutMs).toBe(3000);
   });
 });
+
+describe('trusted proxies', () => {
+  it('reads TRUST_PROXY as a count of proxies: false is none, true is one', () => {
+    expect(loadConfig({}).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: ' 2 ' }).trustProxy).toBe(2);
+  });
+
+  it.each(['maybe', '-1', '11', '1.5'])('refuses TRUST_PROXY=%s, naming the rule', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY: must be true, false/);
+  });
+});

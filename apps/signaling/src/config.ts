@@ -25,6 +25,18 @@ const boolean = v.pipe(
   v.transform((s) => s === 'true' || s === '1' || s === 'yes'),
 );
 
+/** TRUST_PROXY: true/false, or how many proxies of one's own are chained (0–10). */
+const proxyHops = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.regex(/^(true|false|yes|no|\d+)$/, 'must be true, false, or the number of proxies (0–10)'),
+  v.transform((s) =>
+    s === 'true' || s === 'yes' ? 1 : s === 'false' || s === 'no' ? 0 : Number(s),
+  ),
+  v.maxValue(10, 'must be true, false, or the number of proxies (0–10)'),
+);
+
 const originList = v.pipe(
   v.string(),
   v.transform((s) =>
@@ -85,8 +97,11 @@ const EnvSchema = v.object({
   MAX_CONNECTIONS_PER_IP: v.optional(integer(1, 1_000_000), '100'),
   /** Close a client whose unsent backlog passes this many bytes (it stopped reading). */
   MAX_BUFFERED_BYTES: v.optional(integer(1024, 1 << 30), String(1024 * 1024)),
-  /** Take the client address from X-Forwarded-For (set this only behind a reverse proxy). */
-  TRUST_PROXY: v.optional(boolean, 'false'),
+  /**
+   * How many reverse proxies of yours stand in front (true = 1): the client address is then the
+   * X-Forwarded-For entry that the outermost of them appended. Without it the header is ignored.
+   */
+  TRUST_PROXY: v.optional(proxyHops, 'false'),
   /** Signs resume tokens; set it to keep participants' identities across a server restart. */
   SIGNALING_SECRET: v.optional(
     v.pipe(v.string(), v.minLength(24, 'must be at least 24 characters')),
@@ -135,7 +150,8 @@ export type Config = {
   joinsPerSecondPerIp: number;
   maxConnectionsPerIp: number;
   maxBufferedBytes: number;
-  trustProxy: boolean;
+  /** Reverse proxies of ours in front (TRUST_PROXY); 0: X-Forwarded-For is ignored. */
+  trustProxy: number;
   signalingSecret: string;
   /** False when the secret was generated at start, i.e. resume will not survive a restart. */
   signalingSecretFromEnv: boolean;

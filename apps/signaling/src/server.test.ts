@@ -325,7 +325,7 @@ describe('connections per address', () => {
   });
 
   it('counts the address a trusted proxy forwards, not the proxy itself', async () => {
-    await start({ maxConnectionsPerIp: 2, trustProxy: true });
+    await start({ maxConnectionsPerIp: 2, trustProxy: 1 });
     const via = (address: string) => ({ headers: { 'X-Forwarded-For': address } });
     await client(via('203.0.113.7'));
     await client(via('198.51.100.1, 203.0.113.7')); // the last hop is what Caddy saw

@@ -103,7 +103,22 @@ describe('checkUpgrade', () => {
 describe('clientAddress', () => {
   it('ignores X-Forwarded-For unless the proxy is trusted, then takes the last hop', () => {
     const req = request('/ws', { 'x-forwarded-for': '6.6.6.6, 203.0.113.9' }, '127.0.0.1');
-    expect(clientAddress(req, false)).toBe('127.0.0.1');
-    expect(clientAddress(req, true)).toBe('203.0.113.9');
+    expect(clientAddress(req, 0)).toBe('127.0.0.1');
+    expect(clientAddress(req, 1)).toBe('203.0.113.9');
+  });
+
+  it('behind two proxies takes the entry the outer one appended, never one the client wrote', () => {
+    // The client forged 6.6.6.6; nginx appended the client's real address; the inner proxy
+    // appended nginx's.
+    const req = request(
+      '/ws',
+      { 'x-forwarded-for': '6.6.6.6, 198.51.100.4, 100.64.0.2' },
+      '127.0.0.1',
+    );
+    expect(clientAddress(req, 2)).toBe('198.51.100.4');
+    // A request that reached us through only one of the two: the leftmost entry it carries.
+    const short = request('/ws', { 'x-forwarded-for': '198.51.100.4' }, '127.0.0.1');
+    expect(clientAddress(short, 2)).toBe('198.51.100.4');
+    expect(clientAddress(request('/ws', {}, '127.0.0.1'), 2)).toBe('127.0.0.1');
   });
 });

@@ -61,13 +61,23 @@ export function describeOriginPolicy(policy: OriginPolicy): string {
   return `WebSocket origins allowed: loopback (localhost, 127.0.0.0/8, [::1])${extra}; set PUBLIC_URL or ALLOWED_ORIGINS to serve other addresses`;
 }
 
-/** The client address: the socket's, or the last X-Forwarded-For hop when behind our own proxy. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
+/**
+ * The client address: the socket's, or, behind `trustedProxies` proxies of our own, the
+ * X-Forwarded-For entry the outermost of them appended. Each proxy appends the address it was
+ * reached from, so entries further left are whatever the client chose to send: never trusted.
+ */
+export function clientAddress(req: IncomingMessage, trustedProxies: number): string {
+  if (trustedProxies > 0) {
     const forwarded = req.headers['x-forwarded-for'];
     const value = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
-    const last = value?.split(',').pop()?.trim();
-    if (last) return last;
+    const hops = (value ?? '')
+      .split(',')
+      .map((hop) => hop.trim())
+      .filter(Boolean);
+    // Fewer entries than proxies: the request skipped one; the leftmost is then the furthest
+    // hop any of ours saw.
+    const hop = hops[Math.max(0, hops.length - trustedProxies)];
+    if (hop) return hop;
   }
   return req.socket.remoteAddress ?? 'unknown';
 }
