@@ -104,7 +104,10 @@ const EnvSchema = v.object({
   TRUST_PROXY: v.optional(proxyHops, 'false'),
   /** Signs resume tokens; set it to keep participants' identities across a server restart. */
   SIGNALING_SECRET: v.optional(
-    v.pipe(v.string(), v.minLength(24, 'must be at least 24 characters')),
+    v.pipe(
+      v.string(),
+      v.minLength(24, 'must be at least 24 characters; generate one: openssl rand -base64 32'),
+    ),
   ),
   SHUTDOWN_GRACE_MS: v.optional(integer(0, 60_000), '5000'),
   /** Largest file participants accept peer to peer (bytes); the server never sees the files. */
@@ -120,7 +123,12 @@ const EnvSchema = v.object({
     '',
   ),
   /** coturn's `static-auth-secret`: credentials are HMACs under it, checked by coturn. */
-  TURN_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
+  TURN_SECRET: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(16, 'must be at least 16 characters; generate one: openssl rand -hex 32'),
+    ),
+  ),
   TURN_CREDENTIAL_TTL_SECONDS: v.optional(integer(60, 7 * 24 * 3600), '600'),
   /** TURN credentials one client address (IPv4, or IPv6 /64) may be given per hour. */
   TURN_CREDENTIALS_PER_HOUR_PER_IP: v.optional(integer(1, 1_000_000), '100'),
@@ -168,6 +176,9 @@ export type Config = {
   webhooks: WebhookConfig | undefined;
 };
 
+/** Variables whose values are never echoed in an error. */
+const SECRETS = new Set(['SIGNALING_SECRET', 'TURN_SECRET']);
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -179,10 +190,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   );
   const result = v.safeParse(EnvSchema, present);
   if (!result.success) {
-    const lines = result.issues.map(
-      (issue) =>
-        `  ${v.getDotPath(issue) ?? '?'}: ${issue.message} (got ${JSON.stringify(issue.input)})`,
-    );
+    const lines = result.issues.map((issue) => {
+      const name = v.getDotPath(issue) ?? '?';
+      // A secret's value never goes to the log, even a wrong one: only its length.
+      const got = SECRETS.has(name)
+        ? `got ${String(issue.input).length} characters`
+        : `got ${JSON.stringify(issue.input)}`;
+      return `  ${name}: ${issue.message} (${got})`;
+    });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = result.output;

@@ -73,4 +73,15 @@ describe('process', () => {
     expect(code).toBe(2);
     expect(server.stderr()).toMatch(/ROOM_CAPACITY: must be a whole number/);
   });
+
+  it('refuses a weak secret with the rule and how to make one, never echoing the value', async () => {
+    // What compose cannot check: SIGNALING_SECRET=y passes its "is set" test.
+    const secret = 'weak-secret';
+    const server = spawnServer({ SIGNALING_SECRET: secret });
+    expect(await exited(server.process)).toBe(2);
+    expect(server.stderr()).toContain(
+      `SIGNALING_SECRET: must be at least 24 characters; generate one: openssl rand -base64 32 (got ${secret.length} characters)`,
+    );
+    expect(server.stderr()).not.toContain(secret);
+  });
 });
