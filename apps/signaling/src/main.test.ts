@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CLOSE_CODES, createRoomId } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient } from './testing/test-client.ts';
@@ -8,18 +12,24 @@ import { TestClient } from './testing/test-client.ts';
 /** The real entry point as its own process, as docker runs it. */
 
 const entry = fileURLToPath(new URL('./main.ts', import.meta.url));
+/** tsx's loader by path, so the server may start in any working directory. */
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 let child: ChildProcess | undefined;
 
 afterEach(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
 });
 
-function spawnServer(env: Record<string, string>): {
+function spawnServer(
+  env: Record<string, string>,
+  options: { args?: string[]; cwd?: string } = {},
+): {
   process: ChildProcess;
   port: Promise<number>;
   stderr: () => string;
 } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const proc = spawn(process.execPath, ['--import', tsxLoader, entry, ...(options.args ?? [])], {
+    cwd: options.cwd,
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -72,6 +82,24 @@ describe('process', () => {
     const code = await exited(server.process);
     expect(code).toBe(2);
     expect(server.stderr()).toMatch(/ROOM_CAPACITY: must be a whole number/);
+  });
+
+  it('with --dotenv (as npm start runs it) reads .env from its directory, the environment winning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-dotenv-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'ROOM_CAPACITY=lots\nMAX_FILE_BYTES=oops\n');
+      // Without the flag a .env is ignored: the server starts.
+      const plain = spawnServer({}, { cwd: dir });
+      expect(await plain.port).toBeGreaterThan(0);
+      plain.process.kill('SIGKILL');
+      // With it, .env's ROOM_CAPACITY applies; the environment's MAX_FILE_BYTES overrides .env's.
+      const server = spawnServer({ MAX_FILE_BYTES: '1000' }, { cwd: dir, args: ['--dotenv'] });
+      expect(await exited(server.process)).toBe(2);
+      expect(server.stderr()).toMatch(/ROOM_CAPACITY: must be a whole number/);
+      expect(server.stderr()).not.toMatch(/MAX_FILE_BYTES/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a weak secret with the rule and how to make one, never echoing the value', async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -12,6 +13,11 @@ const HARD_EXIT_MS = 9_000;
 
 const defaultStaticDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
+// `npm start` passes --dotenv: a .env in the working directory (the compose one, say) fills in
+// what the environment leaves unset. Off otherwise, so a stray .env never changes a test run.
+const dotenv = process.argv.includes('--dotenv') && existsSync('.env');
+if (dotenv) process.loadEnvFile('.env');
+
 let config;
 try {
   config = loadConfig({ STATIC_DIR: defaultStaticDir, ...process.env });
@@ -24,6 +30,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+if (dotenv) logger.info({ file: '.env' }, 'settings read from .env (the environment wins)');
 if (!config.signalingSecretFromEnv) {
   logger.info(
     'SIGNALING_SECRET not set: participants can resume after a network drop, but not across a server restart',
