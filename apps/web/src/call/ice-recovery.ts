@@ -16,7 +16,10 @@
  *   into a socket that later proved dead (the 40 s outage): a link that is not healthy re-sends
  *   its unanswered offer, or restarts and asks again (the polite side's one request may have died
  *   with the old socket). A healthy link whose sends all succeeded is left alone.
- * - A renegotiation request that finds ICE down makes the initiator's next offer a restart.
+ * - A renegotiation request that finds ICE down makes the initiator's next offer a restart. It
+ *   uses the credentials in hand, without renewing: IceServerSource renews them at half-life,
+ *   so they are stale only after signalling was down that long, and then the rejoin's own
+ *   restart (below) renews first.
  * - A restart that has not brought ICE back in RESTART_TIMEOUT_MS is tried again, with the wait
  *   doubling, at most MAX_TIMED_RETRIES times; the initiator does not start a second offer while
  *   its last one is unanswered (a lost offer is re-sent on the rejoin instead).
