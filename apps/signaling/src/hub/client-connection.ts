@@ -125,6 +125,7 @@ export class ClientConnection implements KnockingSession {
       if (how === 'going-away') return this.hub.removeSeat(seat, 'left');
       await this.options.store.markDisconnected(seat.roomId, seat.peerId);
       this.hub.scheduleRemoval(seat);
+      this.options.logger.debug({ roomId: seat.roomId, peerId: seat.peerId }, 'seat held');
     });
   }
 
