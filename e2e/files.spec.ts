@@ -12,7 +12,9 @@ test('a 200 MiB file goes to one peer only after Accept, and the saved bytes has
   joinAs,
   parley,
 }, testInfo) => {
-  test.setTimeout(180_000);
+  // Deadlines, not measures (throughput is the bench's): at a load of 34 on two cores this
+  // transfer ran at 1–5 MiB/s and missed a 120 s deadline while still progressing.
+  test.setTimeout(600_000);
   const file = makeRandomFile('big.bin', 200 * MiB);
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
   const ada = await joinAs(roomUrl, 'Ada');
@@ -32,7 +34,7 @@ test('a 200 MiB file goes to one peer only after Accept, and the saved bytes has
   await expect(adaFiles.transfer('big.bin')).toHaveAttribute('data-bytes-sent', '0');
 
   const started = Date.now();
-  const saved = await bobFiles.acceptAndSave('big.bin', 120_000);
+  const saved = await bobFiles.acceptAndSave('big.bin', 480_000);
   const seconds = (Date.now() - started) / 1000;
   expect(await sha256Of(saved.path)).toBe(file.sha256);
   await expect(adaFiles.transfer('big.bin')).toHaveAttribute('data-state', 'done');
