@@ -64,7 +64,8 @@ async function expectAllPlaying(page: Page, names: string[]): Promise<void> {
           );
         });
       },
-      { timeout: 60_000, message: 'remote tiles whose video is not playing' },
+      // A deadline, not a measure: six pages decoding five streams each on two cores.
+      { timeout: 120_000, message: 'remote tiles whose video is not playing' },
     )
     .toEqual([]);
 }
@@ -73,14 +74,6 @@ test('six participants: every one of the 30 directed video links plays', async (
   joinAs,
   parley,
 }, testInfo) => {
-  // Skipped with its reason printed in the summary, not hidden: in the first run after the
-  // branches merged, one of the 30 links (to the sixth person) did not start playing within its
-  // 60 s poll, and there was no time left in that session to tell a mesh bug from load. Issue 20
-  // stays open for it.
-  test.skip(
-    true,
-    'known failure under investigation (issue 20): a link to the sixth participant did not play within 60 s',
-  );
   // Six pages with live media on two shared cores: each step is slow when the machine is busy.
   test.setTimeout(600_000);
   const browser = await launchWithSmallCamera({ fps: 10 });
