@@ -26,6 +26,8 @@ export interface RoomBus {
   listen(handlers: RoomBusHandlers): void;
   /** Rooms with a participant seated on this instance. */
   readonly localRooms: number;
+  /** Frames other instances sent here, for metrics. */
+  readonly receivedFromOtherInstances?: number;
 }
 
 export interface RoomBusHandlers {

@@ -16,7 +16,7 @@ import type { RoomLifecycleListener } from '../webhooks/lifecycle.ts';
 export interface HubOptions {
   store: RoomStore;
   /** Reaches participants connected to other instances; in-process (nobody else) by default. */
-  bus?: RoomBus;
+  bus?: RoomBus | undefined;
   logger: Logger;
   roomCapacity: number;
   resumeGraceMs: number;
