@@ -60,7 +60,8 @@ export class InstanceLease {
   private readonly leaseMs: number;
   private readonly outageAfterMs: number;
   private readonly timer: NodeJS.Timeout;
-  private live = new Set<string>();
+  /** Instances whose lease ran out (released or about to be): their seats are up for resume. */
+  private lost = new Set<string>();
   private state: 'starting' | 'up' | 'down' = 'starting';
   private busySince: number | undefined;
   private beats = 0;
@@ -86,8 +87,9 @@ export class InstanceLease {
     return this.state === 'up';
   }
 
+  /** An instance not known to be lost counts as live: one that just started may not have beaten yet. */
   isLive(node: string): boolean {
-    return node === this.options.node || this.live.has(node);
+    return !this.lost.has(node);
   }
 
   /** Graceful exit: gives up the lease now, so seats nobody resumes are released after the grace. */
@@ -128,7 +130,7 @@ export class InstanceLease {
     const results = await this.redis
       .pipeline()
       .zadd(keys.nodes, now, node)
-      .zrangebyscore(keys.nodes, lapsedBefore, '+inf')
+      .zrange(keys.deadNodes, 0, -1)
       .zrangebyscore(keys.nodes, '-inf', `(${lapsedBefore}`)
       .zrangebyscore(keys.deadNodes, '-inf', now)
       // Alive after all (it was only slow): its seats must not be released.
@@ -137,13 +139,13 @@ export class InstanceLease {
     if (!results) throw new Error('Redis pipeline aborted');
     for (const [error] of results) if (error) throw error;
     this.options.observeRoundTrip?.((performance.now() - started) / 1000);
-    const [added, live, lapsed, due] = results.map(([, value]) => value) as [
+    const [added, dead, lapsed, due] = results.map(([, value]) => value) as [
       number,
       string[],
       string[],
       string[],
     ];
-    this.live = new Set(live);
+    this.lost = new Set([...dead, ...lapsed].filter((other) => other !== node));
     // Our lease was gone: Redis restarted (empty, without persistence) or we were presumed dead.
     if (added === 1 && this.beats > 0) {
       const seats = await store.rewriteOwnedSeats();
@@ -151,7 +153,9 @@ export class InstanceLease {
     }
     this.beats++;
     if (this.state !== 'up') {
-      if (this.state === 'down') logger.info('Redis reachable again: ready');
+      logger.info(
+        this.state === 'down' ? 'Redis reachable again: ready' : 'Redis reachable: ready',
+      );
       this.state = 'up';
       store.resume();
     }

@@ -83,7 +83,15 @@ export class RedisRoomStore implements RoomStore {
         const result = admit(room, request, capacity);
         if (!result.ok) return { value: result };
         owners.set(request.peerId, this.options.node);
-        return { value: result, next: { room: result.room, owners } };
+        // Written back as they were: whether another instance is dead is only this one's view.
+        const others = new Map(current?.room.members.map((m) => [m.peerId, m]));
+        const next: Room = {
+          ...result.room,
+          members: result.room.members.map((m) =>
+            m.peerId === request.peerId ? m : (others.get(m.peerId) ?? m),
+          ),
+        };
+        return { value: { ...result, room: next }, next: { room: next, owners } };
       });
       if (result.ok) this.own(roomId, result.member);
       return result;
