@@ -81,8 +81,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, HARD_EXIT_MS).unref();
-    void server
-      .shutdown()
+    void Promise.resolve(cluster?.leave())
+      .then(() => server.shutdown())
       .then(() => cluster?.close())
       .then(() => webhooks?.close())
       .then(() => process.exit(0));

@@ -170,6 +170,29 @@ export class RedisRoomStore implements RoomStore {
     return outcome;
   }
 
+  /**
+   * Before a graceful exit tells clients to reconnect: their seats read as disconnected, so a
+   * resume on another instance is a plain resume, not a takeover of a live connection.
+   */
+  async disconnectOwnedSeats(): Promise<void> {
+    await Promise.all(
+      [...this.owned.keys()].map((roomId) =>
+        this.update(roomId, (current) => {
+          if (!current) return { value: undefined };
+          const mine = (m: Member) => m.connected && this.owns(current, m.peerId);
+          if (!current.room.members.some(mine)) return { value: undefined };
+          const members = current.room.members.map((m) =>
+            mine(m) ? { ...m, connected: false } : m,
+          );
+          return {
+            value: undefined,
+            next: { room: { ...current.room, members }, owners: current.owners },
+          };
+        }),
+      ),
+    );
+  }
+
   /** Holds every room operation (in memory, in order) until `resume`: Redis is unreachable. */
   pause(): void {
     if (this.paused) return;

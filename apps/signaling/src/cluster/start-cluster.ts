@@ -20,7 +20,12 @@ export interface Cluster {
   readonly bus: RedisRoomBus;
   /** Why this instance should not get new clients, or undefined when it is ready. */
   unreadyReason(): string | undefined;
-  /** Gives up the lease (seats nobody resumes are released after the grace) and disconnects. */
+  /**
+   * Before the drain: marks this instance's seats disconnected and gives up its lease, so its
+   * clients resume elsewhere as themselves and seats nobody resumes are released after the grace.
+   */
+  leave(): Promise<void>;
+  /** Disconnects from Redis (after `leave`, once the clients are gone). */
   close(): Promise<void>;
 }
 
@@ -97,8 +102,11 @@ export function startCluster({
     store,
     bus,
     unreadyReason: () => (lease.ready ? undefined : 'redis-unavailable'),
-    async close() {
+    async leave() {
+      if (lease.ready) await store.disconnectOwnedSeats().catch(countError);
       await lease.stop().catch(countError);
+    },
+    async close() {
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
     },
   };
