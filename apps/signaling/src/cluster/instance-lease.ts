@@ -21,6 +21,8 @@ import type { RedisRoomStore } from './redis-room-store.ts';
 
 export interface InstanceLeaseOptions {
   redis: Redis;
+  /** The bus's subscribing connection: ready only once it is back and resubscribed. */
+  subscriber: Redis;
   node: string;
   keys: ClusterKeys;
   logger: Logger;
@@ -74,9 +76,12 @@ export class InstanceLease {
     options.redis.defineCommand('parleyBury', { numberOfKeys: 2, lua: BURY_SCRIPT });
     this.redis = options.redis as LeaseRedis;
     // A closed connection is an outage at once; a frozen one shows as a beat with no answer.
-    options.redis.on('close', () => {
-      if (!this.stopped && this.state === 'up') this.down(new Error('connection to Redis closed'));
-    });
+    for (const connection of [options.redis, options.subscriber]) {
+      connection.on('close', () => {
+        if (!this.stopped && this.state === 'up')
+          this.down(new Error('connection to Redis closed'));
+      });
+    }
     options.store.pause(); // nothing reaches Redis before the first beat says it answers
     this.timer = setInterval(() => void this.beat(), this.beatMs);
     this.timer.unref();
@@ -153,6 +158,9 @@ export class InstanceLease {
     }
     this.beats++;
     if (this.state !== 'up') {
+      // ioredis resubscribes a reconnected subscriber before anything queued after it: once
+      // this PING is answered, frames for this instance's rooms reach it again.
+      await this.options.subscriber.ping();
       logger.info(
         this.state === 'down' ? 'Redis reachable again: ready' : 'Redis reachable: ready',
       );

@@ -76,6 +76,7 @@ export function startCluster({
   });
   const lease: InstanceLease = new InstanceLease({
     redis,
+    subscriber,
     node,
     keys,
     logger,
