@@ -74,6 +74,37 @@ describe.skipIf(missing !== undefined)('scale-out through Redis', () => {
     expect(rejoined.selfId).not.toBe(adaJoined.selfId);
   });
 
+  it('reports connections, rooms, participants, relays and Redis health on /metrics', async () => {
+    const [a, b] = await cluster.instances(2, { METRICS_PORT: '0' });
+    const room = createRoomId();
+    const ada = await cluster.client(a!);
+    const adaJoined = await ada.join(room, 'Ada');
+    const bob = await cluster.client(b!);
+    const bobJoined = await bob.join(room, 'Bob');
+    ada.send({ type: 'signal', to: bobJoined.selfId, payload: offer(1) });
+    await bob.next('signal');
+    bob.send({ type: 'signal', to: adaJoined.selfId, payload: offer(2) });
+    await ada.next('signal');
+    const metricsOf = async (instance: typeof a) => {
+      const entry = await instance!.waitForLog((e) => String(e.msg).startsWith('metrics on'));
+      const text = await (await fetch(`http://127.0.0.1:${String(entry.port)}/metrics`)).text();
+      const value = (name: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+        return line === undefined ? undefined : Number(line.slice(name.length + 1));
+      };
+      return value;
+    };
+    const metricsB = await metricsOf(b);
+    expect(metricsB('parley_connections')).toBe(1);
+    expect(metricsB('parley_participants')).toBe(1);
+    expect(metricsB('parley_rooms')).toBe(1);
+    expect(metricsB('parley_relayed_messages_total{path="out"}')).toBe(1);
+    expect(metricsB('parley_relayed_messages_total{path="in"}')).toBeGreaterThanOrEqual(1);
+    expect(metricsB('parley_relay_latency_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(metricsB('parley_redis_roundtrip_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(metricsB('parley_redis_errors_total')).toBe(0);
+  });
+
   it('seats exactly six of seven clients racing into a room of six through three instances', async () => {
     const instances = await cluster.instances(3, { ROOM_CAPACITY: '6' });
     const room = createRoomId();
