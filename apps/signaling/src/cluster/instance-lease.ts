@@ -72,7 +72,7 @@ export class InstanceLease {
   constructor(private readonly options: InstanceLeaseOptions) {
     this.beatMs = options.beatMs ?? 1000;
     this.leaseMs = options.leaseMs ?? 5000;
-    this.outageAfterMs = options.outageAfterMs ?? 2000;
+    this.outageAfterMs = options.outageAfterMs ?? 3000;
     options.redis.defineCommand('parleyBury', { numberOfKeys: 2, lua: BURY_SCRIPT });
     this.redis = options.redis as LeaseRedis;
     // A closed connection is an outage at once; a frozen one shows as a beat with no answer.

@@ -13,6 +13,12 @@ import type { TestClient } from '../testing/test-client.ts';
 const missing = redisMissing();
 if (missing) console.warn(`skipping instance-loss tests: ${missing}`);
 
+/**
+ * Each test starts real server processes under tsx; on this shared 2-core machine at a load
+ * average near 20, three of them took 20-50 s to listen (the race itself under a second).
+ */
+const STARTUP_BUDGET_MS = 120_000;
+
 const RESUME_GRACE_MS = 3000;
 /** Docker's SIGTERM→SIGKILL window; the issue asks for an exit well inside it. */
 const DOCKER_STOP_MS = 10_000;
@@ -25,7 +31,7 @@ async function sawNoLeaveOrJoin(c: TestClient, since: number): Promise<void> {
   expect(types.filter((t) => ['peer-left', 'peer-joined', 'peer-updated'].includes(t))).toEqual([]);
 }
 
-describe.skipIf(missing !== undefined)('losing an instance', () => {
+describe.skipIf(missing !== undefined)('losing an instance', { timeout: STARTUP_BUDGET_MS }, () => {
   const cluster = useCluster();
 
   it('SIGKILL: clients resume on another instance unseen by their peers; unresumed seats are released after the grace', async () => {
@@ -82,7 +88,7 @@ describe.skipIf(missing !== undefined)('losing an instance', () => {
     expect(survivor!.logs.some((e) => e.msg === 'released the seats of a lost instance')).toBe(
       true,
     );
-  }, 40_000);
+  });
 
   it('SIGTERM: clients are told to reconnect elsewhere, resume there unseen, and the process exits in time', async () => {
     const [draining, other] = await cluster.instances(2);
@@ -112,5 +118,5 @@ describe.skipIf(missing !== undefined)('losing an instance', () => {
     expect(await adaAgain.next('signal')).toMatchObject({ from: bobJoined.selfId });
     // Nor a takeover notice: the draining instance marked its seats disconnected first.
     await sawNoLeaveOrJoin(bob, bobBefore);
-  }, 40_000);
+  });
 });

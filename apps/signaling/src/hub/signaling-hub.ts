@@ -72,8 +72,12 @@ export class SignalingHub {
     this.doorkeeper = new Doorkeeper({
       logger: options.logger,
       timeoutMs: options.knockTimeoutMs ?? 120_000,
-      toMembers: async (roomId, message) =>
-        this.broadcast(await options.store.get(roomId), '', () => message),
+      // A shared store can fail (Redis gone for good); a notice is then lost, never the process.
+      toMembers: (roomId, message) =>
+        Promise.resolve(options.store.get(roomId)).then(
+          (room) => this.broadcast(room, '', () => message),
+          (error: unknown) => options.logger.error({ err: error, roomId }, 'notice not sent'),
+        ),
     });
     this.sweepTimer = setInterval(() => this.joinLimiter.sweep(), 60_000);
     this.sweepTimer.unref();
@@ -210,7 +214,9 @@ export class SignalingHub {
   scheduleRemoval(seat: Seat): void {
     const remove = () => {
       this.graceTimers.delete(seat.peerId);
-      void this.removeSeat(seat, 'disconnected');
+      this.removeSeat(seat, 'disconnected').catch((error: unknown) =>
+        this.options.logger.error({ err: error, ...seat }, 'could not release a seat'),
+      );
     };
     if (this.options.resumeGraceMs === 0) return remove();
     const timer = setTimeout(remove, this.options.resumeGraceMs);
