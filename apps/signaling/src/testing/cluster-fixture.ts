@@ -32,9 +32,10 @@ export function useCluster() {
     async instance(env: Record<string, string> = {}): Promise<Instance> {
       const { url } = await this.redis();
       const proc = spawnServerProcess({ env: { REDIS_URL: url, ...env } });
-      const port = await proc.port;
-      const instance = Object.assign(proc, { url: `http://127.0.0.1:${port}` });
+      // Registered at once, so a test that times out while it starts still has it killed.
+      const instance = Object.assign(proc, { url: '' });
       instances.push(instance);
+      instance.url = `http://127.0.0.1:${await proc.port}`;
       await proc.waitForLog((e) => e.msg === 'Redis reachable: ready');
       return instance;
     },
