@@ -36,7 +36,7 @@ export class RedisRoomBus implements RoomBus {
   /** Subscriptions on their way: a second participant waits for the first one's. */
   private readonly subscribing = new Map<string, Promise<unknown>>();
   private handlers: RoomBusHandlers | undefined;
-  /** Frames for participants here that an instance published (this one included). */
+  /** Frames published by an instance (this one included) and delivered to a connection here. */
   receivedFromOtherInstances = 0;
 
   constructor(private readonly options: RedisRoomBusOptions) {
@@ -110,12 +110,11 @@ export class RedisRoomBus implements RoomBus {
       if (from !== this.options.node) this.handlers.claimed(peerId);
       return;
     }
-    if (kind !== 'd') return;
+    if (kind !== 'd' || !this.handlers.deliver(peerId, message.slice(sentEnd + 1))) return;
     this.receivedFromOtherInstances++;
     this.options.observeLatency?.(
       Math.max(0, (now() - Number(message.slice(peerEnd + 1, sentEnd))) / 1000),
     );
-    this.handlers.deliver(peerId, message.slice(sentEnd + 1));
   }
 }
 

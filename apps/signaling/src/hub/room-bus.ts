@@ -26,12 +26,16 @@ export interface RoomBus {
   listen(handlers: RoomBusHandlers): void;
   /** Rooms with a participant seated on this instance. */
   readonly localRooms: number;
-  /** Frames other instances sent here, for metrics. */
+  /** Frames from other instances delivered to a connection here, for metrics. */
   readonly receivedFromOtherInstances?: number;
 }
 
 export interface RoomBusHandlers {
-  deliver(peerId: string, frame: string): void;
+  /**
+   * A frame for `peerId`; false when it is not connected here (every instance holding someone
+   * in the room may see the room's frames).
+   */
+  deliver(peerId: string, frame: string): boolean;
   /** Another instance took over `peerId` (a resume there): drop its connection and timer here. */
   claimed(peerId: string): void;
 }

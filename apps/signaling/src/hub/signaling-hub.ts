@@ -66,7 +66,11 @@ export class SignalingHub {
     this.endedSeats = new ResumeLedger(Math.max(options.resumeGraceMs, 24 * 3600_000));
     this.bus = options.bus ?? new InProcessRoomBus();
     this.bus.listen({
-      deliver: (peerId, frame) => this.connections.get(peerId)?.connection.sendFrame(frame),
+      deliver: (peerId, frame) => {
+        const entry = this.connections.get(peerId);
+        entry?.connection.sendFrame(frame);
+        return entry !== undefined;
+      },
       claimed: (peerId) => this.letGo(peerId),
     });
     this.doorkeeper = new Doorkeeper({

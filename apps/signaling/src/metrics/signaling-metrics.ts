@@ -34,7 +34,7 @@ export function registerSignalingMetrics(hub: SignalingHub, registry: Registry =
   });
   new Counter({
     name: 'parley_relayed_messages_total',
-    help: 'Signals relayed: to a connection on this instance (local), handed to Redis for another instance (out), delivered here from another instance (in)',
+    help: 'Signals relayed: to a connection on this instance (local), handed to Redis for another instance (out), delivered to a connection here from another instance (in)',
     labelNames: ['path'],
     registers,
     collect() {
