@@ -25,6 +25,11 @@ export interface RedisRoomBusOptions {
   subscriber: Redis;
   node: string;
   keys: ClusterKeys;
+  /**
+   * Who holds a seat now, per the store. A claim is obeyed only if this instance does not: a
+   * participant that resumed elsewhere and then, at once, here again must keep the newest.
+   */
+  ownerOf?(roomId: string, peerId: string): Promise<string | undefined>;
   /** Seconds from publish to delivery here, and publish failures, for metrics. */
   observeLatency?(seconds: number): void;
   onPublishError?(error: unknown): void;
@@ -96,6 +101,12 @@ export class RedisRoomBus implements RoomBus {
       .catch((error: unknown) => this.options.onPublishError?.(error));
   }
 
+  private async onClaim(channel: string, peerId: string): Promise<void> {
+    const roomId = channel.slice(this.options.keys.roomChannelPrefix.length);
+    const owner = await this.options.ownerOf?.(roomId, peerId).catch(() => undefined);
+    if (owner !== this.options.node) this.handlers?.claimed(peerId);
+  }
+
   private onMessage(channel: string, message: string): void {
     if (!channel.startsWith(this.options.keys.roomChannelPrefix) || !this.handlers) return;
     const kindEnd = message.indexOf('\n');
@@ -107,7 +118,7 @@ export class RedisRoomBus implements RoomBus {
     const from = message.slice(kindEnd + 1, fromEnd);
     const peerId = message.slice(fromEnd + 1, peerEnd);
     if (kind === 'c') {
-      if (from !== this.options.node) this.handlers.claimed(peerId);
+      if (from !== this.options.node) void this.onClaim(channel, peerId);
       return;
     }
     if (kind !== 'd' || !this.handlers.deliver(peerId, message.slice(sentEnd + 1))) return;

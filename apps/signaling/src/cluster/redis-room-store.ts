@@ -142,6 +142,11 @@ export class RedisRoomStore implements RoomStore {
     });
   }
 
+  /** The instance holding a seat's connection now, if the seat exists. */
+  async ownerOf(roomId: string, peerId: string): Promise<string | undefined> {
+    return (await this.read(roomId))?.owners.get(peerId);
+  }
+
   async seatEnded(roomId: string, peerId: string): Promise<boolean> {
     return (await this.redis.exists(this.options.keys.ended(roomId, peerId))) === 1;
   }

@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, createRoomId, type ServerMessage } from '@parley/protocol';
+import { CLOSE_CODES, PROTOCOL_VERSION, createRoomId, type ServerMessage } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { readiness, useCluster } from '../testing/cluster-fixture.ts';
 import { redisMissing } from '../testing/redis-process.ts';
@@ -81,6 +81,31 @@ describe.skipIf(missing !== undefined)(
       });
       expect(rejoined.resumed).toBe(false);
       expect(rejoined.selfId).not.toBe(adaJoined.selfId);
+    });
+
+    it('a resume through another instance while the old connection lives takes it over there', async () => {
+      const [a, b] = await cluster.instances(2);
+      const room = createRoomId();
+      const ada = await cluster.client(a!);
+      const adaJoined = await ada.join(room, 'Ada');
+      const bob = await cluster.client(b!);
+      await bob.join(room, 'Bob');
+      const adaAgain = await cluster.client(b!);
+      const resumed = await adaAgain.join(room, 'Ada', {
+        peerId: adaJoined.selfId,
+        token: adaJoined.resumeToken,
+      });
+      expect(resumed).toMatchObject({ resumed: true, selfId: adaJoined.selfId });
+      // Instance a drops the old connection as replaced; Bob is told of the takeover.
+      expect((await ada.closed).code).toBe(CLOSE_CODES.replaced);
+      expect(await bob.next('peer-updated')).toMatchObject({
+        peerId: adaJoined.selfId,
+        takeover: true,
+      });
+      bob.send({ type: 'signal', to: adaJoined.selfId, payload: offer(7) });
+      expect((await adaAgain.next('signal')).payload).toEqual(offer(7));
+      await bob.sync();
+      expect(bob.received('peer-left')).toEqual([]);
     });
 
     it('reports connections, rooms, participants, relays and Redis health on /metrics', async () => {

@@ -71,6 +71,7 @@ export function startCluster({
     subscriber,
     node,
     keys,
+    ownerOf: (roomId, peerId) => store.ownerOf(roomId, peerId),
     observeLatency: (seconds) => metrics.relayLatency.observe(seconds),
     onPublishError: countError,
   });
