@@ -23,6 +23,8 @@ base() {
   pkg-config --exists libnetfilter_queue 2>/dev/null || need+=(libnetfilter-queue-dev)
   # TURN tests run a real coturn (turnserver, turnutils_uclient), on loopback and in the NAT lab.
   command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+  # Scale-out tests run a private redis-server (apps/signaling/src/cluster/*.test.ts).
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   # infra/compose.test.ts validates docker-compose.yml with Debian's docker-compose (no engine).
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 }

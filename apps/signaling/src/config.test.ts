@@ -82,3 +82,25 @@ describe('trusted proxies', () => {
     expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY: must be true, false/);
   });
 });
+
+describe('scale-out', () => {
+  const secret = { SIGNALING_SECRET: 'a-secret-of-at-least-24-characters' };
+
+  it('uses the in-memory store unless REDIS_URL is set, and reads it with the shared secret', () => {
+    expect(loadConfig({}).redisUrl).toBeUndefined();
+    expect(loadConfig({ ...secret, REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe(
+      'redis://127.0.0.1:6379',
+    );
+    expect(loadConfig({ ...secret, REDIS_URL: 'rediss://:pw@redis:6380/1' }).redisUrl).toBe(
+      'rediss://:pw@redis:6380/1',
+    );
+  });
+
+  it.each([
+    [{ ...secret, REDIS_URL: '127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'SIGNALING_SECRET'],
+  ])('refuses %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});

@@ -139,6 +139,14 @@ const EnvSchema = v.object({
   /** Prometheus /metrics on this separate port (unset: off); never proxied by Caddy. */
   METRICS_PORT: v.optional(integer(0, 65535)),
   METRICS_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
+  /** Scale-out: instances with the same REDIS_URL and SIGNALING_SECRET share rooms (docs/scaling.md). */
+  REDIS_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^rediss?:\/\/\S+$/, 'must be a URL like redis://127.0.0.1:6379'),
+    ),
+  ),
 });
 
 export type Config = {
@@ -172,12 +180,14 @@ export type Config = {
   knockTimeoutMs: number;
   relayOnlyDefault: boolean;
   metrics: { port: number; host: string } | undefined;
+  /** Undefined: rooms live in this process only (the default). */
+  redisUrl: string | undefined;
   /** Undefined when WEBHOOK_URLS is unset (webhooks off). */
   webhooks: WebhookConfig | undefined;
 };
 
-/** Variables whose values are never echoed in an error. */
-const SECRETS = new Set(['SIGNALING_SECRET', 'TURN_SECRET']);
+/** Variables whose values are never echoed in an error (REDIS_URL may carry a password). */
+const SECRETS = new Set(['SIGNALING_SECRET', 'TURN_SECRET', 'REDIS_URL']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -209,6 +219,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.RELAY_ONLY_DEFAULT && e.TURN_URLS.length === 0) {
     throw new ConfigError(
       'invalid configuration:\n  RELAY_ONLY_DEFAULT: relay-only calls need a TURN server; set TURN_URLS and TURN_SECRET',
+    );
+  }
+  if (e.REDIS_URL !== undefined && e.SIGNALING_SECRET === undefined) {
+    throw new ConfigError(
+      'invalid configuration:\n  SIGNALING_SECRET: must be set when REDIS_URL is (the same value on every instance, so a participant can resume on any of them)',
     );
   }
   const webhooks = parseWebhookConfig(present);
@@ -250,5 +265,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metrics:
       e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     webhooks: webhooks.config,
+    redisUrl: e.REDIS_URL,
   };
 }

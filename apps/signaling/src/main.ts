@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { startCluster } from './cluster/start-cluster.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
+import { registerSignalingMetrics } from './metrics/signaling-metrics.ts';
 import { startServer } from './server.ts';
 import { startWebhooks } from './webhooks/start-webhooks.ts';
 
@@ -53,12 +55,28 @@ const webhooks = await startWebhooks(config.webhooks, {
   process.exit(1);
 });
 
-const server = await startServer({ config, logger, lifecycle: webhooks?.lifecycle }).catch(
-  (error: unknown) => {
-    logger.fatal({ err: error }, 'could not start');
-    process.exit(1);
-  },
-);
+const cluster = config.redisUrl
+  ? startCluster({
+      redisUrl: config.redisUrl,
+      logger,
+      resumeGraceMs: config.resumeGraceMs,
+      endedTtlMs: Math.max(config.resumeGraceMs, 24 * 3600_000),
+    })
+  : undefined;
+
+const server = await startServer({
+  config,
+  logger,
+  lifecycle: webhooks?.lifecycle,
+  store: cluster?.store,
+  bus: cluster?.bus,
+  unreadyReason: cluster?.unreadyReason,
+}).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'could not start');
+  process.exit(1);
+});
+
+if (config.metrics) registerSignalingMetrics(server.hub);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -70,8 +88,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, HARD_EXIT_MS).unref();
-    void server
-      .shutdown()
+    void Promise.resolve(cluster?.leave())
+      .then(() => server.shutdown())
+      .then(() => cluster?.close())
       .then(() => webhooks?.close())
       .then(() => process.exit(0));
   });

@@ -27,7 +27,10 @@ export interface ParleyServer {
 export interface ServerDeps {
   config: Config;
   logger: Logger;
-  store?: RoomStore;
+  store?: RoomStore | undefined;
+  /** Reaches other instances (scale-out); in-process when absent. */
+  bus?: HubOptions['bus'] | undefined;
+  unreadyReason?: (() => string | undefined) | undefined;
   iceServersFor?: HubOptions['iceServersFor'];
   lifecycle?: HubOptions['lifecycle'];
 }
@@ -36,11 +39,13 @@ export function hubOptionsFrom({
   config,
   logger,
   store,
+  bus,
   iceServersFor,
   lifecycle,
 }: ServerDeps): HubOptions {
   return {
     store: store ?? new InMemoryRoomStore(),
+    bus,
     logger,
     roomCapacity: config.roomCapacity,
     resumeGraceMs: config.resumeGraceMs,
@@ -60,7 +65,12 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
   const { config, logger } = deps;
   let shuttingDown = false;
   const hub = new SignalingHub(hubOptionsFrom(deps));
-  const handler = createRequestHandler({ config, logger, isShuttingDown: () => shuttingDown });
+  const handler = createRequestHandler({
+    config,
+    logger,
+    isShuttingDown: () => shuttingDown,
+    unreadyReason: deps.unreadyReason,
+  });
   const http = createServer(handler);
   // Slow-loris protection for plain HTTP; WebSocket liveness is handled by the heartbeat.
   http.headersTimeout = 10_000;

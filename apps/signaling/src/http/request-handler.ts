@@ -14,6 +14,8 @@ export interface RequestHandlerDeps {
   logger: Logger;
   /** True once shutdown began: readiness turns 503 so a load balancer stops sending clients. */
   isShuttingDown: () => boolean;
+  /** Why a dependency (Redis, with scale-out) keeps this instance unready; undefined when ready. */
+  unreadyReason?: (() => string | undefined) | undefined;
 }
 
 /**
@@ -24,6 +26,7 @@ export function createRequestHandler({
   config,
   logger,
   isShuttingDown,
+  unreadyReason = () => undefined,
 }: RequestHandlerDeps): RequestHandler {
   const staticSite = config.staticDir ? createStaticSite(config.staticDir) : undefined;
   if (config.staticDir && !staticSite) {
@@ -43,8 +46,8 @@ export function createRequestHandler({
         relayOnlyDefault: config.relayOnlyDefault,
       });
     if (path === '/readyz') {
-      const stopping = isShuttingDown();
-      return json(res, stopping ? 503 : 200, { status: stopping ? 'shutting-down' : 'ready' });
+      const status = isShuttingDown() ? 'shutting-down' : (unreadyReason() ?? 'ready');
+      return json(res, status === 'ready' ? 200 : 503, { status });
     }
     if (staticSite && (req.method === 'GET' || req.method === 'HEAD')) {
       return staticSite(req, res, () => json(res, 404, { error: 'not found' }));

@@ -40,6 +40,7 @@ export class ClientConnection implements KnockingSession {
   private readonly candidates = new CandidateGuard();
   private lastRateErrorAt = -Infinity;
   private closed = false;
+  private ended = false;
   private closedHow: ConnectionEnd = 'dropped';
 
   constructor(
@@ -114,6 +115,8 @@ export class ClientConnection implements KnockingSession {
    * closed before its `pagehide` goodbye went out.
    */
   handleClose(how: ConnectionEnd = 'dropped'): void {
+    if (!this.ended) this.hub.connectionEnded();
+    this.ended = true;
     this.closed = true;
     this.closedHow = how;
     this.order.run(async () => {
@@ -202,12 +205,16 @@ export class ClientConnection implements KnockingSession {
     const secret = this.options.secret;
     const peerId = resumePeerId ?? randomId();
 
-    const result = await this.options.store.admit(
-      roomId,
-      { peerId, displayName },
-      this.options.roomCapacity,
-    );
+    const entering = this.hub.enterRoom(roomId);
+    if (entering) await entering;
+    const result = await this.options.store
+      .admit(roomId, { peerId, displayName }, this.options.roomCapacity)
+      .catch((error: unknown) => {
+        this.hub.exitRoom(roomId);
+        throw error;
+      });
     if (!result.ok) {
+      this.hub.exitRoom(roomId);
       return this.error(
         'room-full',
         `this call is full (${this.options.roomCapacity} participants)`,
@@ -216,6 +223,7 @@ export class ClientConnection implements KnockingSession {
     if (!result.restored) this.options.lifecycle?.joined(roomId, peerId, result.member.displayName);
     if (this.closed) {
       // The connection closed while we were admitting it: as if it closed right after.
+      this.hub.exitRoom(roomId);
       if (this.closedHow === 'going-away') return this.hub.removeSeat({ roomId, peerId }, 'left');
       await this.options.store.markDisconnected(roomId, peerId);
       this.hub.scheduleRemoval({ roomId, peerId });
@@ -223,7 +231,7 @@ export class ClientConnection implements KnockingSession {
     }
     this.seat = { roomId, peerId };
     this.displayName = result.member.displayName;
-    this.hub.attach(peerId, this);
+    this.hub.attach(this.seat, this, result.restored);
     this.send({
       type: 'joined',
       protocol: PROTOCOL_VERSION,
@@ -303,7 +311,8 @@ export class ClientConnection implements KnockingSession {
     text: string,
     bytes: Uint8Array | undefined,
   ): void {
-    if (message.to === seat.peerId || !room || !findMember(room, message.to)) {
+    const target = room && message.to !== seat.peerId ? findMember(room, message.to) : undefined;
+    if (!target) {
       return this.error('unknown-peer', 'no such participant in this call', 'to');
     }
     if (!this.candidates.allow(message.to, message.payload)) {
@@ -317,8 +326,8 @@ export class ClientConnection implements KnockingSession {
     // A seated but disconnected target is mid-resume; its peer will renegotiate when it returns.
     // The frame is only made for a connected target, so a flood aimed at a peer that is
     // mid-resume allocates nothing for it.
-    this.hub
-      .connectionOf(message.to)
-      ?.sendFrame(relayedSignalFrame(seat.peerId, message, text, bytes));
+    this.hub.relay(seat.roomId, target, () =>
+      relayedSignalFrame(seat.peerId, message, text, bytes),
+    );
   }
 }

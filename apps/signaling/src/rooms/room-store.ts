@@ -13,6 +13,16 @@ export interface RoomStore {
   get(roomId: string): Room | undefined | Promise<Room | undefined>;
   admit(roomId: string, request: AdmitRequest, capacity: number): Promise<AdmitResult>;
   markDisconnected(roomId: string, peerId: string): Promise<Room | undefined>;
-  /** Returns the room as it is after the removal (empty rooms are dropped and return undefined). */
+  /**
+   * Returns the room as it is after the removal (empty rooms are dropped and return undefined).
+   * A shared store may refuse to remove a seat another instance holds live (it resumed there):
+   * the room it returns then still has the member.
+   */
   remove(roomId: string, peerId: string): Promise<Room | undefined>;
+  /**
+   * Whether this seat was given up for good anywhere (a shared store: on any instance). The hub
+   * keeps its own record of seats that ended on this instance, so a store of one process need
+   * not implement it.
+   */
+  seatEnded?(roomId: string, peerId: string): Promise<boolean>;
 }

@@ -1,0 +1,115 @@
+import { hostname } from 'node:os';
+import { encodeMessage, randomId } from '@parley/protocol';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import { clusterKeys } from './cluster-keys.ts';
+import { createClusterMetrics } from './cluster-metrics.ts';
+import { InstanceLease } from './instance-lease.ts';
+import { RedisRoomBus } from './redis-room-bus.ts';
+import { RedisRoomStore } from './redis-room-store.ts';
+
+/**
+ * Scale-out wiring (REDIS_URL set): two Redis connections (commands and publishes; subscribes),
+ * the shared room store, the cross-instance bus and this instance's lease. The hub gets the
+ * store and the bus through its seams and never learns they are Redis.
+ */
+
+export interface Cluster {
+  readonly node: string;
+  readonly store: RedisRoomStore;
+  readonly bus: RedisRoomBus;
+  /** Why this instance should not get new clients, or undefined when it is ready. */
+  unreadyReason(): string | undefined;
+  /**
+   * Before the drain: marks this instance's seats disconnected and gives up its lease, so its
+   * clients resume elsewhere as themselves and seats nobody resumes are released after the grace.
+   */
+  leave(): Promise<void>;
+  /** Disconnects from Redis (after `leave`, once the clients are gone). */
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  redisUrl: string;
+  logger: Logger;
+  resumeGraceMs: number;
+  /** How long a seat that ended cannot be resumed with its token (the hub's own ledger's span). */
+  endedTtlMs: number;
+}
+
+export function startCluster({
+  redisUrl,
+  logger,
+  resumeGraceMs,
+  endedTtlMs,
+}: ClusterOptions): Cluster {
+  const node = `${hostname()}-${randomId().slice(0, 8)}`;
+  const keys = clusterKeys();
+  const metrics = createClusterMetrics();
+  const countError = () => metrics.redisErrors.inc();
+  const redis = new Redis(redisUrl, {
+    // Back within a second of Redis returning; commands queued meanwhile wait ~15 s at most.
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+    maxRetriesPerRequest: 20,
+    connectionName: `parley-${node}`,
+  });
+  const subscriber = redis.duplicate({ connectionName: `parley-${node}-sub` });
+  // Without a listener ioredis would throw; the lease logs the outage once.
+  redis.on('error', countError);
+  subscriber.on('error', countError);
+
+  const store: RedisRoomStore = new RedisRoomStore({
+    redis,
+    node,
+    keys,
+    // Called on admissions only, once `lease` below exists.
+    isLive: (other): boolean => lease.isLive(other),
+    endedTtlMs,
+  });
+  const bus = new RedisRoomBus({
+    publisher: redis,
+    subscriber,
+    node,
+    keys,
+    ownerOf: (roomId, peerId) => store.ownerOf(roomId, peerId),
+    observeLatency: (seconds) => metrics.relayLatency.observe(seconds),
+    onPublishError: countError,
+  });
+  const lease: InstanceLease = new InstanceLease({
+    redis,
+    subscriber,
+    node,
+    keys,
+    logger,
+    store,
+    resumeGraceMs,
+    announceLeft(roomId, room, peerIds) {
+      for (const member of room?.members ?? []) {
+        if (!member.connected) continue;
+        for (const peerId of peerIds)
+          bus.send(
+            roomId,
+            member.peerId,
+            encodeMessage({ type: 'peer-left', peerId, reason: 'disconnected' }),
+          );
+      }
+    },
+    observeRoundTrip: (seconds) => metrics.redisRoundTrip.observe(seconds),
+    onError: countError,
+  });
+  logger.info({ node }, 'scale-out on: rooms are shared through Redis (REDIS_URL)');
+
+  return {
+    node,
+    store,
+    bus,
+    unreadyReason: () => (lease.ready ? undefined : 'redis-unavailable'),
+    async leave() {
+      if (lease.ready) await store.disconnectOwnedSeats().catch(countError);
+      await lease.stop().catch(countError);
+    },
+    async close() {
+      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+    },
+  };
+}
