@@ -32,8 +32,9 @@ export class OutboundFrames {
   /** Drops every frame up to and including `seq`; an ack beyond what was sent counts as the last. */
   ack(seq: number): void {
     let drop = 0;
-    while (drop < this.frames.length && this.frames[drop]!.seq <= seq) {
-      this.bytes -= this.frames[drop]!.bytes.byteLength;
+    for (const frame of this.frames) {
+      if (frame.seq > seq) break;
+      this.bytes -= frame.bytes.byteLength;
       drop++;
     }
     if (drop > 0) this.frames = this.frames.slice(drop);
