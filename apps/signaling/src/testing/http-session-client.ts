@@ -111,14 +111,15 @@ export class HttpSessionClient {
   }
 
   /** Sends protocol messages in one POST, numbered from the next sequence number. */
-  async send(...messages: Array<ClientMessage | Record<string, unknown>>): Promise<number> {
+  send(...messages: Array<ClientMessage | Record<string, unknown>>): Promise<number> {
+    return this.sendFrames(messages.map((m) => JSON.stringify(m)));
+  }
+
+  /** Sends frames as they are (valid or not) in one POST; resolves with the server's ack. */
+  async sendFrames(frames: string[]): Promise<number> {
     const seq = this.nextSeq;
-    this.nextSeq += messages.length;
-    const res = await this.post({
-      seq,
-      ack: this.lastSeq,
-      frames: messages.map((m) => JSON.stringify(m)),
-    });
+    this.nextSeq += frames.length;
+    const res = await this.post({ seq, ack: this.lastSeq, frames });
     if (res.status !== 200) throw new Error(`send refused: ${res.status}`);
     const ack = parseHttpSessionBody(SendAckSchema, await res.text());
     if (!ack.ok) throw new Error(`bad ack: ${ack.message}`);
