@@ -29,6 +29,7 @@ interface WebSignalingClient {
   start(): void;
   dispose(): void;
   sendSignal(to: string, payload: SignalPayload): boolean;
+  leave(): void;
   on(event: 'joined', listener: (m: JoinedMessage) => void): () => void;
   on(event: 'signal', listener: (from: string, payload: SignalPayload) => void): () => void;
 }
@@ -155,7 +156,7 @@ async function joinAndRelay(network: Network) {
   const arrived = new Promise((resolve) => client.on('signal', (from) => resolve(from)));
   ws.send({ type: 'signal', to: selfId, payload: { type: 'answer', sdp: 'v=0\r\n' } });
   expect(await arrived).toBe(wsId);
-  return { transports, memory, joinMs };
+  return { transports, memory, joinMs, client, ws, selfId };
 }
 
 it('uses WebSocket where it works', async () => {
@@ -183,4 +184,10 @@ it('falls to long-polling when the SSE stream is starved too', async () => {
   console.log(
     `WebSocket refused and SSE starved: joined over long-polling in ${joinMs.toFixed(0)} ms`,
   );
+});
+
+it('delivers a leave sent right before the session closes (the others see "left" at once)', async () => {
+  const { client, ws, selfId } = await joinAndRelay({ websocket: 'refused' });
+  client.leave();
+  expect(await ws.next('peer-left')).toEqual({ type: 'peer-left', peerId: selfId, reason: 'left' });
 });

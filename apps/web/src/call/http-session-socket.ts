@@ -60,10 +60,13 @@ export class HttpSessionSocket implements SocketLike {
   /** Our frames not yet acknowledged; the first has sequence number `acked + 1`. */
   private readonly outbox: string[] = [];
   private acked = 0;
-  private posting = false;
+  /** The POST under way, if any. */
+  private inflight: Promise<void> | undefined;
   private ackDue = false;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A stream reopening, or a poll retrying, after a failed read. */
+  private readRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  private postRetryTimer: ReturnType<typeof setTimeout> | undefined;
   private readFailures = 0;
 
   constructor(private readonly options: HttpSessionSocketOptions) {
@@ -78,19 +81,42 @@ export class HttpSessionSocket implements SocketLike {
     void this.flush();
   }
 
-  /** Ends the session; 1001 tells the server the page went away, so the seat is freed. */
+  /**
+   * Ends the session; 1001 tells the server the page went away, so the seat is freed. Frames
+   * already sent go first (a `leave` right before the close must arrive), as a WebSocket sends
+   * its queued frames before its close frame.
+   */
   close(code: number = CLOSE_CODES.normal): void {
     if (this.readyState >= 2) return;
     const session = this.session;
     this.stop();
-    if (session)
-      void this.fetch(this.url(HTTP_SESSION_PATHS.close), {
+    if (session) void this.sendRestThenClose(session, code);
+    queueMicrotask(() => this.onclose?.({ code, reason: '' }));
+  }
+
+  private async sendRestThenClose(session: SessionOpened, code: number): Promise<void> {
+    await this.inflight;
+    const post = (path: string, body: unknown) =>
+      this.fetch(this.url(path), {
         method: 'POST',
         headers: this.headers(session),
-        body: JSON.stringify({ code: code === CLOSE_CODES.goingAway ? 1001 : 1000 }),
+        body: JSON.stringify(body),
+        // Outlives the page when it is being closed.
         keepalive: true,
-      }).catch(() => undefined);
-    queueMicrotask(() => this.onclose?.({ code, reason: '' }));
+      });
+    try {
+      if (this.outbox.length > 0)
+        await post(HTTP_SESSION_PATHS.send, {
+          seq: this.acked + 1,
+          ack: this.lastSeq,
+          frames: this.outbox.slice(0, MAX_FRAMES_PER_POST),
+        });
+      await post(HTTP_SESSION_PATHS.close, {
+        code: code === CLOSE_CODES.goingAway ? 1001 : 1000,
+      });
+    } catch {
+      // The server will expire the session and hold the seat, as after a dropped WebSocket.
+    }
   }
 
   private readonly onPageHide = () => this.close(CLOSE_CODES.goingAway);
@@ -162,7 +188,7 @@ export class HttpSessionSocket implements SocketLike {
     }
     // The stream ended without a close event (a proxy timeout, a network blip): resume it.
     if (this.readyState === 1 && this.readFailures < MAX_READ_FAILURES)
-      this.retryTimer = setTimeout(() => void this.openStream(), this.retryDelay());
+      this.readRetryTimer = setTimeout(() => void this.openStream(), this.retryDelay());
     else if (this.readyState === 1) this.fail(undefined);
   }
 
@@ -183,7 +209,9 @@ export class HttpSessionSocket implements SocketLike {
       } catch {
         if (this.readyState >= 2) return;
         if (++this.readFailures >= MAX_READ_FAILURES) return this.fail(undefined);
-        await new Promise((resolve) => (this.retryTimer = setTimeout(resolve, this.retryDelay())));
+        await new Promise(
+          (resolve) => (this.readRetryTimer = setTimeout(resolve, this.retryDelay())),
+        );
       }
     }
   }
@@ -208,14 +236,22 @@ export class HttpSessionSocket implements SocketLike {
   }
 
   /** One POST at a time, so frames reach the server in order even without its reordering. */
-  private async flush(): Promise<void> {
+  private flush(): Promise<void> {
+    if (this.inflight) return this.inflight; // it sends whatever is queued by then, when done
     const session = this.session;
-    if (this.posting || !session || this.readyState !== 1) return;
-    if (this.outbox.length === 0 && !this.ackDue) return;
-    this.posting = true;
+    if (!session || this.readyState !== 1) return Promise.resolve();
+    if (this.outbox.length === 0 && !this.ackDue) return Promise.resolve();
     this.ackDue = false;
+    this.inflight = this.post(session).finally(() => {
+      this.inflight = undefined;
+      if (this.readyState === 1 && this.outbox.length > 0 && this.postRetryTimer === undefined)
+        void this.flush();
+    });
+    return this.inflight;
+  }
+
+  private async post(session: SessionOpened): Promise<void> {
     const frames = this.outbox.slice(0, MAX_FRAMES_PER_POST);
-    let retry = false;
     try {
       const res = await this.fetch(this.url(HTTP_SESSION_PATHS.send), {
         method: 'POST',
@@ -229,13 +265,13 @@ export class HttpSessionSocket implements SocketLike {
       this.outbox.splice(0, Math.max(0, ack.value.ack - this.acked));
       this.acked = Math.max(this.acked, ack.value.ack);
     } catch {
-      retry = this.readyState === 1;
-    } finally {
-      this.posting = false;
+      // Same sequence numbers again later: the server skips whatever it already applied.
+      if (this.readyState === 1)
+        this.postRetryTimer = setTimeout(() => {
+          this.postRetryTimer = undefined;
+          void this.flush();
+        }, this.retryDelay());
     }
-    // Same sequence numbers again: the server skips whatever it already applied.
-    if (retry) this.retryTimer = setTimeout(() => void this.flush(), this.retryDelay());
-    else if (this.outbox.length > 0) void this.flush();
   }
 
   /** Ends the socket: before opening as a failed attempt, after it as a lost connection. */
@@ -261,7 +297,8 @@ export class HttpSessionSocket implements SocketLike {
     this.readyState = 3;
     this.aborter.abort();
     clearTimeout(this.ackTimer);
-    clearTimeout(this.retryTimer);
+    clearTimeout(this.readRetryTimer);
+    clearTimeout(this.postRetryTimer);
     globalThis.removeEventListener?.('pagehide', this.onPageHide);
   }
 
