@@ -1,0 +1,60 @@
+import { createRoomId } from '@parley/protocol';
+import { expect, expectVideoPlaying, joinToFirstFrameMs, test, tile } from './fixtures.ts';
+import { startWebSocketBlockingProxy } from './support/websocket-blocking-proxy.ts';
+
+/**
+ * Networks that break WebSocket (issue 16), through a small proxy in front of the app: the
+ * call still starts, over the HTTP signalling transports, and the connection details say which.
+ */
+
+const cases = [
+  { name: 'refuses WebSocket upgrades', websocket: 'refuse', transport: 'HTTP streaming (SSE)' },
+  {
+    name: 'accepts the upgrade and then black-holes the socket',
+    websocket: 'black-hole',
+    transport: 'HTTP streaming (SSE)',
+  },
+  {
+    name: 'refuses WebSocket and holds every response until it completes',
+    websocket: 'refuse',
+    bufferResponses: true,
+    transport: 'HTTP long-polling',
+  },
+] as const;
+
+for (const c of cases) {
+  test(`a proxy that ${c.name}: two Chromiums join by link, see each other's video and chat`, async ({
+    joinAs,
+    parley,
+  }) => {
+    test.setTimeout(120_000);
+    const proxy = await startWebSocketBlockingProxy(parley.url, {
+      websocket: c.websocket,
+      bufferResponses: 'bufferResponses' in c && c.bufferResponses,
+    });
+    try {
+      const roomUrl = `${proxy.url}/r/${createRoomId()}`;
+      const ada = await joinAs(roomUrl, 'Ada');
+      const bob = await joinAs(roomUrl, 'Bob');
+      await expectVideoPlaying(tile(ada.page, 'Bob'));
+      await expectVideoPlaying(tile(bob.page, 'Ada'));
+      console.log(
+        `proxy that ${c.name}: join → first remote frame ${await joinToFirstFrameMs(bob.page)} ms`,
+      );
+
+      // The connection details name the signalling transport in use.
+      await tile(ada.page, 'Bob').getByTestId('connection-stats').click();
+      await expect(ada.page.getByTestId('signaling-transport')).toHaveText(c.transport);
+
+      await ada.page.getByRole('button', { name: 'Chat' }).click();
+      await ada.page.getByLabel('Message', { exact: true }).fill('through the proxy');
+      await ada.page.getByRole('button', { name: 'Send', exact: true }).click();
+      await bob.page.getByRole('button', { name: /^Chat/ }).click();
+      await expect(bob.page.getByRole('log').locator('.chat-text')).toHaveText([
+        'through the proxy',
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+}
