@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 /**
  * A small HTTP proxy in front of the app that breaks WebSocket the ways corporate proxies and
  * inspecting middleboxes do, while plain HTTP (pages, and the /signal/ fallback) passes:
+ *   - `pass`: upgrades go through (the same-run baseline);
  *   - `refuse`: every upgrade gets 403;
  *   - `black-hole`: the upgrade is answered 101 (a valid handshake), then nothing passes either
  *     way (a false upgrade).
@@ -19,7 +20,7 @@ export interface BlockingProxy {
 
 export async function startWebSocketBlockingProxy(
   target: string,
-  options: { websocket: 'refuse' | 'black-hole'; bufferResponses?: boolean },
+  options: { websocket: 'pass' | 'refuse' | 'black-hole'; bufferResponses?: boolean },
 ): Promise<BlockingProxy> {
   const upstream = new URL(target);
   const held = new Set<Duplex>();
@@ -50,8 +51,21 @@ export async function startWebSocketBlockingProxy(
     res.on('close', () => forwarded.destroy());
     req.pipe(forwarded);
   });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (options.websocket === 'pass') {
+      const up = connect(Number(upstream.port), upstream.hostname, () => {
+        const lines = [`${req.method} ${req.url} HTTP/1.1`];
+        for (let i = 0; i < req.rawHeaders.length; i += 2)
+          lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+        up.write(`${lines.join('\r\n')}\r\n\r\n`);
+        up.write(head);
+        socket.pipe(up).pipe(socket);
+      });
+      up.on('error', () => socket.destroy());
+      socket.on('close', () => up.destroy());
+      return;
+    }
     if (options.websocket === 'refuse') {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

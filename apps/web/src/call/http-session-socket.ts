@@ -151,7 +151,7 @@ export class HttpSessionSocket implements SocketLike {
     if (!session || this.readyState >= 2) return;
     const starve =
       this.readyState === 0
-        ? setTimeout(() => this.fail('starved'), this.options.streamStartTimeoutMs ?? 3000)
+        ? setTimeout(() => this.fail('starved'), this.options.streamStartTimeoutMs ?? 4000)
         : undefined;
     const reader = new SseReader(
       (event) => {

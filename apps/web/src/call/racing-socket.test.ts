@@ -66,6 +66,14 @@ describe('RacingSocket', () => {
     expect(started.get('sse')!.sent).toEqual([{ type: 'ping', t: 5 }]);
   });
 
+  it('gives an HTTP transport until it fails: no stagger timer starts the next beside it', () => {
+    const { started } = race(['sse', 'long-poll']);
+    vi.advanceTimersByTime(10 * STAGGER);
+    expect([...started.keys()]).toEqual(['sse']);
+    started.get('sse')!.drop(); // e.g. starved: its stream showed nothing
+    expect([...started.keys()]).toEqual(['sse', 'long-poll']);
+  });
+
   it('reports one failed attempt when every transport fails', () => {
     const { started, closes } = race();
     started.get('websocket')!.drop();

@@ -10,9 +10,11 @@ export interface RacingSocketOptions {
   order: readonly SignalingTransport[];
   create: (transport: SignalingTransport) => SocketLike;
   /**
-   * How long a candidate may take to prove itself before the next one starts beside it. A
-   * WebSocket that opens but never delivers (a false upgrade) or hangs in its handshake costs
-   * this, not the SignalingClient's connect timeout.
+   * How long a WebSocket may take to prove itself before the next transport starts beside it.
+   * A WebSocket that opens but never delivers (a false upgrade) or hangs in its handshake costs
+   * this, not the SignalingClient's connect timeout. An HTTP transport needs no such timer: it
+   * fails on its own (an SSE stream that shows nothing in a few seconds is starved), and only
+   * then does the next start, so a slow but working SSE is not beaten by long-polling.
    */
   staggerMs?: number;
   /** Told which transport won, to be tried first next time. */
@@ -21,7 +23,7 @@ export interface RacingSocketOptions {
 
 /**
  * Happy eyeballs for signalling: starts the first transport, and each next one when the one
- * before fails or has not proven itself within `staggerMs`. The first to prove itself wins and
+ * before fails or (a WebSocket) has not proven itself within `staggerMs`. The first to prove itself wins and
  * the others are closed. A WebSocket proves itself by answering a ping (opening is not enough:
  * an inspecting proxy may accept the upgrade and then pass nothing); an HTTP session by opening
  * (for SSE that includes the stream's first bytes, so a buffering proxy makes it fail).
@@ -95,7 +97,8 @@ export class RacingSocket implements SocketLike {
     };
     socket.onerror = null;
     if (socket.readyState === SOCKET_OPEN) socket.onopen({});
-    this.staggerTimer = setTimeout(() => this.startNext(), this.options.staggerMs ?? 1500);
+    if (transport === 'websocket')
+      this.staggerTimer = setTimeout(() => this.startNext(), this.options.staggerMs ?? 1500);
   }
 
   private win(transport: SignalingTransport, socket: SocketLike): void {
