@@ -10,11 +10,13 @@ import { startWebSocketBlockingProxy } from './support/websocket-blocking-proxy.
 const cases = [
   // The same-run baseline: the same proxy, with WebSocket let through.
   { name: 'lets WebSocket through', websocket: 'pass', transport: 'WebSocket' },
-  { name: 'refuses WebSocket upgrades', websocket: 'refuse', transport: 'HTTP streaming (SSE)' },
+  // SSE is the one expected here, but a machine loaded enough to hold its first bytes past the
+  // starvation timeout falls to long-polling, which is right too: either HTTP transport passes.
+  { name: 'refuses WebSocket upgrades', websocket: 'refuse', transport: /^HTTP / },
   {
     name: 'accepts the upgrade and then black-holes the socket',
     websocket: 'black-hole',
-    transport: 'HTTP streaming (SSE)',
+    transport: /^HTTP /,
   },
   {
     name: 'refuses WebSocket and holds every response until it completes',
@@ -53,7 +55,9 @@ for (const c of cases) {
       // The connection details name the signalling transport in use.
       // A key press, not a click: the self-view may overlap the button at this window size.
       await tile(ada.page, 'Bob').getByTestId('connection-stats').press('Enter');
-      await expect(ada.page.getByTestId('signaling-transport')).toHaveText(c.transport);
+      const transport = ada.page.getByTestId('signaling-transport');
+      await expect(transport).toHaveText(c.transport);
+      console.log(`proxy that ${c.name}: signalling over ${await transport.textContent()}`);
 
       await ada.page.getByRole('button', { name: 'Chat' }).click();
       await ada.page.getByLabel('Message', { exact: true }).fill('through the proxy');

@@ -64,6 +64,9 @@ export async function startWebSocketBlockingProxy(
       });
       up.on('error', () => socket.destroy());
       socket.on('close', () => up.destroy());
+      // An upgraded socket still holds the server open: close() must end it.
+      held.add(socket);
+      socket.on('close', () => held.delete(socket));
       return;
     }
     if (options.websocket === 'refuse') {

@@ -207,6 +207,9 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
     displayName,
     hints: browserHints,
     preconnected,
+    // The transport race bounds each transport itself (a WebSocket must answer within 1.5 s, an
+    // SSE stream show its first bytes within 4 s); this only catches a connect that hangs on all.
+    connectTimeoutMs: 10_000,
     createSocket: transportChoosingSocketFactory({
       location: window.location,
       memory: localStorageIfAllowed(),
