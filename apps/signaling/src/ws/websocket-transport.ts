@@ -58,8 +58,7 @@ export function attachWebSocketTransport(
     maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
   });
-  const connections =
-    options.connections ?? new ConnectionsPerAddress(options.maxConnectionsPerIp);
+  const connections = options.connections ?? new ConnectionsPerAddress(options.maxConnectionsPerIp);
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
