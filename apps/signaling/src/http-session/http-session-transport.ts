@@ -172,8 +172,10 @@ export function attachHttpSessionTransport(
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://parley.invalid');
-    if (!url.pathname.startsWith(PREFIX)) return false;
+    // Only origin-form targets ("/signal/…") are ours; anything else (an absolute-form target
+    // included, which `new URL` could throw on) goes to the plain request handler.
+    if (!req.url?.startsWith(PREFIX)) return false;
+    const url = new URL(req.url, 'http://parley.invalid');
     setSecurityHeaders(res);
     res.setHeader('Cache-Control', 'no-store');
     const route = Object.entries(HTTP_SESSION_PATHS).find(([, path]) => path === url.pathname);
