@@ -38,7 +38,11 @@ function precompress(): Plugin {
 export default defineConfig(({ mode }) => ({
   plugins: [react(), precompress()],
   server: {
-    proxy: { '/ws': { target: `ws://127.0.0.1:${signalingPort}`, ws: true } },
+    proxy: {
+      '/ws': { target: `ws://127.0.0.1:${signalingPort}`, ws: true },
+      // The HTTP signalling transports (SSE, long-polling), for networks that block WebSocket.
+      '/signal/': { target: `http://127.0.0.1:${signalingPort}` },
+    },
   },
   resolve: {
     // simple-peer's logging is dead weight in production (src/shims/debug-noop.ts says why).

@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts';
 import { InMemoryRoomStore } from './rooms/in-memory-room-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
 import { iceServersFromConfig } from './turn/ice-servers.ts';
+import { attachHttpSessionTransport } from './http-session/http-session-transport.ts';
+import { ConnectionsPerAddress } from './ws/connections-per-address.ts';
 import { describeOriginPolicy } from './ws/upgrade-guard.ts';
 import { attachWebSocketTransport } from './ws/websocket-transport.ts';
 
@@ -71,11 +73,13 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
     isShuttingDown: () => shuttingDown,
     unreadyReason: deps.unreadyReason,
   });
-  const http = createServer(handler);
+  const connections = new ConnectionsPerAddress(config.maxConnectionsPerIp);
+  const httpSessions = attachHttpSessionTransport(hub, { ...config, logger, connections });
+  const http = createServer((req, res) => httpSessions.handle(req, res) || handler(req, res));
   // Slow-loris protection for plain HTTP; WebSocket liveness is handled by the heartbeat.
   http.headersTimeout = 10_000;
   http.requestTimeout = 30_000;
-  const websockets = attachWebSocketTransport(http, hub, { ...config, logger });
+  const websockets = attachWebSocketTransport(http, hub, { ...config, logger, connections });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -97,6 +101,7 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
     shuttingDown = true;
     logger.info('shutting down');
     http.close();
+    httpSessions.drain();
     await websockets.drain(config.shutdownGraceMs);
     hub.dispose();
     http.closeAllConnections();

@@ -8,3 +8,5 @@ export * from './codec.ts';
 export * from './peer-messages.ts';
 export * from './display-name.ts';
 export * from './lock-messages.ts';
+export * from './http-session.ts';
+export * from './sse-reader.ts';

@@ -159,6 +159,11 @@ export class SignalingHub {
     return true;
   }
 
+  /** Whether this participant has a live connection on this instance (for tests and probes). */
+  isConnectedHere(peerId: string): boolean {
+    return this.connections.has(peerId);
+  }
+
   connectionEnded(): void {
     this.openConnections--;
   }

@@ -22,10 +22,17 @@ export interface OriginPolicy {
  * `Host: evil.example`. Comparing the two (what this check did before) let it in.
  */
 export function checkUpgrade(req: IncomingMessage, policy: OriginPolicy): UpgradeVerdict {
-  const { allowedOrigins } = policy;
   const path = (req.url ?? '').split('?')[0];
   if (path !== WEBSOCKET_PATH) return { ok: false, status: 404, reason: 'unknown path' };
-  const origin = req.headers.origin;
+  return checkOrigin(req.headers.origin, policy);
+}
+
+/**
+ * The Origin rule on its own, shared with the HTTP signalling transports (which need it on
+ * requests that are no upgrade).
+ */
+export function checkOrigin(origin: string | undefined, policy: OriginPolicy): UpgradeVerdict {
+  const { allowedOrigins } = policy;
   if (!origin) return { ok: false, status: 403, reason: 'missing Origin' };
   let parsed: URL;
   try {

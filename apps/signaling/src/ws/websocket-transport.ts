@@ -17,7 +17,11 @@ export type WebSocketTransportOptions = Pick<
   | 'maxConnectionsPerIp'
   | 'maxBufferedBytes'
   | 'heartbeatIntervalMs'
-> & { logger: Logger };
+> & {
+  logger: Logger;
+  /** Shared with the HTTP signalling transports, so one address's cap counts both. */
+  connections?: ConnectionsPerAddress;
+};
 
 export interface WebSocketTransport {
   /**
@@ -54,7 +58,7 @@ export function attachWebSocketTransport(
     maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
   });
-  const connections = new ConnectionsPerAddress(options.maxConnectionsPerIp);
+  const connections = options.connections ?? new ConnectionsPerAddress(options.maxConnectionsPerIp);
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());

@@ -188,8 +188,12 @@ function explain(g: Gathered): string {
 export async function runConnectionTest(
   url: string,
   onResult: (result: CheckResult) => void,
+  /** How to reach the signalling server (the call's transport race, where WebSocket is blocked). */
+  createSocket?: SignalingClientOptions['createSocket'],
 ): Promise<void> {
-  const byCheck = serversForChecks(await fetchIceServersAsMember({ url }));
+  const byCheck = serversForChecks(
+    await fetchIceServersAsMember(createSocket ? { url, createSocket } : { url }),
+  );
   for (const id of ['stun', 'turn-udp', 'turn-tcp'] as const)
     onResult(await runCheck(id, byCheck[id]));
 }

@@ -16,6 +16,7 @@ describe('SignalingPreconnect', () => {
     preconnect.open();
     expect(sockets.sockets).toHaveLength(1);
     sockets.last.open();
+    sockets.last.receive({ type: 'ping', t: 1 });
     const socket = preconnect.take();
     expect(socket).toBe(sockets.last);
     expect(sockets.last.sent).toEqual([]);
@@ -44,7 +45,16 @@ describe('SignalingPreconnect', () => {
     expect(preconnect.take()).toBe(sockets.last);
     preconnect.open();
     sockets.last.open();
+    sockets.last.receive({ type: 'ping', t: 2 });
     advance(STALE_AFTER_MS + 1);
+    expect(preconnect.take()).toBeUndefined();
+    expect(sockets.last.closedByClient).toBe(true);
+  });
+
+  it('hands over no socket the server has said nothing on (it may be a false upgrade)', () => {
+    const { sockets, preconnect } = setup();
+    preconnect.open();
+    sockets.last.open();
     expect(preconnect.take()).toBeUndefined();
     expect(sockets.last.closedByClient).toBe(true);
   });

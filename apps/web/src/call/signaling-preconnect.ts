@@ -17,6 +17,12 @@ export const STALE_AFTER_MS = 45_000;
 export class SignalingPreconnect {
   private socket: SocketLike | undefined;
   private lastHeardAt = 0;
+  /**
+   * Whether the server has sent anything on this socket. Only such a socket is handed over: an
+   * inspecting proxy may accept the upgrade and then pass nothing (a false upgrade), and a join
+   * sent on that would wait out the whole join timeout before falling back to HTTP.
+   */
+  private heard = false;
   private peekRoomId: string | undefined;
   /** Called with the server's answer to each `peek` (who is in the room). */
   onPeek: ((answer: RoomPeekMessage) => void) | undefined;
@@ -33,6 +39,7 @@ export class SignalingPreconnect {
     if (this.socket && this.socket.readyState <= SOCKET_OPEN) return;
     const socket = this.createSocket(this.url);
     this.socket = socket;
+    this.heard = false;
     this.lastHeardAt = this.now();
     socket.onopen = () => {
       this.lastHeardAt = this.now();
@@ -40,6 +47,7 @@ export class SignalingPreconnect {
     };
     socket.onmessage = (event) => {
       this.lastHeardAt = this.now();
+      this.heard = true;
       if (!this.onPeek || typeof event.data !== 'string') return;
       const decoded = decodeServerMessage(event.data);
       if (decoded.ok && decoded.message.type === 'room-peek') this.onPeek(decoded.message);
@@ -70,7 +78,11 @@ export class SignalingPreconnect {
     this.socket = undefined;
     if (!socket) return undefined;
     socket.onopen = socket.onmessage = socket.onclose = null;
-    if (socket.readyState > SOCKET_OPEN || this.now() - this.lastHeardAt > STALE_AFTER_MS) {
+    if (
+      !this.heard ||
+      socket.readyState > SOCKET_OPEN ||
+      this.now() - this.lastHeardAt > STALE_AFTER_MS
+    ) {
       socket.close();
       return undefined;
     }

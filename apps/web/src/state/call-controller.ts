@@ -4,6 +4,7 @@ import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
+import { transportChoosingSocketFactory } from '../call/signaling-transport-choice.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
 import { clearStreams, SELF, setStream } from './media-streams.ts';
 import { bindDoorToStore, initialDoorState } from './door-state.ts';
@@ -188,6 +189,8 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
   useCallStore.setState({
     phase: 'in-call',
     signaling: 'connecting',
+    // The lobby's socket is a WebSocket; any later connection reports its own transport.
+    signalingTransport: preconnected ? 'websocket' : undefined,
     displayName,
     selfId: undefined,
     participants: {},
@@ -204,6 +207,14 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
     displayName,
     hints: browserHints,
     preconnected,
+    // The transport race bounds each transport itself (a WebSocket must answer within 1.5 s, an
+    // SSE stream show its first bytes within 4 s); this only catches a connect that hangs on all.
+    connectTimeoutMs: 10_000,
+    createSocket: transportChoosingSocketFactory({
+      location: window.location,
+      memory: localStorageIfAllowed(),
+      onTransport: (signalingTransport) => useCallStore.setState({ signalingTransport }),
+    }),
     media,
     relayOnly: useCallStore.getState().relay.relayOnly,
     createLink: createBrowserPeerLink,
@@ -329,3 +340,12 @@ window.addEventListener('pagehide', () => {
   endCall();
   releaseMedia();
 });
+
+/** localStorage, or undefined where reading it throws (storage blocked for this site). */
+function localStorageIfAllowed(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}

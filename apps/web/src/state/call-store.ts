@@ -4,6 +4,7 @@ import { NO_DROPS, type DropCounts } from '../call/trust/drop-counter.ts';
 import type { TransferSnapshot } from '../call/files/transfer-types.ts';
 import type { DeviceLists } from '../call/media/devices.ts';
 import type { LocalMediaState } from '../call/media/local-media-session.ts';
+import type { SignalingTransport } from '../call/racing-socket.ts';
 import type { ClosedReason, SignalingStatus } from '../call/signaling-client.ts';
 import { initialDoorState, type DoorUiState } from './door-state.ts';
 
@@ -26,6 +27,8 @@ export interface ChatLine extends ChatEntry {
 export interface CallUiState {
   phase: CallPhase;
   signaling: SignalingStatus | 'idle';
+  /** How signalling reaches the server on this connection (undefined until one is chosen). */
+  signalingTransport: SignalingTransport | undefined;
   selfId: string | undefined;
   displayName: string;
   participants: Record<string, Participant>;
@@ -86,6 +89,7 @@ export const initialLocalState: LocalUiState = {
 export const initialCallState: CallUiState = {
   phase: 'lobby',
   signaling: 'idle',
+  signalingTransport: undefined,
   selfId: undefined,
   displayName: '',
   participants: {},

@@ -1,6 +1,8 @@
 import { Signal, SignalHigh, SignalLow, SignalMedium } from 'lucide-react';
 import { useId, useRef, useState } from 'react';
 import type { LinkStats } from '../call/peer-link.ts';
+import type { SignalingTransport } from '../call/racing-socket.ts';
+import { useCallStore } from '../state/call-store.ts';
 import { useDismiss } from './controls/use-dismiss.ts';
 
 type Quality = 'good' | 'fair' | 'poor' | 'unknown';
@@ -21,6 +23,12 @@ const QUALITY_TEXT: Record<Quality, string> = {
   unknown: 'measuring',
 };
 
+const TRANSPORT_TEXT: Record<SignalingTransport, string> = {
+  websocket: 'WebSocket',
+  sse: 'HTTP streaming (SSE)',
+  'long-poll': 'HTTP long-polling',
+};
+
 const ICONS = { good: SignalHigh, fair: SignalMedium, poor: SignalLow, unknown: Signal };
 
 /**
@@ -31,6 +39,7 @@ const ICONS = { good: SignalHigh, fair: SignalMedium, poor: SignalLow, unknown: 
  */
 export function ConnectionStats({ stats, name }: { stats: LinkStats | undefined; name: string }) {
   const [open, setOpen] = useState(false);
+  const transport = useCallStore((s) => s.signalingTransport);
   const popoverId = useId();
   const rootRef = useRef<HTMLSpanElement>(null);
   const route = stats?.route ?? 'unknown';
@@ -84,6 +93,8 @@ export function ConnectionStats({ stats, name }: { stats: LinkStats | undefined;
             </dd>
             <dt>Video out</dt>
             <dd>{stats?.videoSendKbps !== undefined ? formatKbps(stats.videoSendKbps) : '—'}</dd>
+            <dt>Signalling</dt>
+            <dd data-testid="signaling-transport">{transport ? TRANSPORT_TEXT[transport] : '—'}</dd>
           </dl>
         </div>
       )}

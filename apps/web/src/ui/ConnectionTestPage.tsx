@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { runConnectionTest, type CheckId, type CheckResult } from '../call/connection-test.ts';
 import { signalingUrlFor } from '../call/signaling-client.ts';
+import { transportChoosingSocketFactory } from '../call/signaling-transport-choice.ts';
 
 const CHECKS: Array<{ id: CheckId; title: string; why: string }> = [
   { id: 'stun', title: 'STUN', why: 'finds your public address, for direct connections' },
@@ -25,8 +26,11 @@ export function ConnectionTestPage() {
     setResults({});
     setProblem(undefined);
     try {
-      await runConnectionTest(signalingUrlFor(window.location), (result) =>
-        setResults((r) => ({ ...r, [result.id]: result })),
+      await runConnectionTest(
+        signalingUrlFor(window.location),
+        (result) => setResults((r) => ({ ...r, [result.id]: result })),
+        // Where WebSocket is blocked, the credentials still come over SSE or long-polling.
+        transportChoosingSocketFactory({ location: window.location }),
       );
     } catch (error) {
       setProblem(`Could not run the test: ${(error as Error).message}.`);

@@ -1,0 +1,238 @@
+import {
+  HTTP_SESSION_PATHS,
+  PROTOCOL_VERSION,
+  PollResultSchema,
+  SESSION_TOKEN_HEADER,
+  SSE_CLOSE_EVENT,
+  SendAckSchema,
+  SessionClosedSchema,
+  SessionOpenedSchema,
+  SseReader,
+  decodeServerMessage,
+  parseHttpSessionBody,
+  type ClientMessage,
+  type ServerMessage,
+  type SessionClosed,
+  type SessionOpened,
+} from '@parley/protocol';
+
+export type HttpMode = 'sse' | 'poll';
+
+/**
+ * A real HTTP signalling client for integration tests, over SSE or long-polling, with the same
+ * waiting helpers as `TestClient`. Every frame and every envelope is decoded with the
+ * protocol's own schemas, so a test fails if the server ever sends something a browser would
+ * reject. The low-level calls (`post`, `openStream`) let tests retry, reorder and resume.
+ */
+export class HttpSessionClient {
+  readonly messages: ServerMessage[] = [];
+  /** Sequence number of the last server frame received. */
+  lastSeq = 0;
+  private nextSeq = 1;
+  private readonly waiters: Array<{ match: (m: ServerMessage) => boolean; resolve: () => void }> =
+    [];
+  private readonly consumed: boolean[] = [];
+  private reading: AbortController | undefined;
+  private resolveClosed!: (closed: SessionClosed) => void;
+  readonly closed: Promise<SessionClosed> = new Promise((r) => (this.resolveClosed = r));
+  /** Heartbeat comments seen on the stream. */
+  heartbeats = 0;
+  /** What went wrong in a background read (a gap, an invalid frame); tests expect none. */
+  readonly faults: string[] = [];
+
+  private constructor(
+    readonly baseUrl: string,
+    readonly session: SessionOpened,
+    readonly origin: string,
+  ) {}
+
+  static async open(
+    baseUrl: string,
+    { mode = 'sse', origin = baseUrl }: { mode?: HttpMode; origin?: string } = {},
+  ): Promise<HttpSessionClient> {
+    const res = await fetch(baseUrl + HTTP_SESSION_PATHS.open, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: origin },
+      body: '{}',
+    });
+    if (res.status !== 201) throw new Error(`open refused: ${res.status} ${await res.text()}`);
+    const opened = parseHttpSessionBody(SessionOpenedSchema, await res.text());
+    if (!opened.ok) throw new Error(`bad open answer: ${opened.message}`);
+    const client = new HttpSessionClient(baseUrl, opened.value, origin);
+    if (mode === 'sse') await client.openStream(0);
+    else client.pollLoop();
+    return client;
+  }
+
+  get headers(): Record<string, string> {
+    return {
+      'Content-Type': 'application/json',
+      Origin: this.origin,
+      [SESSION_TOKEN_HEADER]: this.session.token,
+    };
+  }
+
+  /** Opens (or replaces) the SSE stream, resuming after `lastEventId`; resolves once it answers. */
+  async openStream(lastEventId = this.lastSeq): Promise<void> {
+    this.reading?.abort();
+    const controller = new AbortController();
+    this.reading = controller;
+    const res = await fetch(this.baseUrl + HTTP_SESSION_PATHS.stream, {
+      headers: { [SESSION_TOKEN_HEADER]: this.session.token, 'Last-Event-ID': String(lastEventId) },
+      signal: controller.signal,
+    });
+    if (res.status !== 200 || !res.body) throw new Error(`stream refused: ${res.status}`);
+    const reader = new SseReader(
+      (event) => {
+        if (event.event === SSE_CLOSE_EVENT) {
+          const closed = parseHttpSessionBody(SessionClosedSchema, event.data);
+          if (!closed.ok) return void this.faults.push(`bad close event: ${closed.message}`);
+          return this.resolveClosed(closed.value);
+        }
+        this.receive(Number(event.id), event.data);
+      },
+      () => this.heartbeats++,
+    );
+    void (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body as AsyncIterable<Uint8Array>)
+          reader.feed(decoder.decode(chunk, { stream: true }));
+      } catch {
+        // aborted by the test, or the server ended the stream
+      }
+    })();
+  }
+
+  /** Stops reading the stream (the session itself lives on until it expires). */
+  stopReading(): void {
+    this.reading?.abort();
+    this.reading = undefined;
+  }
+
+  /** Sends protocol messages in one POST, numbered from the next sequence number. */
+  send(...messages: Array<ClientMessage | Record<string, unknown>>): Promise<number> {
+    return this.sendFrames(messages.map((m) => JSON.stringify(m)));
+  }
+
+  /** Sends frames as they are (valid or not) in one POST; resolves with the server's ack. */
+  async sendFrames(frames: string[]): Promise<number> {
+    const seq = this.nextSeq;
+    this.nextSeq += frames.length;
+    const res = await this.post({ seq, ack: this.lastSeq, frames });
+    if (res.status !== 200) throw new Error(`send refused: ${res.status}`);
+    const ack = parseHttpSessionBody(SendAckSchema, await res.text());
+    if (!ack.ok) throw new Error(`bad ack: ${ack.message}`);
+    return ack.value.ack;
+  }
+
+  /** A raw POST to the send endpoint, for retries, reordering and abuse. */
+  post(body: unknown, headers: Record<string, string> = this.headers): Promise<Response> {
+    return fetch(this.baseUrl + HTTP_SESSION_PATHS.send, {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  }
+
+  async join(roomId: string, displayName = 'tester', resume?: { peerId: string; token: string }) {
+    await this.send({
+      type: 'join',
+      protocol: PROTOCOL_VERSION,
+      roomId,
+      displayName,
+      ...(resume ? { resume } : {}),
+    });
+    return this.next('joined');
+  }
+
+  async sync(): Promise<void> {
+    const t = Math.random();
+    await this.send({ type: 'ping', t });
+    await this.next('pong', (m) => m.t === t);
+  }
+
+  next<T extends ServerMessage['type']>(
+    type: T,
+    match: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    return new Promise((resolve) => {
+      let found: ServerMessage | undefined;
+      this.waiters.push({
+        match: (m) => {
+          const ok = m.type === type && match(m as Extract<ServerMessage, { type: T }>);
+          if (ok) found = m;
+          return ok;
+        },
+        resolve: () => resolve(found as Extract<ServerMessage, { type: T }>),
+      });
+      this.flush();
+    });
+  }
+
+  received<T extends ServerMessage['type']>(type: T): Array<Extract<ServerMessage, { type: T }>> {
+    return this.messages.filter((m) => m.type === type) as Array<
+      Extract<ServerMessage, { type: T }>
+    >;
+  }
+
+  /** Ends the session the way a browser would (1001: the page went away) or holds the seat (1000). */
+  async close(code: 1000 | 1001 = 1000): Promise<number> {
+    this.stopReading();
+    const res = await fetch(this.baseUrl + HTTP_SESSION_PATHS.close, {
+      method: 'POST',
+      headers: this.headers,
+      body: JSON.stringify({ code }),
+    });
+    return res.status;
+  }
+
+  private pollLoop(): void {
+    const controller = new AbortController();
+    this.reading = controller;
+    void (async () => {
+      while (this.reading === controller) {
+        let res: Response;
+        try {
+          res = await fetch(`${this.baseUrl}${HTTP_SESSION_PATHS.poll}?after=${this.lastSeq}`, {
+            headers: { [SESSION_TOKEN_HEADER]: this.session.token },
+            signal: controller.signal,
+          });
+        } catch {
+          return;
+        }
+        if (res.status !== 200) return;
+        const result = parseHttpSessionBody(PollResultSchema, await res.text());
+        if (!result.ok) return void this.faults.push(`bad poll answer: ${result.message}`);
+        for (const { seq, frame } of result.value.frames) this.receive(seq, frame);
+        if (result.value.closed) return this.resolveClosed(result.value.closed);
+      }
+    })();
+  }
+
+  private receive(seq: number, frame: string): void {
+    // A resumed stream may repeat what an aborted one delivered; the sequence number says so.
+    if (seq <= this.lastSeq) return;
+    if (seq !== this.lastSeq + 1)
+      return void this.faults.push(`frame ${seq} after ${this.lastSeq}`);
+    this.lastSeq = seq;
+    const decoded = decodeServerMessage(frame);
+    if (!decoded.ok) return void this.faults.push(`invalid frame: ${decoded.message}`);
+    this.messages.push(decoded.message);
+    this.flush();
+  }
+
+  private flush(): void {
+    for (let w = 0; w < this.waiters.length; w++) {
+      const waiter = this.waiters[w]!;
+      for (let i = 0; i < this.messages.length; i++) {
+        if (!this.consumed[i] && waiter.match(this.messages[i]!)) {
+          this.consumed[i] = true;
+          this.waiters.splice(w--, 1);
+          waiter.resolve();
+          break;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { HttpSessionSocket } from './http-session-socket.ts';
+import { RacingSocket, TRANSPORTS, type SignalingTransport } from './racing-socket.ts';
+import type { SocketLike } from './signaling-client.ts';
+
+/** Where the transport that worked last is remembered (localStorage is per origin already). */
+export const TRANSPORT_MEMORY_KEY = 'parley.signalingTransport';
+/** A remembered choice this old is tried like any other: the network may have changed. */
+const MEMORY_TTL_MS = 7 * 24 * 3600_000;
+
+type Memory = Pick<Storage, 'getItem' | 'setItem'>;
+
+/** The transports in the order to try them: the one that worked here last time first. */
+export function transportOrder(memory: Memory | undefined, now = Date.now()): SignalingTransport[] {
+  let remembered: SignalingTransport | undefined;
+  try {
+    const saved = JSON.parse(memory?.getItem(TRANSPORT_MEMORY_KEY) ?? 'null') as unknown;
+    if (
+      typeof saved === 'object' &&
+      saved !== null &&
+      TRANSPORTS.includes((saved as { transport: SignalingTransport }).transport) &&
+      now - Number((saved as { at: unknown }).at) < MEMORY_TTL_MS
+    )
+      remembered = (saved as { transport: SignalingTransport }).transport;
+  } catch {
+    // Unreadable or blocked storage: the default order.
+  }
+  return remembered ? [remembered, ...TRANSPORTS.filter((t) => t !== remembered)] : [...TRANSPORTS];
+}
+
+export function rememberTransport(memory: Memory | undefined, transport: SignalingTransport): void {
+  try {
+    memory?.setItem(TRANSPORT_MEMORY_KEY, JSON.stringify({ transport, at: Date.now() }));
+  } catch {
+    // Storage full or blocked (private mode): choosing again next time is fine.
+  }
+}
+
+export interface TransportChoiceOptions {
+  /** The page's location: the WebSocket URL and the HTTP sessions' origin derive from it. */
+  location: { protocol: string; host: string };
+  memory?: Memory | undefined;
+  /** Told the transport of each new connection, e.g. for the call's connection details. */
+  onTransport?: (transport: SignalingTransport) => void;
+  staggerMs?: number;
+  createWebSocket?: (url: string) => SocketLike;
+  fetch?: typeof fetch;
+}
+
+/**
+ * The SignalingClient's `createSocket`: each connection (the first and every reconnect) races
+ * the transports, best or last-known-good first, and remembers the winner.
+ */
+export function transportChoosingSocketFactory(options: TransportChoiceOptions): () => SocketLike {
+  const { location } = options;
+  const secure = location.protocol === 'https:';
+  const wsUrl = `${secure ? 'wss' : 'ws'}://${location.host}/ws`;
+  const baseUrl = `${secure ? 'https' : 'http'}://${location.host}`;
+  const createWebSocket =
+    options.createWebSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+  return () =>
+    new RacingSocket({
+      order: transportOrder(options.memory),
+      ...(options.staggerMs !== undefined ? { staggerMs: options.staggerMs } : {}),
+      create: (transport) =>
+        transport === 'websocket'
+          ? createWebSocket(wsUrl)
+          : new HttpSessionSocket({
+              baseUrl,
+              kind: transport,
+              ...(options.fetch ? { fetch: options.fetch } : {}),
+            }),
+      onWinner: (transport) => {
+        rememberTransport(options.memory, transport);
+        options.onTransport?.(transport);
+      },
+    });
+}
