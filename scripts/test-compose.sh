@@ -360,6 +360,13 @@ turn_credential=$(sed -n 's/^TURN_CREDENTIAL=//p' <<<"$join_output")
 ok "wss://$DOMAIN/ws refuses a foreign Origin (403) and a join gets 'joined' with TURN credentials"
 phase "WebSocket join"
 
+# The SSE fallback must not be buffered by Caddy (flush_interval -1 on /signal/stream): a pong
+# has to reach a stream that is still open.
+sse_output=$(in_ns node_modules/.bin/tsx scripts/test-compose-sse.ts "$DOMAIN" "$PUBLIC_IP" \
+  "$TMP/caddy-root.crt") || fail "the SSE session through Caddy failed"
+ok "SSE through Caddy: a ping's pong reaches the open event stream ($(sed -n 's/^SSE_PONG_MS=//p' <<<"$sse_output") ms)"
+phase "SSE session"
+
 # coturn shares the namespace's network (network_mode: host), runs as nobody, and its command
 # line carries no secret.
 # The container's first process is docker's init (init: true); turnserver is its child.
