@@ -1,11 +1,11 @@
 import { openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESULTS_DIR } from '../lib/result.ts';
 import { RpcChild } from './rpc.ts';
 import type { ServerKind } from './wire.ts';
+import { freePort } from '../../apps/signaling/src/testing/free-port.ts';
 
 /** Starting and stopping the processes of one measurement: a server under test and two clients. */
 
@@ -21,17 +21,6 @@ export type Counts = {
 };
 
 export type Memory = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export type Server = { kind: ServerKind; child: RpcChild; port: number; pid: number };
 

@@ -1,6 +1,5 @@
 import {
   HTTP_SESSION_PATHS,
-  PROTOCOL_VERSION,
   PollResultSchema,
   SESSION_TOKEN_HEADER,
   SSE_CLOSE_EVENT,
@@ -15,6 +14,7 @@ import {
   type SessionClosed,
   type SessionOpened,
 } from '@parley/protocol';
+import { joinMessage } from './join-message.ts';
 
 export type HttpMode = 'sse' | 'poll';
 
@@ -136,13 +136,7 @@ export class HttpSessionClient {
   }
 
   async join(roomId: string, displayName = 'tester', resume?: { peerId: string; token: string }) {
-    await this.send({
-      type: 'join',
-      protocol: PROTOCOL_VERSION,
-      roomId,
-      displayName,
-      ...(resume ? { resume } : {}),
-    });
+    await this.send(joinMessage(roomId, displayName, resume));
     return this.next('joined');
   }
 

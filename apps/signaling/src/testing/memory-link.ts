@@ -1,12 +1,8 @@
-import {
-  PROTOCOL_VERSION,
-  decodeServerMessage,
-  type ClientMessage,
-  type ServerMessage,
-} from '@parley/protocol';
+import { decodeServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
 import type { ClientConnection } from '../hub/client-connection.ts';
 import type { SignalingHub } from '../hub/signaling-hub.ts';
 import type { ConnectionEnd, TransportLink } from '../hub/transport-link.ts';
+import { joinMessage } from './join-message.ts';
 
 /**
  * A client connected to a hub through an in-memory `TransportLink`: no socket, no event loop
@@ -68,13 +64,7 @@ export class MemoryClient {
   }
 
   async join(roomId: string, displayName = 'tester', resume?: { peerId: string; token: string }) {
-    this.send({
-      type: 'join',
-      protocol: PROTOCOL_VERSION,
-      roomId,
-      displayName,
-      ...(resume ? { resume } : {}),
-    });
+    this.send(joinMessage(roomId, displayName, resume));
     return this.next('joined');
   }
 

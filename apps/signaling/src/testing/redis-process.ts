@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { freePort } from './free-port.ts';
 
 /**
  * A private redis-server for one test: loopback only, no persistence, on a free port, stopped
@@ -71,17 +71,5 @@ function launch(port: number): Promise<ChildProcess> {
       if (line.includes('Ready to accept connections')) resolve(child);
     });
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
-  });
-}
-
-/** A port the kernel just gave out; redis-server binds it right after. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
   });
 }

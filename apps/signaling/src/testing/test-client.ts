@@ -1,10 +1,6 @@
-import {
-  PROTOCOL_VERSION,
-  decodeServerMessage,
-  type ClientMessage,
-  type ServerMessage,
-} from '@parley/protocol';
+import { decodeServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
 import WebSocket from 'ws';
+import { joinMessage } from './join-message.ts';
 
 /**
  * A real `ws` client for integration tests. Every frame is decoded with the protocol's own
@@ -83,13 +79,7 @@ export class TestClient {
   }
 
   async join(roomId: string, displayName = 'tester', resume?: { peerId: string; token: string }) {
-    this.send({
-      type: 'join',
-      protocol: PROTOCOL_VERSION,
-      roomId,
-      displayName,
-      ...(resume ? { resume } : {}),
-    });
+    this.send(joinMessage(roomId, displayName, resume));
     return this.next('joined');
   }
 
