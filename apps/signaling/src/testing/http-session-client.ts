@@ -10,11 +10,11 @@ import {
   decodeServerMessage,
   parseHttpSessionBody,
   type ClientMessage,
-  type ServerMessage,
   type SessionClosed,
   type SessionOpened,
 } from '@parley/protocol';
 import { joinMessage } from './join-message.ts';
+import { ServerMessageInbox } from './server-message-inbox.ts';
 
 export type HttpMode = 'sse' | 'poll';
 
@@ -25,13 +25,11 @@ export type HttpMode = 'sse' | 'poll';
  * reject. The low-level calls (`post`, `openStream`) let tests retry, reorder and resume.
  */
 export class HttpSessionClient {
-  readonly messages: ServerMessage[] = [];
+  private readonly inbox = new ServerMessageInbox();
+  readonly messages = this.inbox.messages;
   /** Sequence number of the last server frame received. */
   lastSeq = 0;
   private nextSeq = 1;
-  private readonly waiters: Array<{ match: (m: ServerMessage) => boolean; resolve: () => void }> =
-    [];
-  private readonly consumed: boolean[] = [];
   private reading: AbortController | undefined;
   private resolveClosed!: (closed: SessionClosed) => void;
   readonly closed: Promise<SessionClosed> = new Promise((r) => (this.resolveClosed = r));
@@ -146,29 +144,9 @@ export class HttpSessionClient {
     await this.next('pong', (m) => m.t === t);
   }
 
-  next<T extends ServerMessage['type']>(
-    type: T,
-    match: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true,
-  ): Promise<Extract<ServerMessage, { type: T }>> {
-    return new Promise((resolve) => {
-      let found: ServerMessage | undefined;
-      this.waiters.push({
-        match: (m) => {
-          const ok = m.type === type && match(m as Extract<ServerMessage, { type: T }>);
-          if (ok) found = m;
-          return ok;
-        },
-        resolve: () => resolve(found as Extract<ServerMessage, { type: T }>),
-      });
-      this.flush();
-    });
-  }
+  readonly next: ServerMessageInbox['next'] = (type, match) => this.inbox.next(type, match);
 
-  received<T extends ServerMessage['type']>(type: T): Array<Extract<ServerMessage, { type: T }>> {
-    return this.messages.filter((m) => m.type === type) as Array<
-      Extract<ServerMessage, { type: T }>
-    >;
-  }
+  readonly received: ServerMessageInbox['received'] = (type) => this.inbox.received(type);
 
   /** Ends the session the way a browser would (1001: the page went away) or holds the seat (1000). */
   async close(code: 1000 | 1001 = 1000): Promise<number> {
@@ -212,21 +190,6 @@ export class HttpSessionClient {
     this.lastSeq = seq;
     const decoded = decodeServerMessage(frame);
     if (!decoded.ok) return void this.faults.push(`invalid frame: ${decoded.message}`);
-    this.messages.push(decoded.message);
-    this.flush();
-  }
-
-  private flush(): void {
-    for (let w = 0; w < this.waiters.length; w++) {
-      const waiter = this.waiters[w]!;
-      for (let i = 0; i < this.messages.length; i++) {
-        if (!this.consumed[i] && waiter.match(this.messages[i]!)) {
-          this.consumed[i] = true;
-          this.waiters.splice(w--, 1);
-          waiter.resolve();
-          break;
-        }
-      }
-    }
+    this.inbox.push(decoded.message);
   }
 }

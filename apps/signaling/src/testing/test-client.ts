@@ -1,27 +1,22 @@
-import { decodeServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
+import { decodeServerMessage, type ClientMessage } from '@parley/protocol';
 import WebSocket from 'ws';
 import { joinMessage } from './join-message.ts';
+import { ServerMessageInbox } from './server-message-inbox.ts';
 
 /**
  * A real `ws` client for integration tests. Every frame is decoded with the protocol's own
  * schema, so a test fails if the server ever sends something the browser would reject.
  */
 export class TestClient {
-  readonly messages: ServerMessage[] = [];
-  private readonly waiters: Array<{
-    match: (m: ServerMessage) => boolean;
-    resolve: (m: ServerMessage) => void;
-  }> = [];
-  /** Each message satisfies at most one `next()`; others stay available to later waiters. */
-  private readonly consumed: boolean[] = [];
+  private readonly inbox = new ServerMessageInbox();
+  readonly messages = this.inbox.messages;
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
       const decoded = decodeServerMessage(data.toString());
       if (!decoded.ok) throw new Error(`server sent an invalid frame: ${decoded.message}`);
-      this.messages.push(decoded.message);
-      this.flush();
+      this.inbox.push(decoded.message);
     });
     this.closed = new Promise((resolve) =>
       socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -66,17 +61,7 @@ export class TestClient {
   }
 
   /** Resolves with the next message (after those already consumed) matching `match`. */
-  next<T extends ServerMessage['type']>(
-    type: T,
-    match: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true,
-  ): Promise<Extract<ServerMessage, { type: T }>> {
-    const predicate = (m: ServerMessage) =>
-      m.type === type && match(m as Extract<ServerMessage, { type: T }>);
-    return new Promise((resolve) => {
-      this.waiters.push({ match: predicate, resolve: resolve as (m: ServerMessage) => void });
-      this.flush();
-    });
-  }
+  readonly next: ServerMessageInbox['next'] = (type, match) => this.inbox.next(type, match);
 
   async join(roomId: string, displayName = 'tester', resume?: { peerId: string; token: string }) {
     this.send(joinMessage(roomId, displayName, resume));
@@ -94,30 +79,11 @@ export class TestClient {
     await this.next('pong', (m) => m.t === t);
   }
 
-  received<T extends ServerMessage['type']>(type: T): Array<Extract<ServerMessage, { type: T }>> {
-    return this.messages.filter((m) => m.type === type) as Array<
-      Extract<ServerMessage, { type: T }>
-    >;
-  }
+  readonly received: ServerMessageInbox['received'] = (type) => this.inbox.received(type);
 
   close(): Promise<{ code: number; reason: string }> {
     this.socket.close();
     return this.closed;
-  }
-
-  private flush(): void {
-    for (let w = 0; w < this.waiters.length; w++) {
-      const waiter = this.waiters[w]!;
-      for (let i = 0; i < this.messages.length; i++) {
-        const message = this.messages[i]!;
-        if (!this.consumed[i] && waiter.match(message)) {
-          this.consumed[i] = true;
-          this.waiters.splice(w--, 1);
-          waiter.resolve(message);
-          break;
-        }
-      }
-    }
   }
 }
 
