@@ -49,6 +49,16 @@ function run(title: string, command: string, commandArgs: string[]): boolean {
   return false;
 }
 
+/** Each failing test of a Playwright JSON report, named with its first error line. */
+async function failingPlaywrightTests(reportFile: string): Promise<string[]> {
+  try {
+    const { summarisePlaywright } = await import('../scripts/summarise-tests.mjs');
+    return summarisePlaywright(JSON.parse(readFileSync(reportFile, 'utf8'))).problems;
+  } catch (error) {
+    return [`no readable browser bench report (${String(error)})`];
+  }
+}
+
 function openFilesLimit(): number {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8')
@@ -92,14 +102,20 @@ if (runSignaling) {
 
 if (runBrowser) {
   log('\n== Browser benches ==');
-  run('browser benches', 'bash', [
+  // A JSON report beside the list output, so a failure is named at the end of the run: CI
+  // shows only the tail of the log, far below the list reporter's error.
+  const browserReport = join(ROOT, 'test-results', 'bench-browser.json');
+  process.env.PLAYWRIGHT_JSON_OUTPUT_FILE = browserReport;
+  const ran = run('browser benches', 'bash', [
     'scripts/run-isolated.sh',
     'npx',
     'playwright',
     'test',
     '-c',
     'bench/playwright.config.ts',
+    '--reporter=list,json',
   ]);
+  if (!ran) failures.push(...(await failingPlaywrightTests(browserReport)));
 }
 
 /** Benches that write no result file, run only by the smoke run: they must still run. */

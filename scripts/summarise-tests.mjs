@@ -18,10 +18,16 @@ export const PLAIN_SUITES = [
   { id: 'bench-smoke', title: 'bench smoke' },
 ];
 
+// Playwright colours its error messages; the summary is read as plain text (CI shows its tail).
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 const firstLine = (text) =>
   String(text ?? '')
+    .replace(ANSI_COLOUR, '')
     .split('\n')
-    .find((l) => l.trim() !== '') ?? '';
+    .find((l) => l.trim() !== '')
+    ?.trim() ?? '';
 
 /**
  * @typedef {{ suite: string, name: string, reason: string | undefined }} Skip
@@ -82,6 +88,21 @@ export function summarisePlaywright(report) {
   const walk = (suite, file) => {
     for (const spec of suite.specs ?? []) {
       for (const test of spec.tests) {
+        if (test.status === 'unexpected') {
+          // Named with its first error line: CI shows only the end of the log, so the summary
+          // is where a reader learns which test failed and how.
+          const error = test.results.map((r) => r.error).find((e) => e);
+          const message = error?.message ?? error?.stack;
+          // A timed-out expectation says what it waited for on a line of its own.
+          const locator = String(message ?? '')
+            .replace(ANSI_COLOUR, '')
+            .split('\n')
+            .find((l) => l.trim().startsWith('Locator:'))
+            ?.trim();
+          const what = [firstLine(message) || 'failed', locator].filter(Boolean).join(' ');
+          problems.push(`${file} > ${spec.title}: ${what}`);
+          continue;
+        }
         if (test.status !== 'skipped') continue;
         const annotations = [
           ...test.annotations,

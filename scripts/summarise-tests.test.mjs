@@ -63,6 +63,14 @@ describe('Playwright report', () => {
     expect(summary).toMatchObject({ passed: 1, failed: 2 });
   });
 
+  it('names each failing test with the first line of its error, without colour codes', () => {
+    const { problems } = summarisePlaywright(fixture('e2e.json'));
+    expect(problems).toEqual([
+      'before-all.spec.ts > first: Error: coturn did not start',
+      'ok.spec.ts > fails: Error: expect(received).toBe(expected) // Object.is equality',
+    ]);
+  });
+
   it('lists skipped tests with the reason given to test.skip', () => {
     const { skips } = summarisePlaywright(fixture('e2e.json'));
     expect(skips).toContainEqual({
