@@ -179,6 +179,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
   const cpuOf = (kind: ServerKind) => median(of(kind).map((r) => r.cpuPerSignal));
   const vsBare = roundRatio('parley', 'bare', (r) => r.throughput);
   const vsPeer = roundRatio('parley', 'peerjs', (r) => r.throughput);
+  const cpuVsBare = roundRatio('parley', 'bare', (r) => r.cpuPerSignal);
   tputRows.push(
     {
       measure: 'Relay throughput: Parley vs bare ws forwarder',
@@ -186,24 +187,26 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
       unit: 'msgs/s',
       baseline: { name: SERVER_LABELS.bare, value: round(bareTput) },
       ratio: round(vsBare),
-      goal: '≥ 0.7× bare',
-      met: vsBare >= 0.7,
+      goal: '≥ 0.9× bare',
+      met: vsBare >= 0.9,
     },
     {
       measure: 'Server CPU per relayed signal: Parley vs bare ws forwarder',
       value: round(cpuOf('parley')),
       unit: 'µs',
       baseline: { name: SERVER_LABELS.bare, value: round(cpuOf('bare')) },
-      ratio: round(roundRatio('parley', 'bare', (r) => r.cpuPerSignal)),
+      ratio: round(cpuVsBare),
+      goal: '≤ 1.25× bare',
+      met: cpuVsBare <= 1.25,
     },
     {
       measure: 'Relay throughput: Parley vs PeerJS server',
       value: round(parleyTput),
       unit: 'msgs/s',
       baseline: { name: SERVER_LABELS.peerjs, value: round(peerTput) },
+      // No goal: the old "≥ 2× PeerJS" would ask for more than bare `ws` (PeerJS measures
+      // about 0.5× bare); the bare forwarder is the bar now.
       ratio: round(vsPeer),
-      goal: '≥ 2× PeerJS',
-      met: vsPeer >= 2,
     },
   );
   writeBenchResult({

@@ -6,11 +6,18 @@ export interface LinkFingerprints {
   remote: string;
 }
 
+/** The DTLS transport's live view of the handshake (RTCDtlsTransport). */
+type DtlsTransportView = Pick<RTCDtlsTransport, 'state'> &
+  Partial<Pick<RTCDtlsTransport, 'getRemoteCertificates'>>;
+
 /** The part of an RTCPeerConnection read here (tests pass a stand-in). */
 export type FingerprintSource = Pick<
   RTCPeerConnection,
   'localDescription' | 'remoteDescription' | 'getStats'
->;
+> & {
+  /** Parley's links always carry a data channel, so its transport is the bundle's. */
+  readonly sctp?: { readonly transport: DtlsTransportView } | null;
+};
 
 /** The fingerprints an SDP announces; every one must be the same (one certificate per side). */
 export function sdpFingerprint(sdp: string): string | undefined {
@@ -21,11 +28,35 @@ export function sdpFingerprint(sdp: string): string | undefined {
   return [...found][0];
 }
 
+const DIGESTS: Record<string, string> = {
+  'sha-1': 'SHA-1',
+  'sha-256': 'SHA-256',
+  'sha-384': 'SHA-384',
+  'sha-512': 'SHA-512',
+};
+
+/** A DER certificate's fingerprint with the algorithm of `like` ("sha-256 AB:…"), normalised. */
+export async function certificateFingerprint(der: ArrayBuffer, like: string): Promise<string> {
+  const algorithm = like.split(' ')[0] ?? '';
+  const digest = DIGESTS[algorithm];
+  if (!digest) throw new Error(`the description uses an unknown hash (${algorithm})`);
+  const bytes = new Uint8Array(await crypto.subtle.digest(digest, der));
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return normalizeFingerprint(algorithm, hex);
+}
+
 /**
  * Reads the fingerprints from the live connection's local and remote descriptions, and checks
- * them against the certificates DTLS actually negotiated (getStats `certificate` entries of the
- * transport in use). Undefined until both descriptions are set and DTLS has connected. Throws
- * when the two disagree: the code would not describe the encryption in use.
+ * them against the certificates DTLS actually negotiated. Undefined until both descriptions are
+ * set and DTLS has connected. Throws when the two disagree: the code would not describe the
+ * encryption in use.
+ *
+ * The remote certificate comes from the DTLS transport itself (`getRemoteCertificates`), not
+ * from getStats: Chromium caches a transport's certificate stats, and a report taken while
+ * DTLS was still connecting (this watcher reads on every state change) leaves the remote
+ * certificate out of every later report of that call, and the code never appeared (5 of 8
+ * runs of e2e/verification.spec.ts). getStats is the fallback for browsers without
+ * `getRemoteCertificates`, and the source of the local one.
  */
 export async function readFingerprints(
   pc: FingerprintSource,
@@ -36,6 +67,17 @@ export async function readFingerprints(
   const local = sdpFingerprint(localSdp);
   const remote = sdpFingerprint(remoteSdp);
   if (!local || !remote) return undefined;
+
+  let remoteChecked = false;
+  const transport = pc.sctp?.transport;
+  const live = transport?.state === 'connected' ? transport.getRemoteCertificates?.() : undefined;
+  const leaf = live?.[0];
+  if (leaf) {
+    if ((await certificateFingerprint(leaf, remote)) !== remote)
+      throw new Error('the negotiated certificates differ from the descriptions');
+    remoteChecked = true;
+  }
+
   const report = await pc.getStats();
   const byId = new Map<string, Record<string, unknown>>();
   report.forEach((entry: Record<string, unknown>) => byId.set(entry.id as string, entry));
@@ -45,15 +87,15 @@ export async function readFingerprints(
       return undefined;
     return normalizeFingerprint(entry.fingerprintAlgorithm, entry.fingerprint);
   };
-  let checked = false;
+  let localChecked = false;
   for (const entry of byId.values()) {
     if (entry.type !== 'transport' || entry.dtlsState !== 'connected') continue;
     const statsLocal = certificate(entry.localCertificateId);
     const statsRemote = certificate(entry.remoteCertificateId);
-    if (!statsLocal || !statsRemote) continue;
-    if (statsLocal !== local || statsRemote !== remote)
+    if ((statsLocal && statsLocal !== local) || (statsRemote && statsRemote !== remote))
       throw new Error('the negotiated certificates differ from the descriptions');
-    checked = true;
+    localChecked ||= statsLocal !== undefined;
+    remoteChecked ||= statsRemote !== undefined;
   }
-  return checked ? { local, remote } : undefined;
+  return localChecked && remoteChecked ? { local, remote } : undefined;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readFingerprints, sdpFingerprint, type FingerprintSource } from './fingerprints.ts';
@@ -107,5 +107,51 @@ describe('fingerprints', () => {
   it('refuses when the certificate in use is not the one the description names', async () => {
     const pc = connection('AA:01', 'BB:02', stats('AA:01', 'CC:03'));
     await expect(readFingerprints(pc)).rejects.toThrow(/differ/);
+  });
+
+  // Chromium caches certificate stats: read while DTLS was connecting, every later report of
+  // the call lacks the remote certificate. The DTLS transport still has it.
+  const der = new TextEncoder().encode('a DER certificate, as far as a hash can tell').buffer;
+  const derFingerprint = createHash('sha256')
+    .update(new Uint8Array(der))
+    .digest('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
+  /** What Chromium reports after caching: the transport and its local certificate only. */
+  const withoutRemoteStat = (local: string): Array<Record<string, unknown>> => [
+    { id: 'T', type: 'transport', dtlsState: 'connected', localCertificateId: 'L' },
+    { id: 'L', type: 'certificate', fingerprint: local, fingerprintAlgorithm: 'sha-256' },
+  ];
+  const onTransport = (
+    pc: FingerprintSource,
+    state: RTCDtlsTransportState,
+    certificates: ArrayBuffer[],
+  ): FingerprintSource =>
+    Object.assign(pc, {
+      sctp: { transport: { state, getRemoteCertificates: () => certificates } },
+    });
+
+  it('takes the remote certificate from the DTLS transport when the stats leave it out', async () => {
+    const stale = connection('AA:01', derFingerprint, withoutRemoteStat('AA:01'));
+    expect(await readFingerprints(stale)).toBeUndefined(); // nothing confirms the remote one
+    const pc = onTransport(stale, 'connected', [der]);
+    expect(await readFingerprints(pc)).toEqual({
+      local: 'sha-256 AA:01',
+      remote: `sha-256 ${derFingerprint}`,
+    });
+  });
+  it('refuses when the DTLS transport holds another certificate than the description names', async () => {
+    const pc = onTransport(connection('AA:01', 'BB:02', stats('AA:01', 'BB:02')), 'connected', [
+      der,
+    ]);
+    await expect(readFingerprints(pc)).rejects.toThrow(/differ/);
+  });
+  it('does not read the transport before DTLS has connected', async () => {
+    const pc = onTransport(
+      connection('AA:01', derFingerprint, withoutRemoteStat('AA:01')),
+      'connecting',
+      [der],
+    );
+    expect(await readFingerprints(pc)).toBeUndefined();
   });
 });
