@@ -414,6 +414,19 @@ for peer in 127.0.0.1 10.0.0.1 169.254.169.254; do
   grep -q 'error 403 (Forbidden IP)' <<<"$denied" || fail "peer $peer: $(tail -3 <<<"$denied")"
 done
 ok "coturn refuses loopback, private and metadata peers (403)"
+
+# IPv4-mapped IPv6 peers (issue 14): an IPv6 relay on ::1, then a permission for each mapped
+# address. The compose stack's coturn must refuse them whatever its version (start-coturn.sh
+# adds the deny line below 4.9). -s: permissions over CreatePermission, as a browser does.
+for peer in ::ffff:127.0.0.1 ::ffff:169.254.169.254 ::ffff:10.0.0.1; do
+  mapped=$(in_ns timeout 30 turnutils_uclient -v -c -s -p 3478 -u "$turn_username" \
+    -w "$turn_credential" -e "$peer" -r 9 -n 1 ::1 2>&1)
+  grep -q 'IPv6. Received relay addr: ::1' <<<"$mapped" ||
+    fail "no IPv6 relay on ::1 to test mapped peer $peer: $(tail -3 <<<"$mapped")"
+  grep -q 'create permission error 403 (Forbidden IP)' <<<"$mapped" ||
+    fail "coturn did not refuse mapped peer $peer: $(tail -3 <<<"$mapped")"
+done
+ok "coturn refuses IPv4-mapped IPv6 peers (::ffff:127.0.0.1, ::ffff:169.254.169.254, ::ffff:10.0.0.1: 403)"
 phase "TURN checks"
 
 # --- A real call through the stack -------------------------------------------------------------------
