@@ -29,7 +29,7 @@ export interface RoomBus {
   announce(roomId: string, event: DoorEvent): void;
   /** What other instances send this one. Called once, by the hub. */
   listen(handlers: RoomBusHandlers): void;
-  /** Rooms with a participant seated on this instance. */
+  /** Rooms with a participant seated, or a newcomer knocking, on this instance. */
   readonly localRooms: number;
   /** Frames from other instances delivered to a connection here, for metrics. */
   readonly receivedFromOtherInstances?: number;
