@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
+import { CLOSE_CODES, PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { useCluster } from '../testing/cluster-fixture.ts';
 import { redisMissing } from '../testing/redis-process.ts';
@@ -136,6 +136,31 @@ describe.skipIf(missing !== undefined)(
       expect((await next.join(roomId, 'Next')).peers).toEqual([]);
       await next.sync();
       expect(next.received('lock-state')).toEqual([]);
+    });
+
+    it('a newcomer waiting on an instance that drains (SIGTERM) withdraws, so its prompt goes', async () => {
+      const [a, draining] = await cluster.instances(2);
+      const roomId = createRoomId();
+      const host = await cluster.client(a!);
+      host.send({
+        type: 'join',
+        protocol: PROTOCOL_VERSION,
+        roomId,
+        displayName: 'Host',
+        startLocked: true,
+      });
+      await host.next('joined');
+      const waiting = await cluster.client(draining!);
+      knock(waiting, roomId, 'Waiting');
+      const asked = await host.next('knock');
+      draining!.child.kill('SIGTERM');
+      expect((await waiting.closed).code).toBe(CLOSE_CODES.serviceRestart);
+      expect(await host.next('knock-ended')).toEqual({
+        type: 'knock-ended',
+        knockId: asked.knockId,
+        outcome: 'cancelled',
+      });
+      expect(await draining!.exited).toBe(0);
     });
   },
 );

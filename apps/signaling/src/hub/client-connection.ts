@@ -193,7 +193,8 @@ export class ClientConnection implements KnockingSession {
       resume !== undefined &&
       verifyResumeToken(this.options.secret, roomId, resume.peerId, resume.token) &&
       (await this.hub.resumable(roomId, resume.peerId));
-    // A locked call parks newcomers; a participant resuming its own seat is no newcomer.
+    // A locked call parks newcomers (the store answers `locked`); a participant resuming its
+    // own seat is no newcomer.
     return resuming ? this.seatIn(message, resume.peerId, true) : this.seatIn(message, undefined);
   }
 
@@ -267,7 +268,8 @@ export class ClientConnection implements KnockingSession {
       }));
     }
     announceNames(this.hub, this, message, result);
-    // Locked by the store in the same step that seated it, when `startLocked` created the call.
+    // Anyone seated in a locked call (let in, resuming, or the first, whose `startLocked` the
+    // store applied in the same step) learns of the lock and of who waits.
     if (result.room.locked) this.hub.doorkeeper.greet(roomId, peerId, (m) => this.send(m));
     this.options.logger.debug({ roomId, peerId, restored: result.restored }, 'peer joined');
   }

@@ -177,6 +177,20 @@ export class Doorkeeper {
     }
   }
 
+  /**
+   * Shutting down: the newcomers waiting here are about to be told to reconnect, and will knock
+   * again wherever they land, so their prompts go now, while the notices can still leave (a
+   * shared store is closed right after the drain). At most `withinMs`: in a Redis outage the
+   * notices cannot go, and the exit must not wait for it.
+   */
+  async withdrawAll(withinMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)));
+    const knocks = [...this.bySession.values()];
+    await Promise.race([Promise.all(knocks.map((k) => this.end(k, 'cancelled'))), late]);
+    clearTimeout(timer);
+  }
+
   dispose(): void {
     clearInterval(this.sweepTimer);
     for (const knock of this.bySession.values()) clearTimeout(knock.timer);
