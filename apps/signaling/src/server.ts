@@ -17,6 +17,12 @@ import { attachWebSocketTransport } from './ws/websocket-transport.ts';
  * listens, and drains on shutdown. Each piece is its own module; this one only orders them.
  */
 
+/**
+ * How long a drain waits for the prompts of newcomers knocking here to be withdrawn: one store
+ * read and a publish. Longer means Redis is down, and then the notices cannot go anyway.
+ */
+const KNOCK_WITHDRAW_MS = 1000;
+
 export interface ParleyServer {
   /** e.g. http://127.0.0.1:40123 */
   readonly url: string;
@@ -101,6 +107,7 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
     shuttingDown = true;
     logger.info('shutting down');
     http.close();
+    await hub.doorkeeper.withdrawAll(KNOCK_WITHDRAW_MS);
     httpSessions.drain();
     await websockets.drain(config.shutdownGraceMs);
     hub.dispose();

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import { RoomCounts, type RoomBus, type RoomBusHandlers } from '../hub/room-bus.ts';
+import { RoomCounts, type DoorEvent, type RoomBus, type RoomBusHandlers } from '../hub/room-bus.ts';
 import type { ClusterKeys } from './cluster-keys.ts';
+import { parseDoorEvent } from './door-event.ts';
 
 /**
  * Frames between instances over Redis pub/sub, one channel per room (as PeerCalls does): an
@@ -13,6 +14,7 @@ import type { ClusterKeys } from './cluster-keys.ts';
  * A message is a few header lines, then the frame untouched:
  *   d\n<from instance>\n<to peer>\n<sent at, ms>\n<frame>   a frame for a participant
  *   c\n<from instance>\n<peer>\n0\n                          that participant resumed at <from>
+ *   e\n<from instance>\n\n0\n<door event, JSON>               lock and knock (door-event.ts)
  *
  * Pub/sub delivers at most once: a frame published while the subscriber's connection is down
  * is lost (docs/scaling.md, "Redis outage").
@@ -95,6 +97,16 @@ export class RedisRoomBus implements RoomBus {
     this.publish(roomId, `c\n${this.options.node}\n${peerId}\n0\n`);
   }
 
+  announce(roomId: string, event: DoorEvent): void {
+    this.publish(roomId, `e\n${this.options.node}\n\n0\n${JSON.stringify(event)}`);
+  }
+
+  /** A door event this instance acts on too (it found the room emptied, like any other). */
+  announceToAll(roomId: string, event: DoorEvent): void {
+    this.handlers?.door(roomId, event);
+    this.announce(roomId, event);
+  }
+
   private publish(roomId: string, message: string | Buffer): void {
     this.options.publisher
       .publish(this.options.keys.roomChannel(roomId), message)
@@ -119,6 +131,12 @@ export class RedisRoomBus implements RoomBus {
     const peerId = message.slice(fromEnd + 1, peerEnd);
     if (kind === 'c') {
       if (from !== this.options.node) void this.onClaim(channel, peerId);
+      return;
+    }
+    if (kind === 'e') {
+      const event = parseDoorEvent(message.slice(sentEnd + 1));
+      const roomId = channel.slice(this.options.keys.roomChannelPrefix.length);
+      if (event && from !== this.options.node) this.handlers.door(roomId, event);
       return;
     }
     if (kind !== 'd' || !this.handlers.deliver(peerId, message.slice(sentEnd + 1))) return;

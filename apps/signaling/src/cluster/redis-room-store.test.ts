@@ -72,6 +72,50 @@ describe.skipIf(missing !== undefined)('RedisRoomStore', () => {
     expect(await b!.get('room')).toBeUndefined();
   });
 
+  it('shares the lock: a newcomer through any instance is parked, and the lock ends with the room', async () => {
+    const [a, b] = await stores(2);
+    await a!.admit('room', { peerId: 'ada', displayName: 'Ada' }, 6);
+    expect(await b!.setLock('room', true)).toBe(true);
+    expect(await a!.setLock('room', true)).toBe(false); // already locked: no second notice
+    expect(await a!.admit('room', { peerId: 'cy', displayName: 'Cy' }, 6)).toEqual({
+      ok: false,
+      reason: 'locked',
+    });
+    // The lock is checked in the same compare-and-set as the seat: racing joins all knock.
+    const racing = await Promise.all(
+      ['d', 'e', 'f', 'g'].map((p, i) =>
+        [a, b][i % 2]!.admit('room', { peerId: p, displayName: p }, 6),
+      ),
+    );
+    expect(racing.every((r) => !r.ok && r.reason === 'locked')).toBe(true);
+    const admitted = await b!.admit('room', { peerId: 'cy', displayName: 'Cy', passLock: true }, 6);
+    expect(admitted).toMatchObject({ ok: true, room: { locked: true } });
+    expect(await a!.setLock('room', false)).toBe(true);
+    expect((await b!.get('room'))?.locked).toBeUndefined();
+    expect(await b!.setLock('room', true)).toBe(true);
+    await a!.remove('room', 'ada');
+    await b!.remove('room', 'cy');
+    // Empty: the room and its lock are gone, and a room that does not exist cannot be locked.
+    expect(await a!.get('room')).toBeUndefined();
+    expect(await a!.setLock('room', true)).toBe(false);
+    expect(await a!.admit('room', { peerId: 'hal', displayName: 'Hal' }, 6)).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('locks a room written back after a data loss if its instance last saw it locked', async () => {
+    const [a, b] = await stores(2);
+    await a!.admit('room', { peerId: 'ada', displayName: 'Ada', startLocked: true }, 6);
+    await b!.admit('room', { peerId: 'bob', displayName: 'Bob', passLock: true }, 6);
+    await connections[0]!.flushall(); // Redis restarted empty
+    expect(await b!.rewriteOwnedSeats()).toBe(1);
+    expect(await a!.rewriteOwnedSeats()).toBe(1);
+    expect(await a!.get('room')).toMatchObject({ locked: true, members: [{}, {}] });
+    expect(await a!.admit('room', { peerId: 'cy', displayName: 'Cy' }, 6)).toMatchObject({
+      reason: 'locked',
+    });
+  });
+
   it('releases the seats a lost instance still owns, and writes its own back after a data loss', async () => {
     const [a, b] = await stores(2);
     await a!.admit('room', { peerId: 'ada', displayName: 'Ada' }, 6);

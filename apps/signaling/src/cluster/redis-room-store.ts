@@ -3,6 +3,7 @@ import {
   admit,
   emptyRoom,
   findMember,
+  withLock,
   type AdmitRequest,
   type AdmitResult,
   type Member,
@@ -22,6 +23,9 @@ import { decodeRoom, encodeRoom, type OwnedRoom } from './stored-room.ts';
  * Every member records its owner, the instance holding its connection. An instance changes
  * only seats it owns (a seat resumed elsewhere is no longer its to drop), and remembers them,
  * so that it can write them back when Redis comes back empty (restarted without persistence).
+ * The room's lock travels in the same value (stored-room.ts), so a join's lock check is part of
+ * the same compare-and-set, and an instance remembers which of its rooms it last saw locked, so
+ * that a room written back after a data loss is not silently unlocked.
  */
 
 /** Compare-and-set of one room, recording the room under the writing instance's index. */
@@ -63,6 +67,8 @@ export class RedisRoomStore implements RoomStore {
   private readonly redis: CasRedis;
   /** Seats this instance owns: roomId → peerId → member, to write back after a data loss. */
   private readonly owned = new Map<string, Map<string, Member>>();
+  /** Rooms with a seat owned here that were locked when last read or written here. */
+  private readonly lockedRooms = new Set<string>();
   private paused: { promise: Promise<void>; resume(): void } | undefined;
 
   constructor(private readonly options: RedisRoomStoreOptions) {
@@ -93,9 +99,22 @@ export class RedisRoomStore implements RoomStore {
         };
         return { value: { ...result, room: next }, next: { room: next, owners } };
       });
-      if (result.ok) this.own(roomId, result.member);
+      if (result.ok) {
+        this.own(roomId, result.member);
+        this.noteLock(roomId, result.room);
+      }
       return result;
     });
+  }
+
+  setLock(roomId: string, locked: boolean): Promise<boolean> {
+    return this.whenAvailable(() =>
+      this.update(roomId, (current) => {
+        if (!current || (current.room.locked ?? false) === locked) return { value: false };
+        const next = { room: withLock(current.room, locked), owners: current.owners };
+        return { value: true, next };
+      }),
+    );
   }
 
   markDisconnected(roomId: string, peerId: string): Promise<Room | undefined> {
@@ -220,10 +239,12 @@ export class RedisRoomStore implements RoomStore {
         const room = current?.room ?? emptyRoom(roomId);
         const missing = [...members.values()].filter((m) => !findMember(room, m.peerId));
         restored = missing.length;
-        if (missing.length === 0) return { value: undefined };
+        // Any instance that saw the room locked locks it again: a lost lock must not open it.
+        const locked = (room.locked ?? false) || this.lockedRooms.has(roomId);
+        if (missing.length === 0 && locked === (room.locked ?? false)) return { value: undefined };
         const owners = new Map(current?.owners);
         for (const m of missing) owners.set(m.peerId, this.options.node);
-        const next = { ...room, members: [...room.members, ...missing] };
+        const next = withLock({ ...room, members: [...room.members, ...missing] }, locked);
         return { value: undefined, next: { room: next, owners } };
       });
     }
@@ -235,7 +256,9 @@ export class RedisRoomStore implements RoomStore {
   }
 
   private async read(roomId: string): Promise<OwnedRoom | undefined> {
-    return decodeRoom(roomId, await this.redis.get(this.options.keys.room(roomId)));
+    const current = decodeRoom(roomId, await this.redis.get(this.options.keys.room(roomId)));
+    this.noteLock(roomId, current?.room);
+    return current;
   }
 
   private async update<T>(roomId: string, change: (current?: OwnedRoom) => Change<T>): Promise<T> {
@@ -243,8 +266,12 @@ export class RedisRoomStore implements RoomStore {
     const key = keys.room(roomId);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const text = await this.redis.get(key);
-      const { value, next } = change(decodeRoom(roomId, text));
-      if (!next) return value;
+      const current = decodeRoom(roomId, text);
+      const { value, next } = change(current);
+      if (!next) {
+        this.noteLock(roomId, current?.room);
+        return value;
+      }
       const nextText =
         next.room.members.length === 0 ? '' : encodeRoom(next.room, next.owners, node);
       const written = await this.redis.parleyRoomCas(
@@ -255,7 +282,10 @@ export class RedisRoomStore implements RoomStore {
         String(ROOM_TTL_MS),
         roomId,
       );
-      if (written === 1) return value;
+      if (written === 1) {
+        this.noteLock(roomId, next.room);
+        return value;
+      }
     }
     throw new Error(`room ${roomId}: too many concurrent changes`);
   }
@@ -283,7 +313,16 @@ export class RedisRoomStore implements RoomStore {
   private disown(roomId: string, peerId: string): void {
     const members = this.owned.get(roomId);
     members?.delete(peerId);
-    if (members?.size === 0) this.owned.delete(roomId);
+    if (members?.size !== 0) return;
+    this.owned.delete(roomId);
+    this.lockedRooms.delete(roomId);
+  }
+
+  /** A room missing from Redis tells nothing: it may be a data loss this instance will undo. */
+  private noteLock(roomId: string, room: Room | undefined): void {
+    if (!room || !this.owned.has(roomId)) return;
+    if (room.locked) this.lockedRooms.add(roomId);
+    else this.lockedRooms.delete(roomId);
   }
 
   private async markEnded(roomId: string, peerIds: string[]): Promise<void> {

@@ -84,6 +84,9 @@ export function startCluster({
     store,
     resumeGraceMs,
     announceLeft(roomId, room, peerIds) {
+      // The lost instance held the room's last seats: its lock went with it; newcomers waiting
+      // on any instance (this one too) are turned away, as when a room empties on one.
+      if (!room) bus.announceToAll(roomId, { kind: 'emptied' });
       for (const member of room?.members ?? []) {
         if (!member.connected) continue;
         for (const peerId of peerIds)

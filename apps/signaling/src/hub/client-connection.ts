@@ -62,7 +62,7 @@ export class ClientConnection implements KnockingSession {
 
   /** A participant let this parked newcomer in: seat it, after anything it sent meanwhile. */
   admitted(join: JoinMessage): void {
-    this.order.run(() => this.seatIn(join, undefined));
+    this.order.run(() => this.seatIn(join, undefined, true));
   }
 
   refused(code: ErrorCode, message: string): void {
@@ -193,26 +193,38 @@ export class ClientConnection implements KnockingSession {
       resume !== undefined &&
       verifyResumeToken(this.options.secret, roomId, resume.peerId, resume.token) &&
       (await this.hub.resumable(roomId, resume.peerId));
-    // A locked call parks newcomers; a participant resuming its own seat is no newcomer.
-    if (!resuming && this.hub.doorkeeper.isLocked(roomId))
-      return this.hub.doorkeeper.knock(this, message);
-    return this.seatIn(message, resuming ? resume.peerId : undefined);
+    // A locked call parks newcomers (the store answers `locked`); a participant resuming its
+    // own seat is no newcomer.
+    return resuming ? this.seatIn(message, resume.peerId, true) : this.seatIn(message, undefined);
   }
 
-  /** Seats this connection: as `resumePeerId` when a resume was accepted, else as someone new. */
-  private async seatIn(message: JoinMessage, resumePeerId: string | undefined): Promise<void> {
+  /**
+   * Seats this connection: as `resumePeerId` when a resume was accepted, else as someone new.
+   * `passLock`: a resume, or a knock a participant admitted; anyone else must knock at a lock.
+   */
+  private async seatIn(
+    message: JoinMessage,
+    resumePeerId: string | undefined,
+    passLock = false,
+  ): Promise<void> {
     const { roomId, displayName } = message;
+    const startLocked = message.startLocked === true;
     const secret = this.options.secret;
     const peerId = resumePeerId ?? randomId();
 
     const entering = this.hub.enterRoom(roomId);
     if (entering) await entering;
     const result = await this.options.store
-      .admit(roomId, { peerId, displayName }, this.options.roomCapacity)
+      .admit(roomId, { peerId, displayName, passLock, startLocked }, this.options.roomCapacity)
       .catch((error: unknown) => {
         this.hub.exitRoom(roomId);
         throw error;
       });
+    if (!result.ok && result.reason === 'locked') {
+      // Parked; the doorkeeper keeps its own hold on the room while the newcomer waits.
+      await this.hub.doorkeeper.knock(this, message).finally(() => this.hub.exitRoom(roomId));
+      return;
+    }
     if (!result.ok) {
       this.hub.exitRoom(roomId);
       return this.error(
@@ -256,9 +268,9 @@ export class ClientConnection implements KnockingSession {
       }));
     }
     announceNames(this.hub, this, message, result);
-    if (message.startLocked && !result.restored && result.room.members.length === 1)
-      await this.hub.doorkeeper.setLock(roomId, true); // tells this (only) member
-    else this.hub.doorkeeper.greet(roomId, (m) => this.send(m));
+    // Anyone seated in a locked call (let in, resuming, or the first, whose `startLocked` the
+    // store applied in the same step) learns of the lock and of who waits.
+    if (result.room.locked) this.hub.doorkeeper.greet(roomId, peerId, (m) => this.send(m));
     this.options.logger.debug({ roomId, peerId, restored: result.restored }, 'peer joined');
   }
 

@@ -5,7 +5,7 @@
  * REDIS_URL set, cluster/redis-room-bus.ts carries frames between instances. The hub never
  * learns which.
  *
- *   hub ──send / claim──▶ RoomBus ──▶ other instances' hubs (deliver / claimed)
+ *   hub ──send / claim / announce──▶ RoomBus ──▶ other instances' hubs (deliver / claimed / door)
  */
 export interface RoomBus {
   /** False for the single-process bus: nothing is ever sent, so the hub need not build frames. */
@@ -22,9 +22,14 @@ export interface RoomBus {
   send(roomId: string, peerId: string, frame: string | Uint8Array): void;
   /** This instance now holds `peerId`'s connection: another instance holding it lets go. */
   claim(roomId: string, peerId: string): void;
+  /**
+   * Tells the other instances holding the room (a participant, or a newcomer knocking there)
+   * what happened at its door. This instance has already acted on it itself.
+   */
+  announce(roomId: string, event: DoorEvent): void;
   /** What other instances send this one. Called once, by the hub. */
   listen(handlers: RoomBusHandlers): void;
-  /** Rooms with a participant seated on this instance. */
+  /** Rooms with a participant seated, or a newcomer knocking, on this instance. */
   readonly localRooms: number;
   /** Frames from other instances delivered to a connection here, for metrics. */
   readonly receivedFromOtherInstances?: number;
@@ -38,7 +43,24 @@ export interface RoomBusHandlers {
   deliver(peerId: string, frame: string): boolean;
   /** Another instance took over `peerId` (a resume there): drop its connection and timer here. */
   claimed(peerId: string): void;
+  /** Another instance announced something at a room's door. */
+  door(roomId: string, event: DoorEvent): void;
 }
+
+/**
+ * What instances tell each other about a locked room's door (hub/doorkeeper.ts). The lock
+ * itself is in the room store; these are about the newcomers waiting, each held by the
+ * instance its connection reached.
+ */
+export type DoorEvent =
+  /** A participant answered a knock held by another instance. */
+  | { kind: 'answer'; knockId: string; admit: boolean; byName: string }
+  /** The room was unlocked: everyone waiting comes in. */
+  | { kind: 'opened' }
+  /** The last participant left: whoever waits is turned away. */
+  | { kind: 'emptied' }
+  /** A participant came into the locked room: show it the knocks waiting elsewhere. */
+  | { kind: 'greet'; peerId: string };
 
 /** One process: every participant is local, so there is nothing to carry. */
 export class InProcessRoomBus implements RoomBus {
@@ -55,6 +77,7 @@ export class InProcessRoomBus implements RoomBus {
 
   send(): void {}
   claim(): void {}
+  announce(): void {}
   listen(): void {}
 
   get localRooms(): number {

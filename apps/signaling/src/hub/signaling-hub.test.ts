@@ -342,6 +342,7 @@ describe('resume', () => {
       },
       markDisconnected: (...args) => inner.markDisconnected(...args),
       remove: (...args) => inner.remove(...args),
+      setLock: (...args) => inner.setLock(...args),
     };
     const h = startHub({ resumeGraceMs: 20_000 }, slowStore);
     const room = createRoomId();
@@ -369,6 +370,7 @@ describe('order and limits', () => {
       },
       markDisconnected: (...args) => inner.markDisconnected(...args),
       remove: (...args) => inner.remove(...args),
+      setLock: (...args) => inner.setLock(...args),
     };
     const h = startHub({}, store);
     const ada = new MemoryClient(h);

@@ -72,10 +72,14 @@ export class SignalingHub {
         return entry !== undefined;
       },
       claimed: (peerId) => this.letGo(peerId),
+      door: (roomId, event) => this.doorkeeper.onDoorEvent(roomId, event),
     });
     this.doorkeeper = new Doorkeeper({
       logger: options.logger,
       timeoutMs: options.knockTimeoutMs ?? 120_000,
+      store: options.store,
+      bus: this.bus,
+      toPeer: (roomId, peerId, message) => this.sendTo(roomId, peerId, message),
       // A shared store can fail (Redis gone for good); a notice is then lost, never the process.
       toMembers: (roomId, message) =>
         Promise.resolve(options.store.get(roomId)).then(
@@ -189,6 +193,13 @@ export class SignalingHub {
     if (local) return local.connection.send(message);
     if (this.bus.spansInstances && member.connected)
       this.bus.send(roomId, member.peerId, encodeMessage(message));
+  }
+
+  /** A notice for one participant, wherever it is connected. */
+  private sendTo(roomId: string, peerId: string, message: ServerMessage): void {
+    const local = this.connections.get(peerId);
+    if (local) return local.connection.send(message);
+    if (this.bus.spansInstances) this.bus.send(roomId, peerId, encodeMessage(message));
   }
 
   /** Another instance resumed this participant: its old connection and timer here go. */

@@ -26,7 +26,7 @@ export function registerSignalingMetrics(hub: SignalingHub, registry: Registry =
   });
   new Gauge({
     name: 'parley_rooms',
-    help: 'Rooms with a participant connected to this instance',
+    help: 'Rooms with a participant (or a newcomer knocking) connected to this instance',
     registers,
     collect() {
       this.set(hub.bus.localRooms);

@@ -3,6 +3,7 @@ import {
   emptyRoom,
   markDisconnected,
   removeMember,
+  withLock,
   type AdmitRequest,
   type AdmitResult,
   type Room,
@@ -22,6 +23,13 @@ export class InMemoryRoomStore implements RoomStore {
     const result = admit(this.rooms.get(roomId) ?? emptyRoom(roomId), request, capacity);
     if (result.ok) this.rooms.set(roomId, result.room);
     return Promise.resolve(result);
+  }
+
+  setLock(roomId: string, locked: boolean): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    if (!room || (room.locked ?? false) === locked) return Promise.resolve(false);
+    this.rooms.set(roomId, withLock(room, locked));
+    return Promise.resolve(true);
   }
 
   markDisconnected(roomId: string, peerId: string): Promise<Room | undefined> {

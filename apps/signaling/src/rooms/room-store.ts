@@ -11,7 +11,13 @@ export interface RoomStore {
    * the hub then relays without a promise hop, and later frames need not wait for one.
    */
   get(roomId: string): Room | undefined | Promise<Room | undefined>;
+  /** Seats someone, atomically with the capacity and lock checks (`reason: 'locked'`: knock). */
   admit(roomId: string, request: AdmitRequest, capacity: number): Promise<AdmitResult>;
+  /**
+   * Locks or unlocks a room for newcomers. True when this changed it; false when it already was
+   * so, or the room does not exist (nobody is in it, so there is nothing to lock).
+   */
+  setLock(roomId: string, locked: boolean): Promise<boolean>;
   markDisconnected(roomId: string, peerId: string): Promise<Room | undefined>;
   /**
    * Returns the room as it is after the removal (empty rooms are dropped and return undefined).

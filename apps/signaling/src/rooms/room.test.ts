@@ -7,6 +7,7 @@ import {
   markDisconnected,
   peersSeenBy,
   removeMember,
+  withLock,
   type Room,
 } from './room.ts';
 
@@ -35,6 +36,39 @@ describe('room logic', () => {
   it('refuses a new member once the room is at capacity', () => {
     const room = seat(seat(emptyRoom('r'), A, 2), B, 2);
     expect(admit(room, { peerId: C, displayName: 'C' }, 2)).toEqual({ ok: false, reason: 'full' });
+  });
+
+  it('parks newcomers at a locked room, but not a seat coming back or a knock let in', () => {
+    const room = withLock(seat(emptyRoom('r'), A, 2), true);
+    expect(admit(room, { peerId: B, displayName: 'B' }, 2)).toEqual({
+      ok: false,
+      reason: 'locked',
+    });
+    // Locked comes before full: the newcomer knocks, and capacity is checked when admitted.
+    const full = withLock(seat(seat(emptyRoom('r'), A, 2), B, 2), true);
+    expect(admit(full, { peerId: C, displayName: 'C' }, 2)).toMatchObject({ reason: 'locked' });
+    expect(admit(full, { peerId: C, displayName: 'C', passLock: true }, 2)).toMatchObject({
+      reason: 'full',
+    });
+    expect(admit(full, { peerId: A, displayName: 'A' }, 2)).toMatchObject({
+      ok: true,
+      restored: true,
+      room: { locked: true },
+    });
+    const admitted = admit(room, { peerId: B, displayName: 'B', passLock: true }, 2);
+    expect(admitted).toMatchObject({ ok: true, room: { locked: true } });
+    expect(withLock(room, false)).toEqual({ id: 'r', members: room.members });
+  });
+
+  it('starts a room locked only when that seat creates it', () => {
+    const first = admit(emptyRoom('r'), { peerId: A, displayName: 'A', startLocked: true }, 6);
+    expect(first).toMatchObject({ ok: true, room: { locked: true } });
+    const late = admit(
+      seat(emptyRoom('r'), A),
+      { peerId: B, displayName: 'B', startLocked: true },
+      6,
+    );
+    expect(late.ok && late.room.locked).toBeFalsy();
   });
 
   it('lets a disconnected member take its seat back even when the room is full', () => {

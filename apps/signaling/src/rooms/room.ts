@@ -15,9 +15,21 @@ export type Member = Readonly<{
 export type Room = Readonly<{
   id: string;
   members: readonly Member[];
+  /**
+   * Newcomers must knock (hub/doorkeeper.ts). Part of the room, so that every store checks it
+   * in the same step as it seats someone, and so that it goes when the room empties.
+   */
+  locked?: boolean;
 }>;
 
-export type AdmitRequest = Readonly<{ peerId: string; displayName: string }>;
+export type AdmitRequest = Readonly<{
+  peerId: string;
+  displayName: string;
+  /** Seat it even in a locked room: a resume of its own seat, or a knock someone admitted. */
+  passLock?: boolean;
+  /** Lock the room at once if this seat creates it (the lobby's "start locked"). */
+  startLocked?: boolean;
+}>;
 
 export type AdmitResult =
   | {
@@ -28,7 +40,7 @@ export type AdmitResult =
       /** The seat as it was before a restore: its name, and whether its old socket was live. */
       previous?: Member;
     }
-  | { ok: false; reason: 'full' };
+  | { ok: false; reason: 'full' | 'locked' };
 
 export function emptyRoom(id: string): Room {
   return { id, members: [] };
@@ -40,7 +52,7 @@ export function findMember(room: Room, peerId: string): Member | undefined {
 
 /**
  * Seats a participant. A peer ID that already holds a seat (a resume) takes it back even when
- * the room is at capacity, because the seat was never given up. The name is told apart from
+ * the room is at capacity or locked, because the seat was never given up. The name is told apart from
  * the others' ("Sam (2)") and from the reserved ones, here, where the room is read and written
  * in one step, so two namesakes joining at once still end up distinct.
  */
@@ -67,13 +79,23 @@ export function admit(room: Room, request: AdmitRequest, capacity: number): Admi
       },
     };
   }
+  // A locked room parks a newcomer before it is told the room is full: capacity is checked
+  // again when someone admits it.
+  if (room.locked && !request.passLock) return { ok: false, reason: 'locked' };
   if (room.members.length >= capacity) return { ok: false, reason: 'full' };
+  const locked = room.locked || (request.startLocked && room.members.length === 0);
   return {
     ok: true,
     member,
     restored: false,
-    room: { ...room, members: [...room.members, member] },
+    room: { ...room, members: [...room.members, member], ...(locked ? { locked } : {}) },
   };
+}
+
+/** The room with its lock set or lifted (an unlocked room carries no flag). */
+export function withLock(room: Room, locked: boolean): Room {
+  const { locked: _was, ...rest } = room;
+  return locked ? { ...rest, locked } : rest;
 }
 
 export function markDisconnected(room: Room, peerId: string): Room {
