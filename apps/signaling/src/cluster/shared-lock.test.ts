@@ -1,8 +1,8 @@
 import { CLOSE_CODES, PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { useCluster } from '../testing/cluster-fixture.ts';
+import { knock, knockAndExpectParked } from '../testing/knock.ts';
 import { redisMissing } from '../testing/redis-process.ts';
-import type { TestClient } from '../testing/test-client.ts';
 
 /**
  * Lock and knock across two real server processes sharing a real redis-server: the lock set
@@ -17,10 +17,6 @@ if (missing) console.warn(`skipping shared lock tests: ${missing}`);
 
 /** Real server processes under tsx take 20-50 s to listen on this shared machine under load. */
 const STARTUP_BUDGET_MS = 120_000;
-
-function knock(c: TestClient, roomId: string, displayName: string) {
-  c.send({ type: 'join', protocol: PROTOCOL_VERSION, roomId, displayName });
-}
 
 describe.skipIf(missing !== undefined)(
   'lock and knock across instances',
@@ -45,17 +41,7 @@ describe.skipIf(missing !== undefined)(
 
       // A raw join through B is parked, and the participant on A is asked.
       const cleo = await cluster.client(b!);
-      knock(cleo, roomId, 'Cleo');
-      expect(await cleo.next('waiting-for-admission')).toMatchObject({ timeoutMs: 120_000 });
-      const cleoKnock = await host.next('knock');
-      expect(cleoKnock.displayName).toBe('Cleo');
-      expect((await guest.next('knock')).knockId).toBe(cleoKnock.knockId);
-      cleo.send({
-        type: 'signal',
-        to: hostId,
-        payload: { type: 'renegotiate', renegotiate: true },
-      });
-      expect(await cleo.next('error')).toMatchObject({ code: 'not-in-room' });
+      const cleoKnock = await knockAndExpectParked(cleo, { roomId, host, guest, hostId }, 'Cleo');
 
       // Someone else waits at A meanwhile, so Cleo, once in, must be shown that knock too.
       const dan = await cluster.client(a!);

@@ -1,16 +1,12 @@
 import { PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
+import { knock, knockAndExpectParked } from '../testing/knock.ts';
 import { useTestServer } from '../testing/server-fixture.ts';
-import type { TestClient } from '../testing/test-client.ts';
 
 /** Lock and knock, enforced by a real server: raw clients, no browser to trust. */
 
 const fixture = useTestServer();
 const { start, client } = fixture;
-
-function knock(c: TestClient, roomId: string, displayName = 'Newcomer') {
-  c.send({ type: 'join', protocol: PROTOCOL_VERSION, roomId, displayName });
-}
 
 async function lockedCall(options: Parameters<typeof start>[0] = {}) {
   await start(options);
@@ -33,18 +29,8 @@ describe('lock and knock', () => {
   it('parks a raw join to a locked call until a participant admits it, then seats it at once', async () => {
     const { roomId, host, guest, hostId } = await lockedCall();
     const newcomer = await client();
-    knock(newcomer, roomId);
-    expect(await newcomer.next('waiting-for-admission')).toMatchObject({ timeoutMs: 120_000 });
-    const asked = await host.next('knock');
-    expect(asked.displayName).toBe('Newcomer');
-    expect((await guest.next('knock')).knockId).toBe(asked.knockId);
+    const asked = await knockAndExpectParked(newcomer, { roomId, host, guest, hostId });
     // Parked means nothing: no seat, no peers, no credentials, no signalling.
-    newcomer.send({
-      type: 'signal',
-      to: hostId,
-      payload: { type: 'renegotiate', renegotiate: true },
-    });
-    expect(await newcomer.next('error')).toMatchObject({ code: 'not-in-room' });
     expect(newcomer.received('joined')).toEqual([]);
     expect(host.received('peer-joined').filter((m) => m.peer.displayName === 'Newcomer')).toEqual(
       [],
