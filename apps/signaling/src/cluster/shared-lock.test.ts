@@ -1,6 +1,7 @@
-import { CLOSE_CODES, PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
+import { CLOSE_CODES, createRoomId } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { useCluster } from '../testing/cluster-fixture.ts';
+import { joinMessage } from '../testing/join-message.ts';
 import { knock, knockAndExpectParked } from '../testing/knock.ts';
 import { redisMissing } from '../testing/redis-process.ts';
 
@@ -100,13 +101,7 @@ describe.skipIf(missing !== undefined)(
       const [a, b] = await cluster.instances(2);
       const roomId = createRoomId();
       const only = await cluster.client(a!);
-      only.send({
-        type: 'join',
-        protocol: PROTOCOL_VERSION,
-        roomId,
-        displayName: 'Only',
-        startLocked: true,
-      });
+      only.send({ ...joinMessage(roomId, 'Only'), startLocked: true });
       await only.next('joined');
       expect(await only.next('lock-state')).toEqual({ type: 'lock-state', locked: true });
 
@@ -128,13 +123,7 @@ describe.skipIf(missing !== undefined)(
       const [a, draining] = await cluster.instances(2);
       const roomId = createRoomId();
       const host = await cluster.client(a!);
-      host.send({
-        type: 'join',
-        protocol: PROTOCOL_VERSION,
-        roomId,
-        displayName: 'Host',
-        startLocked: true,
-      });
+      host.send({ ...joinMessage(roomId, 'Host'), startLocked: true });
       await host.next('joined');
       const waiting = await cluster.client(draining!);
       knock(waiting, roomId, 'Waiting');

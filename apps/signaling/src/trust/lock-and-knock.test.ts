@@ -1,5 +1,6 @@
-import { PROTOCOL_VERSION, createRoomId } from '@parley/protocol';
+import { createRoomId } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
+import { joinMessage } from '../testing/join-message.ts';
 import { knock, knockAndExpectParked } from '../testing/knock.ts';
 import { useTestServer } from '../testing/server-fixture.ts';
 
@@ -132,13 +133,7 @@ describe('lock and knock', () => {
     await start();
     const roomId = createRoomId();
     const first = await client();
-    first.send({
-      type: 'join',
-      protocol: PROTOCOL_VERSION,
-      roomId,
-      displayName: 'First',
-      startLocked: true,
-    });
+    first.send({ ...joinMessage(roomId, 'First'), startLocked: true });
     await first.next('joined');
     expect(await first.next('lock-state')).toMatchObject({ locked: true });
     const newcomer = await client({ localAddress: '127.0.0.3' });
@@ -153,13 +148,7 @@ describe('lock and knock', () => {
     await newcomer.next('joined');
     // A later joiner asking to start locked does not lock an existing call.
     const late = await client();
-    late.send({
-      type: 'join',
-      protocol: PROTOCOL_VERSION,
-      roomId,
-      displayName: 'Late',
-      startLocked: true,
-    });
+    late.send({ ...joinMessage(roomId, 'Late'), startLocked: true });
     await late.next('joined');
     await late.sync();
     expect(late.received('lock-state')).toEqual([]);
@@ -169,13 +158,7 @@ describe('lock and knock', () => {
     await start();
     const roomId = createRoomId();
     const only = await client();
-    only.send({
-      type: 'join',
-      protocol: PROTOCOL_VERSION,
-      roomId,
-      displayName: 'Only',
-      startLocked: true,
-    });
+    only.send({ ...joinMessage(roomId, 'Only'), startLocked: true });
     await only.next('joined');
     const newcomer = await client();
     knock(newcomer, roomId);
