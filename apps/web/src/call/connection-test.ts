@@ -204,7 +204,7 @@ export function relayResult(id: CheckId, outcome: RelayProbeOutcome): CheckResul
         id,
         status: 'failed',
         reason: 'relay-ports-closed',
-        detail: `The relay gave an address (${outcome.relayAddress ?? 'unknown'}), but no data came through it within ${Math.round(outcome.waitedMs / 1000)} s. Its relay ports are probably closed by a firewall: the admin needs to open UDP ${DEFAULT_RELAY_PORTS} (coturn’s min-port to max-port) to the server. If they are open, check that TURN_EXTERNAL_IP is the server’s public IP address.`,
+        detail: `The relay gave an address (${outcome.relayAddress ?? 'unknown'}), but no data came through it within ${Math.round(outcome.waitedMs / 1000)} s. Its relay ports are probably closed by a firewall: the admin needs to open UDP ${DEFAULT_RELAY_PORTS} (coturn’s min-port to max-port) to the server. If they are open, check that TURN_EXTERNAL_IP is the server’s public IP address, and that this address is not in coturn’s deny list (TURN_ALLOWED_PEER_IP).`,
       };
     case 'no-relay':
       return {
