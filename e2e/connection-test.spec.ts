@@ -13,7 +13,12 @@ let coturn: Coturn | undefined;
 test.beforeAll(async () => {
   const missing = coturnUnavailableReason();
   test.skip(missing !== undefined, missing);
-  coturn = await startCoturn({ secret: SECRET });
+  // The relay checks send data between two relay candidates on 127.0.0.1: coturn must be let
+  // relay to loopback (never in production).
+  coturn = await startCoturn({
+    secret: SECRET,
+    extraLines: ['allow-loopback-peers', 'allowed-peer-ip=127.0.0.1'],
+  });
 });
 test.afterAll(async () => {
   await coturn?.stop();
@@ -40,6 +45,11 @@ test('every check passes against a working coturn, and the lobby offers relay-on
     await page.getByRole('button', { name: 'Test my connection' }).click();
     for (const check of ['stun', 'turn-udp', 'turn-tcp'])
       await expect(page.locator(`[data-check=${check}]`)).toHaveAttribute('data-status', 'ok');
+    // A loopback server may relay on loopback (it is a local-only server, like one on a LAN).
+    for (const check of ['turn-udp', 'turn-tcp'])
+      await expect(page.locator(`[data-check=${check}]`)).toContainText(
+        'Data went through the relay (127.0.0.1) and back',
+      );
     await expect(page.getByRole('status')).toContainText('Calls should connect');
 
     await page.goto(`${parley.url}/r/${'x'.repeat(22)}`);
@@ -63,6 +73,7 @@ test('a wrong TURN secret shows as refused credentials; a silent STUN server as 
       const row = page.locator(`[data-check=${check}]`);
       await expect(row).toHaveAttribute('data-status', 'failed');
       await expect(row).toContainText('refused the credentials (401)');
+      await expect(row).toHaveAttribute('data-reason', 'credentials-refused');
     }
     const stun = page.locator('[data-check=stun]');
     await expect(stun).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });

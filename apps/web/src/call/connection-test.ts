@@ -1,21 +1,38 @@
 import { createRoomId, type IceServer } from '@parley/protocol';
+import {
+  DEFAULT_RELAY_PORTS,
+  probeRelay,
+  type IceError,
+  type RelayProbeOutcome,
+} from './relay-probe.ts';
 import { SignalingClient, type SignalingClientOptions } from './signaling-client.ts';
 
 /**
  * "Test my connection": can this browser reach the server's STUN and TURN services with the
- * credentials a participant would get? Each check gathers ICE candidates against one kind of
- * server only and reports what came back, in words a non-expert can act on.
+ * credentials a participant would get, and does the relay actually carry data? Each check uses
+ * one kind of server only and reports what came back, in words a non-expert can act on.
  */
 
 export type CheckId = 'stun' | 'turn-udp' | 'turn-tcp';
 export type CheckStatus = 'ok' | 'failed' | 'not-configured';
+/** Why a check failed, for the page (and tests) to tell the cases apart without parsing text. */
+export type FailureReason =
+  | 'credentials-refused'
+  | 'refused'
+  | 'quota'
+  | 'unreachable'
+  | 'private-relay-address'
+  | 'relay-ports-closed';
 
 export interface CheckResult {
   id: CheckId;
   status: CheckStatus;
   detail: string;
-  /** Time to the answer that decided the check. */
+  reason?: FailureReason;
+  /** Time to the answer that decided the check (STUN). */
   ms?: number;
+  /** Median round trip of the messages sent through the relay (relay checks). */
+  roundTripMs?: number;
 }
 
 /** Longest we wait for one check; an unreachable server would otherwise stall gathering. */
@@ -86,7 +103,7 @@ export function serversForChecks(servers: IceServer[]): Record<CheckId, RTCIceSe
 
 interface Gathered {
   candidates: RTCIceCandidate[];
-  errors: Array<{ code: number; text: string }>;
+  errors: IceError[];
   ms: number;
   complete: boolean;
 }
@@ -160,29 +177,92 @@ export async function runCheck(id: CheckId, servers: RTCIceServer[]): Promise<Ch
         ms: g.ms,
         detail: 'Reachable. Your address is not translated on the way (no NAT).',
       };
-    return { id, status: 'failed', ms: g.ms, detail: explain(g) };
+    return { id, status: 'failed', ms: g.ms, ...explainRefusal(g) };
   }
-  const g = await gather(servers, 'relay', (c) => c.type === 'relay');
-  const relay = g.candidates.find((c) => c.type === 'relay');
-  if (relay)
-    return {
-      id,
-      status: 'ok',
-      ms: g.ms,
-      detail: `Relay allocated (${relay.address ?? 'relay address'}). Calls will connect even through strict firewalls.`,
-    };
-  return { id, status: 'failed', ms: g.ms, detail: explain(g) };
+  return relayResult(id, await probeRelay({ iceServers: servers }));
 }
 
-function explain(g: Gathered): string {
+/** Words for what the relay probe found; the reasons name what the admin should change. */
+export function relayResult(id: CheckId, outcome: RelayProbeOutcome): CheckResult {
+  switch (outcome.kind) {
+    case 'relayed':
+      return {
+        id,
+        status: 'ok',
+        roundTripMs: outcome.roundTripMs,
+        detail: `Data went through the relay (${outcome.relayAddress ?? 'relay address'}) and back: ${outcome.messages} messages, ${outcome.roundTripMs} ms round trip. Calls will connect even through strict firewalls.`,
+      };
+    case 'unusable-address':
+      return {
+        id,
+        status: 'failed',
+        reason: 'private-relay-address',
+        detail: `The relay gives out ${SCOPE_WORDS[outcome.scope]} address (${outcome.relayAddress}), which nobody outside the server’s own network can reach. The admin probably needs to set TURN_EXTERNAL_IP to the server’s public IP address.`,
+      };
+    case 'no-data':
+      return {
+        id,
+        status: 'failed',
+        reason: 'relay-ports-closed',
+        detail: `The relay gave an address (${outcome.relayAddress ?? 'unknown'}), but no data came through it within ${Math.round(outcome.waitedMs / 1000)} s. Its relay ports are probably closed by a firewall: the admin needs to open UDP ${DEFAULT_RELAY_PORTS} (coturn’s min-port to max-port) to the server. If they are open, check that TURN_EXTERNAL_IP is the server’s public IP address, and that this address is not in coturn’s deny list (TURN_ALLOWED_PEER_IP).`,
+      };
+    case 'no-relay':
+      return {
+        id,
+        status: 'failed',
+        ...explainRefusal({ errors: outcome.errors, complete: outcome.gatheringComplete }),
+      };
+  }
+}
+
+const SCOPE_WORDS = {
+  private: 'a private',
+  loopback: 'a loopback',
+  'link-local': 'a link-local',
+  unspecified: 'an unspecified',
+} as const;
+
+function explainRefusal(g: Pick<Gathered, 'errors' | 'complete'>): {
+  reason: FailureReason;
+  detail: string;
+} {
   const codes = new Set(g.errors.map((e) => e.code));
   if (codes.has(401))
-    return 'The relay refused the credentials (401). Ask the admin to check TURN_SECRET.';
-  if (codes.has(403)) return 'The relay refused the request (403).';
-  if (codes.has(486)) return 'The relay is at its allocation quota (486). Try again later.';
-  if (codes.has(701) || g.errors.length > 0 || !g.complete)
-    return 'Unreachable: no answer. A firewall may block it, or the server is down.';
-  return 'No answer from the server.';
+    return {
+      reason: 'credentials-refused',
+      detail: 'The relay refused the credentials (401). Ask the admin to check TURN_SECRET.',
+    };
+  if (codes.has(403)) return { reason: 'refused', detail: 'The relay refused the request (403).' };
+  if (codes.has(486))
+    return {
+      reason: 'quota',
+      detail: 'The relay is at its allocation quota (486). Try again later.',
+    };
+  return {
+    reason: 'unreachable',
+    detail:
+      codes.has(701) || g.errors.length > 0 || !g.complete
+        ? 'Unreachable: no answer. A firewall may block it, or the server is down.'
+        : 'No answer from the server.',
+  };
+}
+
+/** The sentence under the checks: what the results mean for calls from this network. */
+export function summarize(results: Partial<Record<CheckId, CheckResult>>): string {
+  const udp = results['turn-udp']?.status;
+  const tcp = results['turn-tcp']?.status;
+  if (udp === 'ok')
+    return 'Calls should connect from this network, even when a direct connection is blocked.';
+  if (tcp === 'ok')
+    return udp === 'failed'
+      ? 'Only the relay over TCP works. Calls will connect, but when they need the relay, sound and video will be worse than over UDP.'
+      : 'Calls should connect from this network, even when a direct connection is blocked (the relay works over TCP).';
+  const serverSide = [results['turn-udp'], results['turn-tcp']].some(
+    (r) => r?.reason === 'private-relay-address' || r?.reason === 'relay-ports-closed',
+  );
+  if (serverSide)
+    return 'The relay is not set up right, so calls that need it will not connect. Show this page to the server’s admin.';
+  return 'Calls will work where a direct connection is possible; behind strict firewalls they may not connect.';
 }
 
 export async function runConnectionTest(

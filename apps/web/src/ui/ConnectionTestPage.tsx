@@ -1,5 +1,10 @@
 import { useState } from 'react';
-import { runConnectionTest, type CheckId, type CheckResult } from '../call/connection-test.ts';
+import {
+  runConnectionTest,
+  summarize,
+  type CheckId,
+  type CheckResult,
+} from '../call/connection-test.ts';
 import { signalingUrlFor } from '../call/signaling-client.ts';
 import { transportChoosingSocketFactory } from '../call/signaling-transport-choice.ts';
 
@@ -8,9 +13,13 @@ const CHECKS: Array<{ id: CheckId; title: string; why: string }> = [
   {
     id: 'turn-udp',
     title: 'Relay over UDP',
-    why: 'the usual fallback when a direct connection fails',
+    why: 'the usual fallback when a direct connection fails; a few messages are sent through it',
   },
-  { id: 'turn-tcp', title: 'Relay over TCP', why: 'the fallback for networks that block UDP' },
+  {
+    id: 'turn-tcp',
+    title: 'Relay over TCP',
+    why: 'the fallback for networks that block UDP; a few messages are sent through it',
+  },
 ];
 
 const STATUS_TEXT = { ok: 'Works', failed: 'Does not work', 'not-configured': 'Not offered' };
@@ -40,14 +49,13 @@ export function ConnectionTestPage() {
   }
 
   const done = CHECKS.every((c) => results[c.id]);
-  const relayWorks = results['turn-udp']?.status === 'ok' || results['turn-tcp']?.status === 'ok';
 
   return (
     <main className="page connection-test">
       <h1>Test my connection</h1>
       <p>
-        Checks whether your browser can reach this server’s connection helpers. Nothing is sent to
-        anyone else.
+        Checks whether your browser can reach this server’s connection helpers, and sends a few test
+        messages through its relay and back to this page. Nothing is sent to anyone else.
       </p>
       <button type="button" className="primary" onClick={() => void run()} disabled={running}>
         {running ? 'Testing…' : 'Test my connection'}
@@ -57,7 +65,12 @@ export function ConnectionTestPage() {
         {CHECKS.map(({ id, title, why }) => {
           const result = results[id];
           return (
-            <li key={id} data-check={id} data-status={result?.status ?? 'pending'}>
+            <li
+              key={id}
+              data-check={id}
+              data-status={result?.status ?? 'pending'}
+              data-reason={result?.reason}
+            >
               <strong>
                 {title}: {result ? STATUS_TEXT[result.status] : running ? 'checking…' : '—'}
               </strong>{' '}
@@ -73,10 +86,8 @@ export function ConnectionTestPage() {
         })}
       </ul>
       {done && (
-        <p role="status">
-          {relayWorks
-            ? 'Calls should connect from this network, even when a direct connection is blocked.'
-            : 'Calls will work where a direct connection is possible; behind strict firewalls they may not connect.'}
+        <p role="status" data-testid="connection-test-summary">
+          {summarize(results)}
         </p>
       )}
       <a href="/">Back to Parley</a>
