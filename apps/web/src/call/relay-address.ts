@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js';
+
 /**
  * Is a relay address one the internet can reach? A TURN server behind 1:1 NAT (a cloud VM, a
  * home server) that was not told its public address (`TURN_EXTERNAL_IP`) hands out relay
@@ -7,58 +9,35 @@
 
 export type AddressScope = 'public' | 'private' | 'loopback' | 'link-local' | 'unspecified';
 
-/** Special-purpose IPv4 ranges a relay on the internet can never have, with their scope. */
-const IPV4_RANGES: Array<[base: string, bits: number, scope: Exclude<AddressScope, 'public'>]> = [
-  ['0.0.0.0', 8, 'unspecified'],
-  ['10.0.0.0', 8, 'private'],
+/** ipaddr.js's names for the ranges a relay on the internet can never have. */
+const SCOPES: Partial<Record<string, Exclude<AddressScope, 'public'>>> = {
+  unspecified: 'unspecified',
+  loopback: 'loopback',
+  linkLocal: 'link-local',
+  private: 'private',
+  uniqueLocal: 'private',
   // Carrier-grade NAT (shared address space): as unreachable from outside as 10/8.
-  ['100.64.0.0', 10, 'private'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local'],
-  ['172.16.0.0', 12, 'private'],
-  ['192.0.0.0', 24, 'private'],
-  ['192.168.0.0', 16, 'private'],
-];
+  carrierGradeNat: 'private',
+};
 
-function parseIpv4(address: string): number | undefined {
-  const parts = address.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    value = value * 256 + Number(part);
-  }
-  return value;
-}
-
-function ipv4Scope(address: string): AddressScope | undefined {
-  const value = parseIpv4(address);
-  if (value === undefined) return undefined;
-  for (const [base, bits, scope] of IPV4_RANGES) {
-    const size = 2 ** (32 - bits);
-    const start = parseIpv4(base) ?? 0;
-    if (value >= start && value < start + size) return scope;
-  }
-  return 'public';
-}
-
-function ipv6Scope(address: string): AddressScope | undefined {
-  const a = address.toLowerCase().replace(/^\[|\]$/g, '');
-  if (!a.includes(':') || !/^[0-9a-f:.]+$/.test(a)) return undefined;
-  if (/^[0:]+$/.test(a)) return 'unspecified';
-  if (/^[0:]+1$/.test(a)) return 'loopback';
-  // IPv4-mapped (::ffff:10.0.0.1): judge the IPv4 address inside.
-  const mapped = /^[0:]*:ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a)?.[1];
-  if (mapped) return ipv4Scope(mapped);
-  const first = parseInt(a.split(':')[0] || '0', 16);
-  if ((first & 0xfe00) === 0xfc00) return 'private'; // fc00::/7 unique local
-  if ((first & 0xffc0) === 0xfe80) return 'link-local'; // fe80::/10
-  return 'public';
+/** Strict literals only: ipaddr.js also takes forms like "1.2.3" that no relay candidate has. */
+function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  const literal = address.replace(/^\[|\]$/g, '');
+  if (ipaddr.IPv4.isValidFourPartDecimal(literal)) return ipaddr.IPv4.parse(literal);
+  if (ipaddr.IPv6.isValid(literal)) return ipaddr.IPv6.parse(literal);
+  return undefined;
 }
 
 /** The scope of an IP address literal, or undefined when it is not one (a name). */
 export function addressScope(address: string): AddressScope | undefined {
-  return ipv4Scope(address) ?? ipv6Scope(address);
+  let parsed = parseAddress(address);
+  if (!parsed) return undefined;
+  // IPv4-mapped (::ffff:10.0.0.1): judge the IPv4 address inside.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  // Documentation and benchmarking ranges ("reserved" to ipaddr.js) count as public: the NAT
+  // lab uses them as its internet.
+  return SCOPES[parsed.range()] ?? 'public';
 }
 
 /** The host of a `turn:`/`turns:`/`stun:` URL (RFC 7065: no `//`, IPv6 in brackets). */
