@@ -132,8 +132,8 @@ export class Doorkeeper {
 
   /** A participant's answer. The first one decides; later answers find nothing to do. */
   async answer(roomId: string, knockId: string, admit: boolean, byName: string): Promise<void> {
-    const knock = this.doors.get(roomId)?.get(knockId);
-    if (knock) return this.end(knock, admit ? 'admitted' : 'denied', byName);
+    const decided = this.decideHere(roomId, knockId, admit, byName);
+    if (decided) return decided;
     // Not waiting here: the instance holding it, if any, decides (and ignores later answers).
     this.options.bus.announce(roomId, { kind: 'answer', knockId, admit, byName });
   }
@@ -163,11 +163,9 @@ export class Doorkeeper {
   /** Another instance's news about a room's door. */
   onDoorEvent(roomId: string, event: DoorEvent): void {
     switch (event.kind) {
-      case 'answer': {
-        const knock = this.doors.get(roomId)?.get(event.knockId);
-        if (knock) void this.end(knock, event.admit ? 'admitted' : 'denied', event.byName);
+      case 'answer':
+        void this.decideHere(roomId, event.knockId, event.admit, event.byName);
         return;
-      }
       case 'opened':
         return this.openDoor(roomId);
       case 'emptied':
@@ -194,6 +192,17 @@ export class Doorkeeper {
   dispose(): void {
     clearInterval(this.sweepTimer);
     for (const knock of this.bySession.values()) clearTimeout(knock.timer);
+  }
+
+  /** Ends a knock waiting at this instance with the answer given; undefined if none waits here. */
+  private decideHere(
+    roomId: string,
+    knockId: string,
+    admit: boolean,
+    byName: string,
+  ): Promise<void> | undefined {
+    const knock = this.doors.get(roomId)?.get(knockId);
+    return knock && this.end(knock, admit ? 'admitted' : 'denied', byName);
   }
 
   private openDoor(roomId: string): void {
