@@ -13,6 +13,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpRefusal, TestClient } from './testing/test-client.ts';
 import { useTestServer } from './testing/server-fixture.ts';
+import signalingPackage from '../package.json' with { type: 'json' };
 
 const offer = { type: 'offer', sdp: 'v=0\r\n' } as const;
 const candidate = (n: number) =>
@@ -460,7 +461,12 @@ describe('http', () => {
     await start();
     const health = await fetch(`${fixture.server.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+    // The release and protocol, so an admin can tell what runs after an upgrade.
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      version: signalingPackage.version,
+      protocol: PROTOCOL_VERSION,
+    });
     expect(health.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(health.headers.get('x-content-type-options')).toBe('nosniff');
     expect((await fetch(`${fixture.server.url}/readyz`)).status).toBe(200);

@@ -11,6 +11,7 @@ import { attachHttpSessionTransport } from './http-session/http-session-transpor
 import { ConnectionsPerAddress } from './ws/connections-per-address.ts';
 import { describeOriginPolicy } from './ws/upgrade-guard.ts';
 import { attachWebSocketTransport } from './ws/websocket-transport.ts';
+import { PARLEY_VERSION } from './version.ts';
 
 /**
  * The server's lifecycle: wires the hub, the HTTP handler and the WebSocket transport together,
@@ -97,7 +98,7 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
   const { port } = http.address() as AddressInfo;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info(
-    { port, host: config.host, static: handler.servesWebApp },
+    { port, host: config.host, static: handler.servesWebApp, version: PARLEY_VERSION },
     `Parley listening on http://${displayHost}:${port}`,
   );
   logger.info({ allowedOrigins: config.allowedOrigins }, describeOriginPolicy(config));

@@ -12,7 +12,9 @@ import {
   MAX_CANDIDATE_LENGTH,
   MAX_DISPLAY_NAME_LENGTH,
   MAX_SDP_LENGTH,
+  OLDEST_SUPPORTED_PROTOCOL,
   PROTOCOL_VERSION,
+  isSupportedProtocol,
 } from './limits.ts';
 import { createRoomId, randomId } from './ids.ts';
 
@@ -215,6 +217,32 @@ describe('decodeClientMessage', () => {
     expect(result.ok && result.message.type === 'join' && result.message.displayName).toBe('Ada');
   });
 
+  it('seats the previous protocol version, so pages open during an upgrade keep their calls', () => {
+    expect(OLDEST_SUPPORTED_PROTOCOL).toBe(PROTOCOL_VERSION - 1);
+    const result = decodeClientMessage(
+      JSON.stringify({
+        type: 'join',
+        protocol: OLDEST_SUPPORTED_PROTOCOL,
+        roomId,
+        displayName: 'A',
+      }),
+    );
+    expect(result).toEqual({
+      ok: true,
+      message: { type: 'join', protocol: OLDEST_SUPPORTED_PROTOCOL, roomId, displayName: 'A' },
+    });
+  });
+
+  it('refuses a version two behind, a newer one, and versions that are not integers', () => {
+    for (const protocol of [OLDEST_SUPPORTED_PROTOCOL - 1, PROTOCOL_VERSION + 1, 1.5, '2', null]) {
+      expect(isSupportedProtocol(protocol)).toBe(false);
+      const result = decodeClientMessage(
+        JSON.stringify({ type: 'join', protocol, roomId, displayName: 'A' }),
+      );
+      expect(result).toMatchObject({ ok: false, code: 'unsupported-version', path: 'protocol' });
+    }
+  });
+
   it('answers another protocol version with unsupported-version, even when the shape differs', () => {
     const result = decodeClientMessage(
       JSON.stringify({
@@ -250,7 +278,7 @@ describe('decodeClientMessage', () => {
         const text = JSON.stringify(value);
         const parsed: unknown = JSON.parse(text);
         const record = parsed as Record<string, unknown>;
-        if (record.type === 'join' && record.protocol !== PROTOCOL_VERSION) return;
+        if (record.type === 'join' && !isSupportedProtocol(record.protocol)) return;
         const reference = v.safeParse(ClientMessageSchema, parsed, { abortEarly: true });
         const result = decodeClientMessage(text);
         if (reference.success) {

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ClientMessageSchema, type ClientMessage } from './client-messages.ts';
 import type { ErrorCode } from './errors.ts';
-import { PROTOCOL_VERSION } from './limits.ts';
+import { isSupportedProtocol, OLDEST_SUPPORTED_PROTOCOL, PROTOCOL_VERSION } from './limits.ts';
 import { ServerMessageSchema, type ServerMessage } from './server-messages.ts';
 
 export interface DecodeFailure {
@@ -69,19 +69,19 @@ const CLIENT_SCHEMA_BY_TYPE = new Map<unknown, v.GenericSchema<unknown, ClientMe
 );
 
 /**
- * Decodes one frame from a client. Never throws. A `join` carrying another protocol version is
- * answered with `unsupported-version` before its shape is checked, because a newer client's
- * join may legitimately look different.
+ * Decodes one frame from a client. Never throws. A `join` carrying a protocol version this server
+ * does not seat (newer, or more than one behind) is answered with `unsupported-version` before
+ * its shape is checked, because such a client's join may legitimately look different.
  */
 export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
   const parsed = parseJsonObject(text);
   if (!parsed.ok) return parsed;
   const value = parsed.value;
-  if (value.type === 'join' && value.protocol !== PROTOCOL_VERSION) {
+  if (value.type === 'join' && !isSupportedProtocol(value.protocol)) {
     return {
       ok: false,
       code: 'unsupported-version',
-      message: `this server speaks protocol ${PROTOCOL_VERSION}; reload the page to update`,
+      message: `this server speaks protocols ${OLDEST_SUPPORTED_PROTOCOL} and ${PROTOCOL_VERSION}; reload the page to update`,
       path: 'protocol',
     };
   }

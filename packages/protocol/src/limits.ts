@@ -6,6 +6,26 @@
 /** Bumped on any change that an older peer could not decode. */
 export const PROTOCOL_VERSION = 2;
 
+/**
+ * The oldest protocol a server still seats. A deploy restarts the server under calls in
+ * progress; their pages still speak the previous protocol and resume, and refusing them would end
+ * every call at each upgrade. So a server accepts its own version and the one before, and a page
+ * that learns from `joined.protocol` that the server is newer loads the new version between calls
+ * (docs/protocol.md, "Versions"). A bump that changes a server message must keep what it sends to
+ * a previous-version client decodable by that client.
+ */
+export const OLDEST_SUPPORTED_PROTOCOL = PROTOCOL_VERSION - 1;
+
+/** Whether a server of this version seats a client that speaks `version`. */
+export function isSupportedProtocol(version: unknown): boolean {
+  return (
+    typeof version === 'number' &&
+    Number.isInteger(version) &&
+    version >= OLDEST_SUPPORTED_PROTOCOL &&
+    version <= PROTOCOL_VERSION
+  );
+}
+
 /** Largest WebSocket frame the server accepts (OWASP suggests 64 KB or less). */
 export const MAX_FRAME_BYTES = 64 * 1024;
 

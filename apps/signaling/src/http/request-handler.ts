@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { PROTOCOL_VERSION } from '@parley/protocol';
+import { PARLEY_VERSION } from '../version.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { createStaticSite } from './static-site.ts';
 
@@ -38,7 +40,8 @@ export function createRequestHandler({
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     setSecurityHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/healthz')
+      return json(res, 200, { status: 'ok', version: PARLEY_VERSION, protocol: PROTOCOL_VERSION });
     // What the lobby needs before joining; no credentials here (those are for members only).
     if (path === '/client-config.json')
       return json(res, 200, {

@@ -36,6 +36,8 @@ export type CallSessionEvents = {
   door: [message: Exclude<DoorMessage, { type: 'peer-updated' }>];
   /** The server shows us under another name (it told us apart from a namesake). */
   'self-name': [displayName: string];
+  /** The server speaks a newer protocol than this page (it was upgraded during the call). */
+  'server-updated': [serverProtocol: number];
 };
 
 /** What the session needs of a link; tests substitute an in-memory fake. */

@@ -293,6 +293,21 @@ describe('CallSession', () => {
     expect(links[0]!.restoredCount).toBe(1);
   });
 
+  it('stays in the call when an upgraded server seats it on resume, and says the server is newer', () => {
+    const updates: number[] = [];
+    session.on('server-updated', (protocol) => updates.push(protocol));
+    sockets.last.receive(joined({ peers: [ada] }));
+    expect(updates).toEqual([]);
+    sockets.last.drop(CLOSE_CODES.serviceRestart);
+    vi.advanceTimersByTime(1000);
+    sockets.last.open();
+    sockets.last.receive(joined({ protocol: PROTOCOL_VERSION + 1, resumed: true, peers: [ada] }));
+    expect(updates).toEqual([PROTOCOL_VERSION + 1]);
+    expect(links).toHaveLength(1);
+    expect(links[0]!.destroyed).toBe(false);
+    expect(links[0]!.restoredCount).toBe(1);
+  });
+
   it('tells every link when signalling drops, so ICE restarts wait for the rejoin', () => {
     sockets.last.receive(joined({ peers: [ada, zed] }));
     expect(links.map((l) => l.lostCount)).toEqual([0, 0]);

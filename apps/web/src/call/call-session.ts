@@ -1,4 +1,5 @@
 import {
+  PROTOCOL_VERSION,
   isFileMessage,
   randomId,
   type JoinedMessage,
@@ -217,6 +218,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   }
 
   private onJoined(message: JoinedMessage): void {
+    // A newer server still seats us (it accepts the previous protocol); say so, and carry on.
+    if (message.protocol > PROTOCOL_VERSION) this.emit('server-updated', message.protocol);
     this.iceServers.set(message.iceServers);
     this.maxFileBytes = message.maxFileBytes;
     if (this.selfId !== undefined && this.selfId !== message.selfId) {

@@ -237,11 +237,8 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
 export function leaveCall(): void {
   endCall();
   releaseMedia();
-  useCallStore.setState({
-    ...initialCallState,
-    phase: 'left',
-    displayName: useCallStore.getState().displayName,
-  });
+  const { displayName, updateReady } = useCallStore.getState();
+  useCallStore.setState({ ...initialCallState, phase: 'left', displayName, updateReady });
 }
 
 /** Locks or unlocks the call for newcomers (everyone in it sees the change). */

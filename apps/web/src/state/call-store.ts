@@ -55,6 +55,12 @@ export interface CallUiState {
   door: DoorUiState;
   /** Peer messages dropped this call: invalid, over a rate limit, or over a cap. */
   droppedMessages: DropCounts;
+  /**
+   * The server speaks a newer protocol than this page: Parley was upgraded under us. The call
+   * goes on (the server still seats the previous version); the page loads the new version when
+   * the call ends, by a real reload instead of an in-page rejoin.
+   */
+  updateReady: boolean;
 }
 
 export interface ViewState {
@@ -113,6 +119,7 @@ export const initialCallState: CallUiState = {
   lobbyPeople: undefined,
   door: initialDoorState,
   droppedMessages: NO_DROPS,
+  updateReady: false,
 };
 
 export const useCallStore = create<CallUiState>()(() => initialCallState);

@@ -62,3 +62,14 @@ describe('session bridge: presence and chat announcements', () => {
     expect(toastTexts()).toEqual(['Bob: hello']);
   });
 });
+
+describe('session bridge: an upgrade during the call', () => {
+  it('marks the update ready without touching the call', () => {
+    useCallStore.setState(initialCallState, true);
+    const session = new FakeSession();
+    bindSessionToStore(session as unknown as CallSession, useCallStore);
+    session.fire('status', 'joined');
+    session.fire('server-updated', 99);
+    expect(useCallStore.getState()).toMatchObject({ updateReady: true, signaling: 'joined' });
+  });
+});

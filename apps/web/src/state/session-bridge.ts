@@ -80,6 +80,7 @@ export function bindSessionToStore(session: CallSession, store: Store): () => vo
       announceChat(entry);
     }),
     session.on('dropped', (droppedMessages) => store.setState({ droppedMessages })),
+    session.on('server-updated', () => store.setState({ updateReady: true })),
     session.on('local-media', (state) =>
       store.setState((s) => ({ local: { ...s.local, ...state } })),
     ),

@@ -33,6 +33,7 @@ export function InCall() {
     Object.values(s.participants).some((p) => p.connection === 'reconnecting'),
   );
   const notice = useCallStore((s) => s.notice);
+  const updateReady = useCallStore((s) => s.updateReady);
   const chatOpen = useCallStore((s) => s.chat.open);
   const unread = useCallStore((s) => s.chat.unread);
   const filesOpen = useCallStore((s) => s.files.open);
@@ -75,6 +76,11 @@ export function InCall() {
         <p aria-live="polite" className="notice">
           {notice}
         </p>
+        {updateReady && (
+          <p aria-live="polite" className="update-ready">
+            Parley was updated. The new version loads after this call.
+          </p>
+        )}
         <RenderGuard label="Verification">
           <VerifyPeople />
         </RenderGuard>

@@ -25,7 +25,7 @@ const LazyInCall = lazy(loadInCall);
 
 const REFUSALS: Record<string, string> = {
   'room-full': 'This call is full. Ask someone to leave, or start a new call.',
-  'unsupported-version': 'Parley was updated. Reload the page to join.',
+  'unsupported-version': 'Parley was updated. Reload the page to join with the new version.',
   replaced: 'You joined this call from another tab.',
   'knock-denied': 'Someone in the call did not let you in.',
   'knock-timed-out': 'Nobody in the call let you in in time. You can ask again.',
@@ -37,6 +37,9 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const closedReason = useCallStore((s) => s.closedReason);
   const displayName = useCallStore((s) => s.displayName);
   const waiting = useCallStore((s) => s.door.waiting);
+  const updateReady = useCallStore((s) => s.updateReady);
+  // After an upgrade, joining again from this page would run the old version: load the new one.
+  const reloadToRejoin = updateReady || closedReason === 'unsupported-version';
 
   useEffect(() => {
     void loadInCall();
@@ -62,13 +65,20 @@ export function RoomPage({ roomId }: { roomId: string }) {
             : 'Could not join'}
       </h1>
       {phase === 'refused' && closedReason && <p role="alert">{REFUSALS[closedReason]}</p>}
+      {phase === 'left' && updateReady && (
+        <p>Parley was updated while you were in the call. Rejoining loads the new version.</p>
+      )}
       <div className="row">
         <button
           type="button"
           className="primary"
-          onClick={() => void joinCall(roomId, displayName || 'Guest')}
+          onClick={() =>
+            reloadToRejoin
+              ? window.location.reload()
+              : void joinCall(roomId, displayName || 'Guest')
+          }
         >
-          Rejoin
+          {reloadToRejoin ? 'Reload and rejoin' : 'Rejoin'}
         </button>
         <a href="/">Start a new call</a>
       </div>
