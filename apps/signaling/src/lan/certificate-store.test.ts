@@ -41,7 +41,8 @@ afterEach(() => {
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 
-describe('LAN certificates under DATA_DIR/tls', () => {
+// Each test generates RSA keys on two shared cores: a generous deadline, never a measure.
+describe('LAN certificates under DATA_DIR/tls', { timeout: 60_000 }, () => {
   it('creates a CA and a server certificate it signed, for exactly the given names', async () => {
     const dir = tlsDir();
     const made = await ensureLanCertificates({ dir, names: NAMES, now: START, machine: 'sofa' });
