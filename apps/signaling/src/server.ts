@@ -92,7 +92,7 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
   let https = deps.https;
   const policy = { ...config, servedOrigins, logger, connections };
   const httpSessions = attachHttpSessionTransport(hub, policy);
-  const caDownload = https ? caDownloadHandler(() => https!.caCertPem) : () => false;
+  const caDownload = https ? caDownloadHandler(() => https?.caCertPem ?? '') : () => false;
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
     httpSessions.handle(req, res) || caDownload(req, res) || handler(req, res);
   const http = https

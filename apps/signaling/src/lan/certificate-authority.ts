@@ -46,7 +46,7 @@ async function rsaKeyPair(): Promise<{ publicKey: forge.pki.PublicKey; keyPem: s
 /** 16 random bytes with the top bit clear: a positive serial, unique without bookkeeping. */
 function serialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0]! &= 0x7f;
+  bytes.writeUInt8(bytes.readUInt8(0) & 0x7f, 0);
   return bytes.toString('hex');
 }
 

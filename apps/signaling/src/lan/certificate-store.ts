@@ -68,30 +68,31 @@ export async function ensureLanCertificates({
   const serverFile = join(dir, 'server.crt');
   const serverKeyFile = join(dir, 'server.key');
 
-  let ca = readPair(caFile, caKeyFile);
-  const caProblem = ca ? caUnusable(ca, now) : 'none yet';
-  let caAction: LanCertificates['ca'] = 'reused';
-  if (caProblem) {
+  const caOnDisk = readPair(caFile, caKeyFile);
+  const caProblem = caOnDisk ? caUnusable(caOnDisk, now) : 'none yet';
+  let ca: PemPair;
+  if (caOnDisk && !caProblem) ca = caOnDisk;
+  else {
     ca = await createCertificateAuthority(machine, now);
     writePair(ca, caFile, caKeyFile);
-    caAction = 'created';
   }
 
-  let server = readPair(serverFile, serverKeyFile);
-  const serverProblem = server ? serverUnusable(server, ca!, names, now) : 'none yet';
-  if (serverProblem) {
-    server = await issueServerCertificate(ca!, names, now);
+  const serverOnDisk = readPair(serverFile, serverKeyFile);
+  const serverProblem = serverOnDisk ? serverUnusable(serverOnDisk, ca, names, now) : 'none yet';
+  let server: PemPair;
+  if (serverOnDisk && !serverProblem) server = serverOnDisk;
+  else {
+    server = await issueServerCertificate(ca, names, now);
     writePair(server, serverFile, serverKeyFile);
   }
 
-  const caX509 = new X509Certificate(ca!.certPem);
   return {
-    ...server!,
-    caCertPem: ca!.certPem,
+    ...server,
+    caCertPem: ca.certPem,
     caPath: caFile,
-    caFingerprint256: caX509.fingerprint256,
-    serverNotAfter: new Date(new X509Certificate(server!.certPem).validTo),
-    ca: caAction,
+    caFingerprint256: new X509Certificate(ca.certPem).fingerprint256,
+    serverNotAfter: new Date(new X509Certificate(server.certPem).validTo),
+    ca: caProblem ? 'created' : 'reused',
     server: serverProblem ? { action: 'issued', reason: serverProblem } : { action: 'reused' },
   };
 }
@@ -114,8 +115,9 @@ function serverUnusable(
   now: Date,
 ): string | undefined {
   const cert = parse(server.certPem);
-  const caCert = parse(ca.certPem)!;
+  const caCert = parse(ca.certPem);
   if (!cert) return 'server.crt is unreadable';
+  if (!caCert) return 'ca.crt is unreadable';
   if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey))
     return 'it was not signed by the current CA';
   if (!matchesKey(cert, server.keyPem)) return 'server.key does not belong to server.crt';

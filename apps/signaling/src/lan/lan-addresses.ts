@@ -67,10 +67,8 @@ export function normaliseIp(address: string): string {
 }
 
 function compareAddresses(a: string, b: string): number {
-  const left = ipaddr.parse(a).toByteArray();
-  const right = ipaddr.parse(b).toByteArray();
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    if (left[i] !== right[i]) return left[i]! - right[i]!;
-  }
-  return left.length - right.length;
+  return Buffer.compare(
+    Buffer.from(ipaddr.parse(a).toByteArray()),
+    Buffer.from(ipaddr.parse(b).toByteArray()),
+  );
 }
