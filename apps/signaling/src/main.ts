@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
-import { CertificateStoreError } from './lan/certificate-store.ts';
-import { startLanMode } from './lan/lan-mode.ts';
 import { createLogger } from './logger.ts';
 import { startCluster } from './cluster/start-cluster.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
@@ -43,15 +41,17 @@ if (!config.signalingSecretFromEnv) {
   );
 }
 
-// HTTPS=1: certificates first (a DATA_DIR it cannot write stops the start, saying so).
-const lan = config.https
-  ? await startLanMode({ dir: config.https.dir, host: config.host, logger }).catch(
-      (error: unknown) => {
-        if (!(error instanceof CertificateStoreError)) throw error;
+// HTTPS=1: certificates first. Loaded only then: nothing else needs the certificate library.
+const httpsDir = config.https?.dir;
+const lan = httpsDir
+  ? await import('./lan/lan-mode.ts')
+      .then(({ startLanMode }) => startLanMode({ dir: httpsDir, host: config.host, logger }))
+      .catch((error: unknown) => {
+        // DATA_DIR cannot hold the certificates: a configuration problem, reported as one.
+        if (!(error instanceof Error) || error.name !== 'CertificateStoreError') throw error;
         console.error(`parley-signaling: ${error.message}`);
         process.exit(2);
-      },
-    )
+      })
   : undefined;
 
 if (config.metrics) {

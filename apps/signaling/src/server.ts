@@ -5,7 +5,8 @@ import type { Config } from './config.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { SignalingHub, type HubOptions } from './hub/signaling-hub.ts';
 import { caDownloadHandler } from './lan/ca-download.ts';
-import { origin, type HttpsCredentials } from './lan/lan-mode.ts';
+import { httpsOrigin } from './lan/lan-addresses.ts';
+import type { HttpsCredentials } from './lan/lan-mode.ts';
 import type { Logger } from './logger.ts';
 import { InMemoryRoomStore } from './rooms/in-memory-room-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
@@ -113,7 +114,11 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
   const { port } = http.address() as AddressInfo;
   const scheme = https ? 'https' : 'http';
   const serveOriginsOf = (credentials: HttpsCredentials) =>
-    servedOrigins.splice(0, servedOrigins.length, ...credentials.hosts.map((h) => origin(h, port)));
+    servedOrigins.splice(
+      0,
+      servedOrigins.length,
+      ...credentials.hosts.map((h) => httpsOrigin(h, port)),
+    );
   if (https) serveOriginsOf(https);
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info(

@@ -61,6 +61,11 @@ export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** https://host:port, normalised as browsers send it in Origin (no :443). */
+export function httpsOrigin(host: string, port: number): string {
+  return new URL(`https://${urlHost(host)}:${port}`).origin;
+}
+
 /** Compact, lower-case form of an IP address (what the certificate comparison keys on). */
 export function normaliseIp(address: string): string {
   return ipaddr.parse(address).toString();

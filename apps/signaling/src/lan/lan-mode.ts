@@ -3,7 +3,7 @@ import ipaddr from 'ipaddr.js';
 import type { Logger } from '../logger.ts';
 import { ensureLanCertificates, type LanCertificates } from './certificate-store.ts';
 import { lanBanner } from './lan-banner.ts';
-import { servedNames, urlHost, type ServedNames } from './lan-addresses.ts';
+import { httpsOrigin as origin, servedNames, type ServedNames } from './lan-addresses.ts';
 
 /**
  * HTTPS=1, end to end: certificates for this machine's names before the server listens; after,
@@ -164,9 +164,4 @@ function reachableAddresses(names: ServedNames, host: string): string[] {
 
 function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::';
-}
-
-/** https://host:port, normalised as browsers send it in Origin (no :443). */
-export function origin(host: string, port: number): string {
-  return new URL(`https://${urlHost(host)}:${port}`).origin;
 }
