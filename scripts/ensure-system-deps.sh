@@ -27,6 +27,8 @@ base() {
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   # infra/compose.test.ts validates docker-compose.yml with Debian's docker-compose (no engine).
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  # e2e/lan-https.spec.ts: Chromium trusts the LAN mode's local CA through an NSS database.
+  command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
 }
 
 # scripts/test-compose.sh: a private containerd + dockerd in a network namespace, stand-in

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { parseWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.ts';
 
@@ -140,6 +141,8 @@ const EnvSchema = v.object({
   METRICS_PORT: v.optional(integer(0, 65535)),
   METRICS_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
   /** Scale-out: instances with the same REDIS_URL and SIGNALING_SECRET share rooms (docs/scaling.md). */
+  /** LAN mode: HTTPS on PORT with a local CA kept under DATA_DIR/tls (docs/self-hosting.md). */
+  HTTPS: v.optional(boolean, 'false'),
   REDIS_URL: v.optional(
     v.pipe(
       v.string(),
@@ -184,6 +187,8 @@ export type Config = {
   redisUrl: string | undefined;
   /** Undefined when WEBHOOK_URLS is unset (webhooks off). */
   webhooks: WebhookConfig | undefined;
+  /** HTTPS=1: serve HTTPS with certificates kept in `dir` (DATA_DIR/tls). Undefined: plain HTTP. */
+  https: { dir: string } | undefined;
 };
 
 /** Variables whose values are never echoed in an error (REDIS_URL may carry a password). */
@@ -266,5 +271,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     webhooks: webhooks.config,
     redisUrl: e.REDIS_URL,
+    https: e.HTTPS ? { dir: resolve(present.DATA_DIR ?? 'data', 'tls') } : undefined,
   };
 }

@@ -19,6 +19,8 @@ const defaultStaticDir = fileURLToPath(new URL('../../web/dist', import.meta.url
 // what the environment leaves unset. Off otherwise, so a stray .env never changes a test run.
 const dotenv = process.argv.includes('--dotenv') && existsSync('.env');
 if (dotenv) process.loadEnvFile('.env');
+// `npm run start:lan`: the same as HTTPS=1, on any shell.
+if (process.argv.includes('--https')) process.env.HTTPS = '1';
 
 let config;
 try {
@@ -38,6 +40,19 @@ if (!config.signalingSecretFromEnv) {
     'SIGNALING_SECRET not set: participants can resume after a network drop, but not across a server restart',
   );
 }
+
+// HTTPS=1: certificates first. Loaded only then: nothing else needs the certificate library.
+const httpsDir = config.https?.dir;
+const lan = httpsDir
+  ? await import('./lan/lan-mode.ts')
+      .then(({ startLanMode }) => startLanMode({ dir: httpsDir, host: config.host, logger }))
+      .catch((error: unknown) => {
+        // DATA_DIR cannot hold the certificates: a configuration problem, reported as one.
+        if (!(error instanceof Error) || error.name !== 'CertificateStoreError') throw error;
+        console.error(`parley-signaling: ${error.message}`);
+        process.exit(2);
+      })
+  : undefined;
 
 if (config.metrics) {
   const { port, host } = config.metrics;
@@ -67,6 +82,7 @@ const cluster = config.redisUrl
 const server = await startServer({
   config,
   logger,
+  https: lan?.credentials(),
   lifecycle: webhooks?.lifecycle,
   store: cluster?.store,
   bus: cluster?.bus,
@@ -77,6 +93,10 @@ const server = await startServer({
 });
 
 if (config.metrics) registerSignalingMetrics(server.hub);
+if (lan) {
+  lan.announce(server.port);
+  lan.watch((credentials) => server.updateHttps(credentials));
+}
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,8 +1,12 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { SignalingHub, type HubOptions } from './hub/signaling-hub.ts';
+import { caDownloadHandler } from './lan/ca-download.ts';
+import { httpsOrigin } from './lan/lan-addresses.ts';
+import type { HttpsCredentials } from './lan/lan-mode.ts';
 import type { Logger } from './logger.ts';
 import { InMemoryRoomStore } from './rooms/in-memory-room-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
@@ -25,10 +29,12 @@ import { PARLEY_VERSION } from './version.ts';
 const KNOCK_WITHDRAW_MS = 1000;
 
 export interface ParleyServer {
-  /** e.g. http://127.0.0.1:40123 */
+  /** e.g. http://127.0.0.1:40123 (https:// in LAN mode) */
   readonly url: string;
   readonly port: number;
   readonly hub: SignalingHub;
+  /** LAN mode: swaps in a reissued certificate (new connections use it) and its origins. */
+  updateHttps(credentials: HttpsCredentials): void;
   /** Stops accepting, closes clients with 1012 so they reconnect elsewhere, resolves when done. */
   shutdown(): Promise<void>;
 }
@@ -42,6 +48,8 @@ export interface ServerDeps {
   unreadyReason?: (() => string | undefined) | undefined;
   iceServersFor?: HubOptions['iceServersFor'];
   lifecycle?: HubOptions['lifecycle'];
+  /** LAN mode (HTTPS=1): serve HTTPS, WSS and the HTTP signalling paths with these. */
+  https?: HttpsCredentials | undefined;
 }
 
 export function hubOptionsFrom({
@@ -81,12 +89,21 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
     unreadyReason: deps.unreadyReason,
   });
   const connections = new ConnectionsPerAddress(config.maxConnectionsPerIp);
-  const httpSessions = attachHttpSessionTransport(hub, { ...config, logger, connections });
-  const http = createServer((req, res) => httpSessions.handle(req, res) || handler(req, res));
+  // LAN mode's own https origins, filled in once the port is known (PORT=0 picks one).
+  const servedOrigins: string[] = [];
+  let https = deps.https;
+  const policy = { ...config, servedOrigins, logger, connections };
+  const httpSessions = attachHttpSessionTransport(hub, policy);
+  const caDownload = https ? caDownloadHandler(() => https?.caCertPem ?? '') : () => false;
+  const onRequest = (req: IncomingMessage, res: ServerResponse) =>
+    httpSessions.handle(req, res) || caDownload(req, res) || handler(req, res);
+  const http = https
+    ? createHttpsServer({ key: https.key, cert: https.cert }, onRequest)
+    : createServer(onRequest);
   // Slow-loris protection for plain HTTP; WebSocket liveness is handled by the heartbeat.
   http.headersTimeout = 10_000;
   http.requestTimeout = 30_000;
-  const websockets = attachWebSocketTransport(http, hub, { ...config, logger, connections });
+  const websockets = attachWebSocketTransport(http, hub, policy);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -96,12 +113,26 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
     http.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
   });
   const { port } = http.address() as AddressInfo;
+  const scheme = https ? 'https' : 'http';
+  const serveOriginsOf = (credentials: HttpsCredentials) =>
+    servedOrigins.splice(
+      0,
+      servedOrigins.length,
+      ...credentials.hosts.map((h) => httpsOrigin(h, port)),
+    );
+  if (https) serveOriginsOf(https);
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info(
-    { port, host: config.host, static: handler.servesWebApp, version: PARLEY_VERSION },
-    `Parley listening on http://${displayHost}:${port}`,
+    {
+      port,
+      host: config.host,
+      static: handler.servesWebApp,
+      https: https !== undefined,
+      version: PARLEY_VERSION,
+    },
+    `Parley listening on ${scheme}://${displayHost}:${port}`,
   );
-  logger.info({ allowedOrigins: config.allowedOrigins }, describeOriginPolicy(config));
+  logger.info({ allowedOrigins: config.allowedOrigins }, describeOriginPolicy(policy));
 
   async function shutdown(): Promise<void> {
     if (shuttingDown) return;
@@ -116,10 +147,18 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
     logger.info('shutdown complete');
   }
 
+  function updateHttps(credentials: HttpsCredentials): void {
+    if (!https || !('setSecureContext' in http)) throw new Error('not serving HTTPS');
+    http.setSecureContext({ key: credentials.key, cert: credentials.cert });
+    https = credentials;
+    serveOriginsOf(credentials);
+  }
+
   return {
-    url: `http://${displayHost === 'localhost' ? '127.0.0.1' : displayHost}:${port}`,
+    url: `${scheme}://${displayHost === 'localhost' ? '127.0.0.1' : displayHost}:${port}`,
     port,
     hub,
+    updateHttps,
     shutdown,
   };
 }

@@ -20,7 +20,7 @@ import type { Logger } from '../logger.ts';
 import { addressKey } from '../net/address-key.ts';
 import { KeyedRateLimiter } from '../rate-limit.ts';
 import type { ConnectionsPerAddress } from '../ws/connections-per-address.ts';
-import { checkOrigin, clientAddress } from '../ws/upgrade-guard.ts';
+import { checkOrigin, clientAddress, type OriginPolicy } from '../ws/upgrade-guard.ts';
 import { HttpSession } from './http-session.ts';
 import { isJsonContentType, readBody } from './request-body.ts';
 
@@ -35,7 +35,8 @@ export type HttpSessionTransportOptions = Pick<
   | 'messagesPerSecond'
   | 'joinBurstPerIp'
   | 'joinsPerSecondPerIp'
-> & { logger: Logger; connections: ConnectionsPerAddress };
+> &
+  Pick<OriginPolicy, 'servedOrigins'> & { logger: Logger; connections: ConnectionsPerAddress };
 
 export interface HttpSessionTransport {
   /** Answers requests under `/signal/`; returns false for any other path. */

@@ -10,6 +10,12 @@ export interface OriginPolicy {
   allowedOrigins: readonly string[];
   /** With no allowlist: this origin passes along with loopback ones. */
   publicOrigin?: string | undefined;
+  /**
+   * With no allowlist: the origins this server itself serves over HTTPS in LAN mode
+   * (https://<each address it has a certificate for>:<port>). Live: replaced when the
+   * machine's addresses change.
+   */
+  servedOrigins?: readonly string[] | undefined;
 }
 
 /**
@@ -44,6 +50,7 @@ export function checkOrigin(origin: string | undefined, policy: OriginPolicy): U
     allowedOrigins.length > 0
       ? allowedOrigins.includes(parsed.origin)
       : parsed.origin === policy.publicOrigin ||
+        (policy.servedOrigins?.includes(parsed.origin) ?? false) ||
         ((parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
           isLoopbackHost(parsed.hostname));
   return allowed ? { ok: true } : { ok: false, status: 403, reason: 'origin not allowed' };
@@ -64,7 +71,9 @@ export function isLoopbackHost(hostname: string): boolean {
 export function describeOriginPolicy(policy: OriginPolicy): string {
   if (policy.allowedOrigins.length > 0)
     return `WebSocket origins allowed (ALLOWED_ORIGINS): ${policy.allowedOrigins.join(', ')}`;
-  const extra = policy.publicOrigin ? ` and ${policy.publicOrigin} (PUBLIC_URL)` : '';
+  const extra =
+    (policy.publicOrigin ? ` and ${policy.publicOrigin} (PUBLIC_URL)` : '') +
+    (policy.servedOrigins?.length ? ` and ${policy.servedOrigins.join(', ')} (HTTPS=1)` : '');
   return `WebSocket origins allowed: loopback (localhost, 127.0.0.0/8, [::1])${extra}; set PUBLIC_URL or ALLOWED_ORIGINS to serve other addresses`;
 }
 

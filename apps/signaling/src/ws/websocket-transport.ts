@@ -7,7 +7,7 @@ import type { SignalingHub } from '../hub/signaling-hub.ts';
 import type { Logger } from '../logger.ts';
 import { batchWritesThisTick } from './batched-writes.ts';
 import { ConnectionsPerAddress } from './connections-per-address.ts';
-import { checkUpgrade, clientAddress } from './upgrade-guard.ts';
+import { checkUpgrade, clientAddress, type OriginPolicy } from './upgrade-guard.ts';
 
 export type WebSocketTransportOptions = Pick<
   Config,
@@ -17,11 +17,12 @@ export type WebSocketTransportOptions = Pick<
   | 'maxConnectionsPerIp'
   | 'maxBufferedBytes'
   | 'heartbeatIntervalMs'
-> & {
-  logger: Logger;
-  /** Shared with the HTTP signalling transports, so one address's cap counts both. */
-  connections?: ConnectionsPerAddress;
-};
+> &
+  Pick<OriginPolicy, 'servedOrigins'> & {
+    logger: Logger;
+    /** Shared with the HTTP signalling transports, so one address's cap counts both. */
+    connections?: ConnectionsPerAddress;
+  };
 
 export interface WebSocketTransport {
   /**
