@@ -46,29 +46,37 @@ export interface TransportChoiceOptions {
   fetch?: typeof fetch;
 }
 
-/**
- * The SignalingClient's `createSocket`: each connection (the first and every reconnect) races
- * the transports, best or last-known-good first, and remembers the winner.
- */
-export function transportChoosingSocketFactory(options: TransportChoiceOptions): () => SocketLike {
+/** One connection of `transport` to the page's server (for the race, and for the /test page). */
+export function transportSocketFactory(
+  options: Pick<TransportChoiceOptions, 'location' | 'createWebSocket' | 'fetch'>,
+): (transport: SignalingTransport) => HttpSessionSocket | SocketLike {
   const { location } = options;
   const secure = location.protocol === 'https:';
   const wsUrl = `${secure ? 'wss' : 'ws'}://${location.host}/ws`;
   const baseUrl = `${secure ? 'https' : 'http'}://${location.host}`;
   const createWebSocket =
     options.createWebSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+  return (transport) =>
+    transport === 'websocket'
+      ? createWebSocket(wsUrl)
+      : new HttpSessionSocket({
+          baseUrl,
+          kind: transport,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        });
+}
+
+/**
+ * The SignalingClient's `createSocket`: each connection (the first and every reconnect) races
+ * the transports, best or last-known-good first, and remembers the winner.
+ */
+export function transportChoosingSocketFactory(options: TransportChoiceOptions): () => SocketLike {
+  const create = transportSocketFactory(options);
   return () =>
     new RacingSocket({
       order: transportOrder(options.memory),
       ...(options.staggerMs !== undefined ? { staggerMs: options.staggerMs } : {}),
-      create: (transport) =>
-        transport === 'websocket'
-          ? createWebSocket(wsUrl)
-          : new HttpSessionSocket({
-              baseUrl,
-              kind: transport,
-              ...(options.fetch ? { fetch: options.fetch } : {}),
-            }),
+      create,
       onWinner: (transport) => {
         rememberTransport(options.memory, transport);
         options.onTransport?.(transport);
