@@ -81,28 +81,28 @@ test(`signalling fallback: join → first remote frame with WebSocket passed, re
   browser,
   parley,
 }) => {
-  const samples = new Map<ModeId, Sample[]>(MODES.map((m) => [m.id, []]));
-  const proxies = new Map<ModeId, BlockingProxy>();
+  const samples: Record<ModeId, Sample[]> = { pass: [], refuse: [], 'black-hole': [] };
+  const proxies: Array<{ mode: (typeof MODES)[number]; proxy: BlockingProxy }> = [];
   try {
     for (const mode of MODES_RUN)
-      proxies.set(mode.id, await startWebSocketBlockingProxy(parley.url, mode));
+      proxies.push({ mode, proxy: await startWebSocketBlockingProxy(parley.url, mode) });
     for (let i = 0; i < RUNS; i++) {
       // Rotate the order, so no mode always runs right after the same one.
-      for (let k = 0; k < MODES_RUN.length; k++) {
-        const mode = MODES_RUN[(i + k) % MODES_RUN.length]!;
-        const sample = await oneRun(browser, proxies.get(mode.id)!);
-        samples.get(mode.id)!.push(sample);
+      const shift = i % proxies.length;
+      for (const { mode, proxy } of [...proxies.slice(shift), ...proxies.slice(0, shift)]) {
+        const sample = await oneRun(browser, proxy);
+        samples[mode.id].push(sample);
         console.log(
           `run ${i + 1}/${RUNS}, ${mode.name}: joined ${Math.round(sample.joinedMs)} ms, first frame ${Math.round(sample.frameMs)} ms, over ${sample.transport}`,
         );
       }
     }
   } finally {
-    await Promise.all([...proxies.values()].map((p) => p.close()));
+    await Promise.all(proxies.map(({ proxy }) => proxy.close()));
   }
 
   const medianOf = (id: ModeId, key: 'frameMs' | 'joinedMs') =>
-    median(samples.get(id)!.map((s) => s[key]));
+    median(samples[id].map((s) => s[key]));
   const notRun = SMOKE ? 'not run in smoke mode (one mode only)' : undefined;
   const figure = (id: ModeId, key: 'frameMs' | 'joinedMs') => {
     const value = medianOf(id, key);
@@ -142,7 +142,7 @@ test(`signalling fallback: join → first remote frame with WebSocket passed, re
     })),
   ];
   const list = (id: ModeId) => {
-    const s = samples.get(id)!;
+    const s = samples[id];
     if (s.length === 0) return 'not run';
     const frames = s.map((x) => x.frameMs);
     const transports = [...new Set(s.map((x) => x.transport))].join(', ');

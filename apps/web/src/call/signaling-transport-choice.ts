@@ -27,6 +27,11 @@ export function transportOrder(memory: Memory | undefined, now = Date.now()): Si
   return remembered ? [remembered, ...TRANSPORTS.filter((t) => t !== remembered)] : [...TRANSPORTS];
 }
 
+/** `order` with WebSocket moved to the end. */
+export function webSocketLast(order: readonly SignalingTransport[]): SignalingTransport[] {
+  return [...order.filter((t) => t !== 'websocket'), 'websocket'];
+}
+
 export function rememberTransport(memory: Memory | undefined, transport: SignalingTransport): void {
   try {
     memory?.setItem(TRANSPORT_MEMORY_KEY, JSON.stringify({ transport, at: Date.now() }));
@@ -42,6 +47,12 @@ export interface TransportChoiceOptions {
   /** Told the transport of each new connection, e.g. for the call's connection details. */
   onTransport?: (transport: SignalingTransport) => void;
   staggerMs?: number;
+  /**
+   * Try WebSocket last: the lobby already saw it refused or silent on this network (see
+   * SignalingPreconnect.verdict), so the race starts with HTTP streaming instead of spending
+   * a refusal, or the whole stagger, on it again.
+   */
+  webSocketLast?: boolean;
   createWebSocket?: (url: string) => SocketLike;
   fetch?: typeof fetch;
 }
@@ -74,7 +85,9 @@ export function transportChoosingSocketFactory(options: TransportChoiceOptions):
   const create = transportSocketFactory(options);
   return () =>
     new RacingSocket({
-      order: transportOrder(options.memory),
+      order: options.webSocketLast
+        ? webSocketLast(transportOrder(options.memory))
+        : transportOrder(options.memory),
       ...(options.staggerMs !== undefined ? { staggerMs: options.staggerMs } : {}),
       create,
       onWinner: (transport) => {
