@@ -69,7 +69,8 @@ async function transportShown(p: Participant, other: string): Promise<string | n
 test('signalling restarts mid-call over SSE: media keeps playing, the session resumes, signalling works after', async ({
   joinAs,
 }) => {
-  test.setTimeout(180_000);
+  // A deadline for a stuck test only: two Chromiums with live video on a loaded 2-core machine.
+  test.setTimeout(360_000);
   const server = new ParleyProcess({ RESUME_GRACE_MS: '30000' });
   await server.start();
   // Long-polling refused too: a loaded machine slow to start a stream must not move the call
