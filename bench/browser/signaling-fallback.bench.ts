@@ -150,7 +150,8 @@ test(`signalling fallback: join → first remote frame with WebSocket passed, re
   };
   writeBenchResult({
     id: 'signaling-fallback',
-    title: '16. Signalling fallback: join → first remote frame, WebSocket refused or black-holed',
+    title:
+      'Signalling fallback (issue 16): join → first remote frame, WebSocket refused or black-holed',
     rows,
     notes: [
       `${RUNS} runs per case, the cases rotating; every run opens two fresh browser contexts (one Chromium, loopback, the e2e test proxy in front of the app), so nothing about the origin is remembered and each join races the transports from scratch. The figure is the joiner's, from the click (parley:join-clicked) to its first remote frame (parley:first-remote-frame); the refused goal is the difference of the medians.`,
