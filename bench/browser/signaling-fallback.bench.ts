@@ -51,7 +51,10 @@ async function lobby(browser: Browser, roomUrl: string, name: string, contexts: 
 function transportOf(page: Page): Promise<string> {
   return page.evaluate(() => {
     const saved = localStorage.getItem('parley.signalingTransport');
-    return saved ? String((JSON.parse(saved) as { transport: unknown }).transport) : 'unknown';
+    // Nothing remembered: the call used the lobby's WebSocket and raced nothing.
+    return saved
+      ? String((JSON.parse(saved) as { transport: unknown }).transport)
+      : "the lobby's websocket";
   });
 }
 
