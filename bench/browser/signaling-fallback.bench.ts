@@ -84,6 +84,9 @@ test(`signalling fallback: join → first remote frame with WebSocket passed, re
   browser,
   parley,
 }) => {
+  // A deadline only: 24 calls take about 2 minutes on a quiet machine, but the first run, at
+  // load 27-37, ran into the config's 15 minutes after 12 calls.
+  test.setTimeout(40 * 60_000);
   const samples: Record<ModeId, Sample[]> = { pass: [], refuse: [], 'black-hole': [] };
   const proxies: Array<{ mode: (typeof MODES)[number]; proxy: BlockingProxy }> = [];
   try {
