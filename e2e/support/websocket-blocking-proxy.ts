@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { HTTP_SESSION_PATHS } from '@parley/protocol';
 
 /**
  * A small HTTP proxy in front of the app that breaks WebSocket the ways corporate proxies and
@@ -11,7 +12,9 @@ import type { Duplex } from 'node:stream';
  *   - `black-hole`: the upgrade is answered 101 (a valid handshake), then nothing passes either
  *     way (a false upgrade).
  * With `bufferResponses`, every HTTP response is also held back until it is complete, as some
- * proxies and antivirus shields do, which starves a streaming (SSE) response.
+ * proxies and antivirus shields do, which starves a streaming (SSE) response. With
+ * `refuseLongPolling`, long-poll reads get 403, so SSE is the only way left (for a test about
+ * SSE that must not end up on long-polling when a loaded machine is slow to start a stream).
  */
 export interface BlockingProxy {
   readonly url: string;
@@ -20,11 +23,19 @@ export interface BlockingProxy {
 
 export async function startWebSocketBlockingProxy(
   target: string,
-  options: { websocket: 'pass' | 'refuse' | 'black-hole'; bufferResponses?: boolean },
+  options: {
+    websocket: 'pass' | 'refuse' | 'black-hole';
+    bufferResponses?: boolean;
+    refuseLongPolling?: boolean;
+  },
 ): Promise<BlockingProxy> {
   const upstream = new URL(target);
   const held = new Set<Duplex>();
   const server: Server = createServer((req, res) => {
+    if (options.refuseLongPolling && req.url?.split('?')[0] === HTTP_SESSION_PATHS.poll) {
+      res.writeHead(403, { 'Content-Length': '0' }).end();
+      return;
+    }
     const forwarded = request(
       {
         host: upstream.hostname,

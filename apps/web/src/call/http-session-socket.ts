@@ -31,6 +31,8 @@ export interface HttpSessionSocketOptions {
   retryDelayMs?: number;
 }
 
+/** How long an SSE stream may take to show its first bytes before it counts as starved. */
+export const DEFAULT_STREAM_START_TIMEOUT_MS = 4000;
 /** Received frames are acknowledged at most this long after they arrive. */
 const ACK_DELAY_MS = 1000;
 /** Consecutive failed reads after which the session is presumed lost. */
@@ -151,7 +153,10 @@ export class HttpSessionSocket implements SocketLike {
     if (!session || this.readyState >= 2) return;
     const starve =
       this.readyState === 0
-        ? setTimeout(() => this.fail('starved'), this.options.streamStartTimeoutMs ?? 4000)
+        ? setTimeout(
+            () => this.fail('starved'),
+            this.options.streamStartTimeoutMs ?? DEFAULT_STREAM_START_TIMEOUT_MS,
+          )
         : undefined;
     const reader = new SseReader(
       (event) => {

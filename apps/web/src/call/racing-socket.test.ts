@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RacingSocket, type SignalingTransport } from './racing-socket.ts';
-import { transportOrder, rememberTransport } from './signaling-transport-choice.ts';
+import { transportOrder, rememberTransport, webSocketLast } from './signaling-transport-choice.ts';
 import { FakeSocket } from './testing/fake-socket.ts';
 
 const STAGGER = 1500;
@@ -97,5 +97,20 @@ describe('transport memory', () => {
     expect(transportOrder(memory, Date.now() + 8 * 24 * 3600_000)[0]).toBe('websocket');
     items.set([...items.keys()][0]!, '{"transport":"carrier-pigeon","at":0}');
     expect(transportOrder(memory)[0]).toBe('websocket');
+  });
+});
+
+describe('webSocketLast', () => {
+  it('moves WebSocket to the end, keeping the rest in order', () => {
+    expect(webSocketLast(['websocket', 'sse', 'long-poll'])).toEqual([
+      'sse',
+      'long-poll',
+      'websocket',
+    ]);
+    expect(webSocketLast(['long-poll', 'websocket', 'sse'])).toEqual([
+      'long-poll',
+      'sse',
+      'websocket',
+    ]);
   });
 });

@@ -5,6 +5,9 @@ import { SOCKET_OPEN, type SocketLike } from './signaling-client.ts';
 export type SignalingTransport = 'websocket' | 'sse' | 'long-poll';
 export const TRANSPORTS: readonly SignalingTransport[] = ['websocket', 'sse', 'long-poll'];
 
+/** How long a WebSocket may take to prove itself before the next transport starts beside it. */
+export const DEFAULT_STAGGER_MS = 1500;
+
 export interface RacingSocketOptions {
   /** Tried in this order; each later one starts when the one before fails or is slow. */
   order: readonly SignalingTransport[];
@@ -98,7 +101,10 @@ export class RacingSocket implements SocketLike {
     socket.onerror = null;
     if (socket.readyState === SOCKET_OPEN) socket.onopen({});
     if (transport === 'websocket')
-      this.staggerTimer = setTimeout(() => this.startNext(), this.options.staggerMs ?? 1500);
+      this.staggerTimer = setTimeout(
+        () => this.startNext(),
+        this.options.staggerMs ?? DEFAULT_STAGGER_MS,
+      );
   }
 
   private win(transport: SignalingTransport, socket: SocketLike): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STALE_AFTER_MS, SignalingPreconnect } from './signaling-preconnect.ts';
+import { SILENT_AFTER_MS, STALE_AFTER_MS, SignalingPreconnect } from './signaling-preconnect.ts';
 import { FakeSocketFactory } from './testing/fake-socket.ts';
 
 function setup() {
@@ -80,5 +80,41 @@ describe('SignalingPreconnect', () => {
     sockets.last.receive({ type: 'room-peek', roomId, names: ['Ada'], capacity: 6 });
     expect(answers).toEqual([['Ada']]);
     expect(sockets.last.sent.some((m) => m.type === 'join')).toBe(false);
+  });
+});
+
+describe('SignalingPreconnect.verdict', () => {
+  const ROOM = 'r'.repeat(22);
+  it('works once the server has answered', () => {
+    const { sockets, preconnect } = setup();
+    expect(preconnect.verdict()).toBe('unknown');
+    preconnect.open();
+    sockets.last.open();
+    sockets.last.receive({ type: 'ping', t: 1 });
+    expect(preconnect.verdict()).toBe('works');
+  });
+
+  it('refused when the socket closed before it opened', () => {
+    const { sockets, preconnect } = setup();
+    preconnect.open();
+    sockets.last.drop();
+    expect(preconnect.verdict()).toBe('refused');
+    preconnect.open(); // the lobby's retry, still connecting at Join
+    expect(preconnect.verdict()).toBe('refused');
+  });
+
+  it('silent when a peek went unanswered for SILENT_AFTER_MS, not before, and not unasked', () => {
+    const { sockets, preconnect, advance } = setup();
+    preconnect.open();
+    sockets.last.open();
+    advance(10 * SILENT_AFTER_MS);
+    expect(preconnect.verdict()).toBe('unknown'); // nothing was asked: silence proves nothing
+    preconnect.peek(ROOM);
+    advance(SILENT_AFTER_MS - 1);
+    expect(preconnect.verdict()).toBe('unknown');
+    advance(1);
+    expect(preconnect.verdict()).toBe('silent');
+    sockets.last.receive({ type: 'room-peek', roomId: ROOM, names: [], capacity: 8 });
+    expect(preconnect.verdict()).toBe('works');
   });
 });

@@ -1,4 +1,5 @@
 import { decodeServerMessage, encodeMessage, type RoomPeekMessage } from '@parley/protocol';
+import { DEFAULT_STAGGER_MS } from './racing-socket.ts';
 import { SOCKET_OPEN, type SocketLike } from './signaling-client.ts';
 
 /**
@@ -6,6 +7,14 @@ import { SOCKET_OPEN, type SocketLike } from './signaling-client.ts';
  * default); a socket that has heard nothing for longer is presumed dead and not handed out.
  */
 export const STALE_AFTER_MS = 45_000;
+/**
+ * A peek unanswered this long means the WebSocket passes nothing (a false upgrade): the same
+ * patience the transport race gives a WebSocket to answer its ping.
+ */
+export const SILENT_AFTER_MS = DEFAULT_STAGGER_MS;
+
+/** What the lobby learnt about WebSocket on this network, before Join. */
+export type WebSocketVerdict = 'works' | 'refused' | 'silent' | 'unknown';
 
 /**
  * The signalling WebSocket, opened while the user is still in the lobby, so that "Join call"
@@ -23,6 +32,9 @@ export class SignalingPreconnect {
    * sent on that would wait out the whole join timeout before falling back to HTTP.
    */
   private heard = false;
+  /** When the first peek went out on this socket (a silent socket is only told by an unanswered question). */
+  private askedAt: number | undefined;
+  private verdictSoFar: WebSocketVerdict = 'unknown';
   private peekRoomId: string | undefined;
   /** Called with the server's answer to each `peek` (who is in the room). */
   onPeek: ((answer: RoomPeekMessage) => void) | undefined;
@@ -40,20 +52,27 @@ export class SignalingPreconnect {
     const socket = this.createSocket(this.url);
     this.socket = socket;
     this.heard = false;
+    this.askedAt = undefined;
     this.lastHeardAt = this.now();
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
       this.lastHeardAt = this.now();
       this.sendPeek();
     };
     socket.onmessage = (event) => {
       this.lastHeardAt = this.now();
       this.heard = true;
+      this.verdictSoFar = 'works';
       if (!this.onPeek || typeof event.data !== 'string') return;
       const decoded = decodeServerMessage(event.data);
       if (decoded.ok && decoded.message.type === 'room-peek') this.onPeek(decoded.message);
     };
     socket.onclose = () => {
-      if (this.socket === socket) this.socket = undefined;
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      // Closed before it ever opened: blocked (a proxy's 403), or the server is down.
+      if (!opened && this.verdictSoFar !== 'works') this.verdictSoFar = 'refused';
     };
     socket.onerror = null;
   }
@@ -68,8 +87,27 @@ export class SignalingPreconnect {
   }
 
   private sendPeek(): void {
-    if (this.peekRoomId && this.socket?.readyState === SOCKET_OPEN)
+    if (this.peekRoomId && this.socket?.readyState === SOCKET_OPEN) {
       this.socket.send(encodeMessage({ type: 'peek', roomId: this.peekRoomId }));
+      this.askedAt ??= this.now();
+    }
+  }
+
+  /**
+   * Whether WebSocket got through here, as far as the lobby saw: `refused` when its socket
+   * closed before opening, `silent` when a peek went unanswered for SILENT_AFTER_MS. The call
+   * then tries the HTTP transports first, rather than spend the race's patience on a WebSocket
+   * the lobby already saw fail.
+   */
+  verdict(): WebSocketVerdict {
+    if (
+      !this.heard &&
+      this.socket?.readyState === SOCKET_OPEN &&
+      this.askedAt !== undefined &&
+      this.now() - this.askedAt >= SILENT_AFTER_MS
+    )
+      return 'silent';
+    return this.verdictSoFar;
   }
 
   /** Hands the connection over (once), or undefined when there is none worth using. */

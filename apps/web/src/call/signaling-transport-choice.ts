@@ -27,6 +27,11 @@ export function transportOrder(memory: Memory | undefined, now = Date.now()): Si
   return remembered ? [remembered, ...TRANSPORTS.filter((t) => t !== remembered)] : [...TRANSPORTS];
 }
 
+/** `order` with WebSocket moved to the end. */
+export function webSocketLast(order: readonly SignalingTransport[]): SignalingTransport[] {
+  return [...order.filter((t) => t !== 'websocket'), 'websocket'];
+}
+
 export function rememberTransport(memory: Memory | undefined, transport: SignalingTransport): void {
   try {
     memory?.setItem(TRANSPORT_MEMORY_KEY, JSON.stringify({ transport, at: Date.now() }));
@@ -42,8 +47,34 @@ export interface TransportChoiceOptions {
   /** Told the transport of each new connection, e.g. for the call's connection details. */
   onTransport?: (transport: SignalingTransport) => void;
   staggerMs?: number;
+  /**
+   * Try WebSocket last: the lobby already saw it refused or silent on this network (see
+   * SignalingPreconnect.verdict), so the race starts with HTTP streaming instead of spending
+   * a refusal, or the whole stagger, on it again.
+   */
+  webSocketLast?: boolean;
   createWebSocket?: (url: string) => SocketLike;
   fetch?: typeof fetch;
+}
+
+/** One connection of `transport` to the page's server (for the race, and for the /test page). */
+export function transportSocketFactory(
+  options: Pick<TransportChoiceOptions, 'location' | 'createWebSocket' | 'fetch'>,
+): (transport: SignalingTransport) => HttpSessionSocket | SocketLike {
+  const { location } = options;
+  const secure = location.protocol === 'https:';
+  const wsUrl = `${secure ? 'wss' : 'ws'}://${location.host}/ws`;
+  const baseUrl = `${secure ? 'https' : 'http'}://${location.host}`;
+  const createWebSocket =
+    options.createWebSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+  return (transport) =>
+    transport === 'websocket'
+      ? createWebSocket(wsUrl)
+      : new HttpSessionSocket({
+          baseUrl,
+          kind: transport,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        });
 }
 
 /**
@@ -51,24 +82,14 @@ export interface TransportChoiceOptions {
  * the transports, best or last-known-good first, and remembers the winner.
  */
 export function transportChoosingSocketFactory(options: TransportChoiceOptions): () => SocketLike {
-  const { location } = options;
-  const secure = location.protocol === 'https:';
-  const wsUrl = `${secure ? 'wss' : 'ws'}://${location.host}/ws`;
-  const baseUrl = `${secure ? 'https' : 'http'}://${location.host}`;
-  const createWebSocket =
-    options.createWebSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+  const create = transportSocketFactory(options);
   return () =>
     new RacingSocket({
-      order: transportOrder(options.memory),
+      order: options.webSocketLast
+        ? webSocketLast(transportOrder(options.memory))
+        : transportOrder(options.memory),
       ...(options.staggerMs !== undefined ? { staggerMs: options.staggerMs } : {}),
-      create: (transport) =>
-        transport === 'websocket'
-          ? createWebSocket(wsUrl)
-          : new HttpSessionSocket({
-              baseUrl,
-              kind: transport,
-              ...(options.fetch ? { fetch: options.fetch } : {}),
-            }),
+      create,
       onWinner: (transport) => {
         rememberTransport(options.memory, transport);
         options.onTransport?.(transport);

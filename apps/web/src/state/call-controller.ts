@@ -170,6 +170,8 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
   markJoin('join-clicked');
   clearInterval(peekTimer);
   peekTimer = undefined;
+  // Asked before take(): what the lobby's socket showed of WebSocket on this network.
+  const webSocketVerdict = preconnect?.verdict() ?? 'unknown';
   const preconnected = preconnect?.take();
   // The peer connection code and the IndexedDB trust store load beside the camera prompt, off
   // the page's first load.
@@ -213,6 +215,7 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
     createSocket: transportChoosingSocketFactory({
       location: window.location,
       memory: localStorageIfAllowed(),
+      webSocketLast: webSocketVerdict === 'refused' || webSocketVerdict === 'silent',
       onTransport: (signalingTransport) => useCallStore.setState({ signalingTransport }),
     }),
     media,

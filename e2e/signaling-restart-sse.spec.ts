@@ -1,0 +1,134 @@
+import { createRoomId } from '@parley/protocol';
+import type { Page } from '@playwright/test';
+import {
+  expect,
+  expectVideoPlaying,
+  ParleyProcess,
+  test,
+  tile,
+  type Participant,
+} from './fixtures.ts';
+import { startWebSocketBlockingProxy } from './support/websocket-blocking-proxy.ts';
+
+/**
+ * Issue 16: a signalling restart mid-call over SSE. Behind a proxy that refuses WebSocket (and
+ * long-polling, so SSE is the only way), two Chromiums are in a call over HTTP streaming when
+ * the signalling server restarts. Media keeps playing peer to peer throughout, both resume as the same participants (neither sees the
+ * other leave or join), and signalling works afterwards: a screen share, which renegotiates
+ * through the server, reaches the other side.
+ */
+
+/** The tile of `name` on `page`, its element and its video's stream, tagged to be found again. */
+async function tagTile(page: Page, name: string): Promise<void> {
+  await tile(page, name).evaluate((el) => {
+    const stream = el.querySelector('video')?.srcObject as (MediaStream & { __tag?: true }) | null;
+    if (!stream) throw new Error('no stream on the tile');
+    (el as HTMLElement & { __tag?: true }).__tag = true;
+    stream.__tag = true;
+  });
+}
+
+/** Whether the tile (and its stream) are the ones tagged: never unmounted, never replaced. */
+function sameTile(page: Page, name: string): Promise<{ element: boolean; stream: boolean }> {
+  return tile(page, name).evaluate((el) => ({
+    element: (el as HTMLElement & { __tag?: true }).__tag === true,
+    stream:
+      (el.querySelector('video')?.srcObject as (MediaStream & { __tag?: true }) | null)?.__tag ===
+      true,
+  }));
+}
+
+/** Records every "… joined" or "… left" announcement the page shows from now on. */
+async function watchPresence(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { __presence: string[] }).__presence = seen;
+    new MutationObserver((records) => {
+      for (const record of records)
+        for (const node of Array.from(record.addedNodes)) {
+          const text = node.textContent ?? '';
+          if (/\b(Ada|Bob) (joined|left)\b/.test(text)) seen.push(text);
+        }
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+}
+
+function presenceSeen(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __presence: string[] }).__presence);
+}
+
+async function transportShown(p: Participant, other: string): Promise<string | null> {
+  const button = tile(p.page, other).getByTestId('connection-stats');
+  // A key press, not a click: the self-view may overlap the button at this window size.
+  await button.press('Enter');
+  const text = await p.page.getByTestId('signaling-transport').textContent();
+  await button.press('Escape');
+  return text;
+}
+
+test('signalling restarts mid-call over SSE: media keeps playing, the session resumes, signalling works after', async ({
+  joinAs,
+}) => {
+  // A deadline for a stuck test only: two Chromiums with live video on a loaded 2-core machine.
+  test.setTimeout(360_000);
+  const server = new ParleyProcess({ RESUME_GRACE_MS: '30000' });
+  await server.start();
+  // Long-polling refused too: a loaded machine slow to start a stream must not move the call
+  // off SSE (the client then retries SSE, which is what this test is about).
+  const proxy = await startWebSocketBlockingProxy(server.url, {
+    websocket: 'refuse',
+    refuseLongPolling: true,
+  });
+  try {
+    const roomUrl = `${proxy.url}/r/${createRoomId()}`;
+    const ada = await joinAs(roomUrl, 'Ada');
+    const bob = await joinAs(roomUrl, 'Bob');
+    await expectVideoPlaying(tile(ada.page, 'Bob'));
+    await expectVideoPlaying(tile(bob.page, 'Ada'));
+    for (const [p, other] of [
+      [ada, 'Bob'],
+      [bob, 'Ada'],
+    ] as const) {
+      expect(await transportShown(p, other)).toBe('HTTP streaming (SSE)');
+      await tagTile(p.page, other);
+      await watchPresence(p.page);
+    }
+
+    await server.stop('SIGTERM');
+    await expect(ada.page.getByRole('status')).toHaveText('Reconnecting…');
+    await expect(bob.page.getByRole('status')).toHaveText('Reconnecting…');
+    // Peer-to-peer media does not need the server: frames advance on both sides while it is away.
+    await expectVideoPlaying(tile(ada.page, 'Bob'));
+    await expectVideoPlaying(tile(bob.page, 'Ada'));
+
+    await server.start(); // same port and secret: the sessions resume
+    await Promise.all(
+      [ada.page, bob.page].map((page) =>
+        expect(page.getByRole('status')).toHaveText('Connected', { timeout: 30_000 }),
+      ),
+    );
+    await expectVideoPlaying(tile(ada.page, 'Bob'));
+    await expectVideoPlaying(tile(bob.page, 'Ada'));
+
+    // The same participants: neither tile was ever removed or given a new stream, and nobody
+    // was announced as leaving or joining.
+    for (const [p, other] of [
+      [ada, 'Bob'],
+      [bob, 'Ada'],
+    ] as const) {
+      expect(await sameTile(p.page, other)).toEqual({ element: true, stream: true });
+      await expect(p.page.getByRole('group')).toHaveCount(2);
+      expect(await transportShown(p, other)).toBe('HTTP streaming (SSE)');
+    }
+
+    // Signalling works after: a screen share renegotiates through the server.
+    await ada.page.getByRole('button', { name: 'Share screen' }).click();
+    await expectVideoPlaying(tile(bob.page, 'Screen shared by Ada'));
+    await expectVideoPlaying(tile(bob.page, 'Ada'));
+    expect(await presenceSeen(ada.page)).toEqual([]);
+    expect(await presenceSeen(bob.page)).toEqual([]);
+  } finally {
+    await proxy.close();
+    await server.stop();
+  }
+});
