@@ -39,7 +39,8 @@ async function serverLooksNewerWhenFlagged(context: BrowserContext, newer: numbe
 test('an upgrade mid-call keeps the call, shows a quiet note, and loads the new version after it', async ({
   joinAs,
 }) => {
-  test.setTimeout(120_000);
+  // Two joins, a restart and a reload: a deadline for a loaded two-core machine, not a timing.
+  test.setTimeout(300_000);
   const server = new ParleyProcess({ RESUME_GRACE_MS: '30000' });
   await server.start();
   try {
