@@ -465,7 +465,7 @@ exit_code=$($DOCKER inspect -f '{{.State.ExitCode}}' "$app")
 ok "docker-compose stop: the app exits 0 on SIGTERM (in ${stop_ms} ms)"
 
 # --- Beyond the happy path (issue 19), each in a file of its own --------------------------------
-source scripts/compose/ipv6-client-address.sh
 source scripts/compose/weak-secret.sh
 source scripts/compose/behind-nginx.sh
 source scripts/compose/lan-and-restarts.sh
+source scripts/compose/ipv6-client-address.sh
