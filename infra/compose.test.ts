@@ -119,7 +119,11 @@ describe('docker-compose.yml', () => {
   beforeEach(({ skip }) => skip(unavailable !== undefined, unavailable));
 
   /** `docker-compose config` with exactly these variables (an env file replaces any .env). */
-  function composeConfig(variables: Record<string, string>, quiet = false): Promise<RunResult> {
+  function composeConfig(
+    variables: Record<string, string>,
+    quiet = false,
+    overrides: string[] = [],
+  ): Promise<RunResult> {
     const envFile = join(dir, `${randomUUID()}.env`);
     writeFileSync(
       envFile,
@@ -127,7 +131,11 @@ describe('docker-compose.yml', () => {
         .map(([key, value]) => `${key}=${value}\n`)
         .join(''),
     );
-    const args = ['--env-file', envFile, '-f', COMPOSE_FILE, 'config', ...(quiet ? ['-q'] : [])];
+    const files = [COMPOSE_FILE, ...overrides.map((file) => join(ROOT, file))].flatMap((file) => [
+      '-f',
+      file,
+    ]);
+    const args = ['--env-file', envFile, ...files, 'config', ...(quiet ? ['-q'] : [])];
     return run('docker-compose', args);
   }
 
@@ -159,6 +167,27 @@ describe('docker-compose.yml', () => {
     const result = await composeConfig(how === 'empty' ? { ...rest, [name]: '' } : rest, true);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`set ${name}`);
+  });
+
+  it('docker-compose.proxy.yml leaves Caddy out and publishes the app on loopback, trusting one proxy', async () => {
+    const { code, stdout, stderr } = await composeConfig(SAMPLE_ENV, false, [
+      'docker-compose.proxy.yml',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    // A profile nobody turns on: `up` does not start the service.
+    expect(stdout).toMatch(/caddy:[\s\S]*profiles:\n\s*- bundled-caddy/);
+    expect(stdout).toContain('- 127.0.0.1:8080:8080/tcp');
+    expect(stdout).toContain("TRUST_PROXY: '1'");
+  });
+
+  it('docker-compose.ipv6.yml gives the compose network IPv6', async () => {
+    const { code, stdout, stderr } = await composeConfig(SAMPLE_ENV, false, [
+      'docker-compose.ipv6.yml',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/networks:\n\s+default:\n\s+enable_ipv6: true/);
   });
 });
 

@@ -44,6 +44,10 @@ compose() {
   command -v setcap >/dev/null 2>&1 || need+=(libcap2-bin)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
   command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
+  # The stack behind the example nginx config (scripts/compose/behind-nginx.sh), and its
+  # throwaway certificate.
+  command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
   command -v "${CHROMIUM_PATH:-chromium}" >/dev/null 2>&1 || [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
 }
 

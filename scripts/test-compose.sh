@@ -107,6 +107,8 @@ netns_etc=0
 containerd_pid=
 dockerd_pid=
 peer_pid=
+# Processes started by the checks in scripts/compose/, stopped here too.
+extra_pids=()
 compose_up=0
 export DOCKER_HOST=unix://$TMP/docker.sock
 
@@ -140,6 +142,7 @@ teardown() {
     phase "docker-compose down"
   fi
   stop_pid "$peer_pid" 2
+  for pid in ${extra_pids[@]+"${extra_pids[@]}"}; do stop_pid "$pid" 5; done
   stop_pid "$dockerd_pid" 20
   phase "dockerd stop"
   stop_pid "$containerd_pid" 10
@@ -460,3 +463,9 @@ stop_ms=$((($(date +%s%N) - stop_started) / 1000000))
 exit_code=$($DOCKER inspect -f '{{.State.ExitCode}}' "$app")
 [ "$exit_code" = 0 ] || fail "the app exited with $exit_code on docker-compose stop"
 ok "docker-compose stop: the app exits 0 on SIGTERM (in ${stop_ms} ms)"
+
+# --- Beyond the happy path (issue 19), each in a file of its own --------------------------------
+source scripts/compose/weak-secret.sh
+source scripts/compose/behind-nginx.sh
+source scripts/compose/lan-and-restarts.sh
+source scripts/compose/ipv6-client-address.sh
