@@ -25,26 +25,23 @@ const CASES: Case[] = [
 
 const KiB = 1024;
 
-async function measure(c: Case, connections: number, redis: RedisProcess, secret: string) {
-  // A fresh Redis database per measurement would cost a restart; a unique room prefix suffices.
+async function measure(
+  c: Case,
+  connections: number,
+  clients: [RpcChild, RpcChild],
+  redis: RedisProcess,
+  secret: string,
+) {
   const host = await startHost(
     'parley',
     `cluster-memory-${c.redis ? 'redis' : 'plain'}-${c.joined ? 'joined' : 'idle'}`,
     c.redis ? { url: redis.url, secret } : undefined,
   );
-  const clients: RpcChild[] = [];
   try {
-    for (const side of ['a', 'b']) {
-      const { child } = await RpcChild.start({
-        name: `client ${side}`,
-        module: new URL('./load-client.ts', import.meta.url).pathname,
-      });
-      clients.push(child);
-    }
-    const pair = clients as [RpcChild, RpcChild];
     const before = await host.child.call<Memory>('settledMemory');
+    // Room IDs unique per measurement: one Redis serves every case.
     const runId = randomBytes(6).toString('base64url');
-    await both(pair, 'connect', (side) => ({
+    await both(clients, 'connect', (side) => ({
       group: 'memory',
       kind: 'parley',
       port: host.port,
@@ -55,15 +52,14 @@ async function measure(c: Case, connections: number, redis: RedisProcess, secret
       roomSize: ROOM_SIZE,
     }));
     if (c.joined)
-      await both(pair, 'ready', (side) => ({ group: 'memory', side, roomSize: ROOM_SIZE }));
+      await both(clients, 'ready', (side) => ({ group: 'memory', side, roomSize: ROOM_SIZE }));
     const after = await host.child.call<Memory>('settledMemory');
     return {
       rssPerConn: (after.rss - before.rss) / connections / KiB,
       heapPerConn: (after.heapUsed - before.heapUsed) / connections / KiB,
     };
   } finally {
-    await Promise.all(clients.map((c) => c.call('closeAll').catch(() => undefined)));
-    await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all(clients.map((client) => client.call('closeAll')));
     await host.child.stop();
   }
 }
@@ -79,10 +75,19 @@ export async function runClusterMemoryBench(
   const runs = new Map<Case, Array<{ rssPerConn: number; heapPerConn: number }>>(
     CASES.map((c) => [c, []]),
   );
+  // One pair of load generators for every measurement (closeAll between them): fewer starts.
+  const clients: RpcChild[] = [];
   try {
+    for (const side of ['a', 'b']) {
+      const { child } = await RpcChild.start({
+        name: `client ${side}`,
+        module: new URL('./load-client.ts', import.meta.url).pathname,
+      });
+      clients.push(child);
+    }
     for (let r = 0; r < repeats; r++) {
       for (const c of shuffled(CASES)) {
-        const m = await measure(c, connections, redis, secret);
+        const m = await measure(c, connections, clients as [RpcChild, RpcChild], redis, secret);
         runs.get(c)?.push(m);
         log(
           `  ${c.label.padEnd(22)} ${m.rssPerConn.toFixed(1).padStart(6)} KB RSS/conn   ${m.heapPerConn.toFixed(1).padStart(6)} KB JS heap/conn`,
@@ -90,6 +95,7 @@ export async function runClusterMemoryBench(
       }
     }
   } finally {
+    await Promise.all(clients.map((c) => c.stop()));
     await redis.stop();
   }
   const rss = (c: Case) => (runs.get(c) ?? []).map((m) => m.rssPerConn);
@@ -110,7 +116,7 @@ export async function runClusterMemoryBench(
   });
   writeBenchResult({
     id: 'cluster-memory',
-    title: `7. Memory per idle connection with scale-out on (${connections / 1000}k connections)`,
+    title: `10. Memory per idle connection with scale-out on (${connections / 1000}k connections)`,
     rows,
     notes: [
       `As bench 3: RSS of a fresh server process after full GCs, before and after ${connections} connections from 2 client processes, divided by ${connections} (KB = 1024 bytes); "joined" = rooms of ${ROOM_SIZE}, every member has heard of the other ${ROOM_SIZE - 1}. ` +
