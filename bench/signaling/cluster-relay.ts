@@ -289,7 +289,7 @@ function writeClusterRelayResult(plan: RelayPlan, results: RoundResult[], orders
   const slow = results.filter((r) => r.achievedRate < plan.latencyRate * 0.95);
   writeBenchResult({
     id: 'cluster-relay',
-    title: '6. Scale-out relay: two instances through Redis',
+    title: '9. Scale-out relay: two instances through Redis',
     rows,
     notes: [
       `${plan.sockets} sockets per setup (${plan.sockets / 2} pairs, each in its own room, one side in each of 2 client processes), ${FRAME_BYTES}-byte signals, compression off, 127.0.0.1. ` +

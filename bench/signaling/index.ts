@@ -91,10 +91,10 @@ export async function runSignalingBenches(
   await run('5. Webhooks: delivery latency at 100 events/s, relay with webhooks on vs off', () =>
     runWebhookBench(log),
   );
-  await run('6. Scale-out relay: 2 instances + Redis vs one instance vs bare forwarder', () =>
+  await run('9. Scale-out relay: 2 instances + Redis vs one instance vs bare forwarder', () =>
     runClusterRelayBench(plan.relay, log),
   );
-  await run(`7. Memory per idle connection with Redis on (${plan.memoryConnections})`, () =>
+  await run(`10. Memory per idle connection with Redis on (${plan.memoryConnections})`, () =>
     runClusterMemoryBench(plan.memoryConnections, plan.memoryRepeats, log),
   );
   return failures;
