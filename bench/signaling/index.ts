@@ -3,6 +3,8 @@ import { runJoinBench, type JoinPlan } from './joins.ts';
 import { runMemoryBench } from './memory.ts';
 import { runRelayBenches, type RelayPlan } from './relay.ts';
 import { runWebhookBench } from './webhooks.ts';
+import { runClusterMemoryBench } from './cluster-memory.ts';
+import { runClusterRelayBench } from './cluster-relay.ts';
 
 /**
  * The signalling-server benches (1–4 of issue 6). Each writes its `bench/results/<id>.json`.
@@ -88,6 +90,12 @@ export async function runSignalingBenches(
   await run('4. Join throughput into rooms of 4', () => runJoinBench(plan.joins, log));
   await run('5. Webhooks: delivery latency at 100 events/s, relay with webhooks on vs off', () =>
     runWebhookBench(log),
+  );
+  await run('9. Scale-out relay: 2 instances + Redis vs one instance vs bare forwarder', () =>
+    runClusterRelayBench(plan.relay, log),
+  );
+  await run(`10. Memory per idle connection with Redis on (${plan.memoryConnections})`, () =>
+    runClusterMemoryBench(plan.memoryConnections, plan.memoryRepeats, log),
   );
   return failures;
 }

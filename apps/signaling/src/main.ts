@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { startCluster } from './cluster/start-cluster.ts';
+import { startCluster, type Cluster } from './cluster/start-cluster.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
 import { registerSignalingMetrics } from './metrics/signaling-metrics.ts';
 import { startServer } from './server.ts';
+import type { RoomLifecycleListener } from './webhooks/lifecycle.ts';
 import { startWebhooks } from './webhooks/start-webhooks.ts';
 
 /** Process entry: config from the environment, graceful exit on SIGTERM/SIGINT. */
@@ -62,22 +63,25 @@ if (config.metrics) {
   });
 }
 
-const webhooks = await startWebhooks(config.webhooks, {
-  logger,
-  resumeGraceMs: config.resumeGraceMs,
-}).catch((error: unknown) => {
-  logger.fatal({ err: error }, 'could not start webhooks');
-  process.exit(1);
-});
-
-const cluster = config.redisUrl
+const cluster: Cluster | undefined = config.redisUrl
   ? startCluster({
       redisUrl: config.redisUrl,
       logger,
       resumeGraceMs: config.resumeGraceMs,
       endedTtlMs: Math.max(config.resumeGraceMs, 24 * 3600_000),
+      lifecycle: (): RoomLifecycleListener | undefined => webhooks?.lifecycle,
     })
   : undefined;
+
+const webhooks = await startWebhooks(config.webhooks, {
+  logger,
+  resumeGraceMs: config.resumeGraceMs,
+  // With scale-out a room's event stream is shared by the instances (docs/scaling.md).
+  ...(cluster ? { timeline: (emit) => cluster.webhookTimeline(emit) } : {}),
+}).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'could not start webhooks');
+  process.exit(1);
+});
 
 const server = await startServer({
   config,

@@ -13,6 +13,8 @@ export function clusterKeys(prefix = 'parley:') {
     deadNodes: `${prefix}dead-nodes`,
     /** Set: rooms in which an instance owned seats, so its seats can be found when it dies. */
     nodeRooms: (node: string) => `${prefix}node-rooms:${node}`,
+    /** Hash: a room's webhook event stream (session, sequence, members): cluster-room-timeline.ts. */
+    webhookRoom: (roomId: string) => `${prefix}webhook-room:${roomId}`,
     /** Pub/sub channel carrying frames for a room's participants between instances. */
     roomChannel: (roomId: string) => `${prefix}bus:${roomId}`,
     roomChannelPrefix: `${prefix}bus:`,

@@ -2,6 +2,9 @@ import { hostname } from 'node:os';
 import { encodeMessage, randomId } from '@parley/protocol';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import type { WebhookEvent } from '../webhooks/events.ts';
+import type { RoomLifecycleListener } from '../webhooks/lifecycle.ts';
+import { ClusterRoomTimeline } from './cluster-room-timeline.ts';
 import { clusterKeys } from './cluster-keys.ts';
 import { createClusterMetrics } from './cluster-metrics.ts';
 import { InstanceLease } from './instance-lease.ts';
@@ -25,6 +28,8 @@ export interface Cluster {
    * clients resume elsewhere as themselves and seats nobody resumes are released after the grace.
    */
   leave(): Promise<void>;
+  /** The webhook event stream shared by every instance (webhooks on). */
+  webhookTimeline(emit: (event: WebhookEvent) => void): ClusterRoomTimeline;
   /** Disconnects from Redis (after `leave`, once the clients are gone). */
   close(): Promise<void>;
 }
@@ -35,6 +40,11 @@ export interface ClusterOptions {
   resumeGraceMs: number;
   /** How long a seat that ended cannot be resumed with its token (the hub's own ledger's span). */
   endedTtlMs: number;
+  /**
+   * Told of seats this instance released for a lost one (webhooks: `participant.left`). A
+   * function, because webhooks start after the cluster (they need its Redis).
+   */
+  lifecycle?: () => RoomLifecycleListener | undefined;
 }
 
 export function startCluster({
@@ -42,6 +52,7 @@ export function startCluster({
   logger,
   resumeGraceMs,
   endedTtlMs,
+  lifecycle,
 }: ClusterOptions): Cluster {
   const node = `${hostname()}-${randomId().slice(0, 8)}`;
   const keys = clusterKeys();
@@ -84,6 +95,8 @@ export function startCluster({
     store,
     resumeGraceMs,
     announceLeft(roomId, room, peerIds) {
+      // Only the instance that won the release gets here: the events go out once.
+      for (const peerId of peerIds) lifecycle?.()?.left(roomId, peerId, 'timeout');
       // The lost instance held the room's last seats: its lock went with it; newcomers waiting
       // on any instance (this one too) are turned away, as when a room empties on one.
       if (!room) bus.announceToAll(roomId, { kind: 'emptied' });
@@ -106,6 +119,7 @@ export function startCluster({
     node,
     store,
     bus,
+    webhookTimeline: (emit) => new ClusterRoomTimeline(redis, keys, emit, logger),
     unreadyReason: () => (lease.ready ? undefined : 'redis-unavailable'),
     async leave() {
       if (lease.ready) await store.disconnectOwnedSeats().catch(countError);

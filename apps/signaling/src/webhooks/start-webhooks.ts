@@ -25,6 +25,13 @@ export interface Webhooks {
   close(): Promise<void>;
 }
 
+/** What the pipeline needs of a room timeline: the in-memory one, or a shared one (cluster/). */
+export type WebhookTimeline = RoomLifecycleListener &
+  Pick<
+    RoomTimeline,
+    'snapshot' | 'restore' | 'apply' | 'expireUnconfirmedAfter' | 'roomCount' | 'dispose'
+  >;
+
 export interface WebhookDeps {
   logger: Logger;
   /** Participants who were present before a restart get this long to come back. */
@@ -33,6 +40,11 @@ export interface WebhookDeps {
   resolver?: Resolver;
   /** Tests substitute an outbox; the default is the file outbox in config.outboxDir. */
   outbox?: (rooms: () => ReturnType<RoomTimeline['snapshot']>) => Outbox;
+  /**
+   * Scale-out: a timeline shared by every instance (cluster/cluster-room-timeline.ts), so a
+   * room's events form one stream whichever instance holds each seat. Default: in memory.
+   */
+  timeline?: (emit: (event: WebhookEvent) => void) => WebhookTimeline;
 }
 
 /** How long shutdown waits for attempts in flight; the rest are retried after the restart. */
@@ -48,7 +60,8 @@ export async function startWebhooks(
   const targets = config.urls.map((u) => u.href);
 
   // The timeline only emits once the hub is running, by which time everything below exists.
-  const timeline = new RoomTimeline((event) => emit(event));
+  const timeline: WebhookTimeline =
+    deps.timeline?.((event) => emit(event)) ?? new RoomTimeline((event) => emit(event));
   const snapshot = () => timeline.snapshot();
   const outbox = deps.outbox?.(snapshot) ?? new FileOutbox(config.outboxDir, snapshot);
   const state = await outbox.open();
