@@ -341,7 +341,9 @@ for ((i = 0; i < 150; i++)); do
   sleep 0.2
 done
 body=$(https "https://$DOMAIN/healthz") || fail "https://$DOMAIN/healthz did not answer over verified TLS"
-[ "$body" = '{"status":"ok"}' ] || fail "healthz answered $body"
+# The release the image was built from is reported, so an admin can tell what runs.
+release=$(node -p 'require("./apps/signaling/package.json").version')
+[[ "$body" == "{\"status\":\"ok\",\"version\":\"$release\","* ]] || fail "healthz answered $body"
 ok "https://$DOMAIN/healthz answers through Caddy over TLS that verifies"
 phase "HTTPS through Caddy"
 
