@@ -8,6 +8,7 @@ import { InMemoryRoomStore } from './rooms/in-memory-room-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
 import { iceServersFromConfig } from './turn/ice-servers.ts';
 import { attachHttpSessionTransport } from './http-session/http-session-transport.ts';
+import type { SessionRoute } from './http-session/session-route.ts';
 import { ConnectionsPerAddress } from './ws/connections-per-address.ts';
 import { describeOriginPolicy } from './ws/upgrade-guard.ts';
 import { attachWebSocketTransport } from './ws/websocket-transport.ts';
@@ -38,6 +39,8 @@ export interface ServerDeps {
   store?: RoomStore | undefined;
   /** Reaches other instances (scale-out); in-process when absent. */
   bus?: HubOptions['bus'] | undefined;
+  /** Reaches HTTP sessions held by other instances (scale-out); all are local when absent. */
+  sessionRoute?: SessionRoute | undefined;
   unreadyReason?: (() => string | undefined) | undefined;
   iceServersFor?: HubOptions['iceServersFor'];
   lifecycle?: HubOptions['lifecycle'];
@@ -80,7 +83,12 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
     unreadyReason: deps.unreadyReason,
   });
   const connections = new ConnectionsPerAddress(config.maxConnectionsPerIp);
-  const httpSessions = attachHttpSessionTransport(hub, { ...config, logger, connections });
+  const httpSessions = attachHttpSessionTransport(hub, {
+    ...config,
+    logger,
+    connections,
+    route: deps.sessionRoute,
+  });
   const http = createServer((req, res) => httpSessions.handle(req, res) || handler(req, res));
   // Slow-loris protection for plain HTTP; WebSocket liveness is handled by the heartbeat.
   http.headersTimeout = 10_000;

@@ -16,5 +16,7 @@ export function clusterKeys(prefix = 'parley:') {
     /** Pub/sub channel carrying frames for a room's participants between instances. */
     roomChannel: (roomId: string) => `${prefix}bus:${roomId}`,
     roomChannelPrefix: `${prefix}bus:`,
+    /** Pub/sub channel of one instance: HTTP session requests forwarded to it, and their answers. */
+    nodeChannel: (node: string) => `${prefix}node:${node}`,
   };
 }
