@@ -1,4 +1,5 @@
 import { SMOKE } from '../lib/mode.ts';
+import { runHttpRelayBench } from './http-relay.ts';
 import { runJoinBench, type JoinPlan } from './joins.ts';
 import { runMemoryBench } from './memory.ts';
 import { runRelayBenches, type RelayPlan } from './relay.ts';
@@ -88,6 +89,9 @@ export async function runSignalingBenches(
   await run('4. Join throughput into rooms of 4', () => runJoinBench(plan.joins, log));
   await run('5. Webhooks: delivery latency at 100 events/s, relay with webhooks on vs off', () =>
     runWebhookBench(log),
+  );
+  await run('6. Relay over SSE + POST and long-polling, beside WebSocket', () =>
+    runHttpRelayBench(log),
   );
   return failures;
 }

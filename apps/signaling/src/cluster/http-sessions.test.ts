@@ -115,7 +115,23 @@ describe.skipIf(missing !== undefined)(
     it('holds the Origin, JSON and frame-cap rules on an instance that does not hold the session', async () => {
       const [owner, edge] = await cluster.instances(2);
       const http = await open([owner!.url, edge!.url]);
-      http.routeTo([edge!.url]);
+      // Not asserted, printed: what the extra hop costs (a ping's POST and its pong on the stream).
+      const roundTrips = async (urls: string[]) => {
+        http.routeTo(urls);
+        await http.openStream();
+        const times: number[] = [];
+        for (let i = 0; i < 40; i++) {
+          const sent = performance.now();
+          await http.sync();
+          times.push(performance.now() - sent);
+        }
+        return times.sort((a, b) => a - b)[20]!.toFixed(2);
+      };
+      const direct = await roundTrips([owner!.url]);
+      const forwarded = await roundTrips([edge!.url]);
+      console.log(
+        `ping round trip, median of 40: owner ${direct} ms, through another instance ${forwarded} ms`,
+      );
       const envelope = { seq: 1, ack: 0, frames: [] };
       const foreign = await http.post(envelope, {
         ...http.headers,
