@@ -169,8 +169,8 @@ describe.skipIf(missing !== undefined)(
 
         const killedAt = performance.now();
         owner!.kill();
-        // The edge ends the stream (or answers the waiting poll 404) once the lease has found
-        // the owner lost; a POST meanwhile is answered 404 too.
+        // The edge ends the stream (or answers the waiting poll 404) once the owner no longer
+        // listens on its Redis channel; a POST meanwhile is answered 404 too.
         expect(await http.stopped).toBe(mode === 'sse' ? 'ended' : 'status 404');
         const endedMs = performance.now() - killedAt;
         expect((await http.post({ seq: 99, ack: 0, frames: [] })).status).toBe(404);

@@ -25,15 +25,17 @@ import { TunnelResponse, type TunnelAnswer } from './tunnel-response.ts';
  * and answers arrive in the order the owner wrote them.
  *
  * When the owner is gone (SIGKILL, cut off), its sessions are gone with it: a request for one
- * gets 404 "unknown session" as soon as the lease says the owner is lost, or when the owner has
- * not answered within FORWARD_ANSWER_MS, and an open stream through another instance is ended.
+ * gets 404 "unknown session" as soon as nobody listens on the owner's channel any more (the
+ * PUBLISH reaches no one), the lease says the owner is lost, or the owner has not answered
+ * within FORWARD_ANSWER_MS; an open stream or poll through another instance is ended within a
+ * second of its owner's channel going quiet.
  * A client then opens a new session and resumes its seat with its resume token, as after any
  * dropped connection (docs/scaling.md).
  */
 
 /** How long a forwarded request waits for the owner's first word before counting it gone. */
 export const FORWARD_ANSWER_MS = 5000;
-/** How often open forwarded requests are checked against the lease (lost owners, lost edges). */
+/** How often open forwarded requests are checked for a lost owner (and served ones for a lost edge). */
 const LIVENESS_CHECK_MS = 1000;
 
 export interface RedisSessionRouteOptions {
@@ -112,7 +114,13 @@ export class RedisSessionRoute implements SessionRoute {
       this.forget(id);
       this.publish(owner, { t: 'abort', from: this.options.node, id });
     });
-    this.publish(owner, { t: 'req', from: this.options.node, id, request });
+    // PUBLISH answers how many listened: none means the owner's connection to Redis is gone
+    // (a SIGKILLed process's sockets close at once), so the session is gone too.
+    void this.publish(owner, { t: 'req', from: this.options.node, id, request }).then(
+      (listeners) => {
+        if (listeners === 0) this.drop(id);
+      },
+    );
   }
 
   /** Stops checking; open forwarded requests end with the server's connections. */
@@ -139,7 +147,7 @@ export class RedisSessionRoute implements SessionRoute {
     this.serving.set(key, { edge, res });
     res.once('close', () => this.serving.delete(key));
     // A long-poll may wait for frames: say at once that it arrived, so the edge keeps waiting.
-    if (request.op === 'poll') this.publish(edge, { t: 'taken', id });
+    if (request.op === 'poll') void this.publish(edge, { t: 'taken', id });
     if (this.handler) this.handler(request, res);
     else res.writeHead(404).end();
   }
@@ -192,15 +200,44 @@ export class RedisSessionRoute implements SessionRoute {
     this.forwarded.delete(id);
   }
 
+  /**
+   * Ends what is held open for an instance that is gone: found lost by the lease, or no longer
+   * listening on its channel (one PUBSUB NUMSUB for all of them, once a second).
+   */
   private checkLiveness(): void {
-    for (const [id, { owner }] of this.forwarded) if (!this.options.isLive(owner)) this.drop(id);
-    for (const { edge, res } of this.serving.values()) if (!this.options.isLive(edge)) res.abort();
+    const nodes = new Set<string>();
+    for (const { owner } of this.forwarded.values()) nodes.add(owner);
+    for (const { edge } of this.serving.values()) nodes.add(edge);
+    if (nodes.size === 0) return;
+    const { publisher, keys } = this.options;
+    const listed = [...nodes];
+    publisher
+      .pubsub('NUMSUB', ...listed.map((node) => keys.nodeChannel(node)))
+      .then((answer) => {
+        const gone = new Set(
+          listed.filter((_, i) => Number((answer as unknown[])[i * 2 + 1]) === 0),
+        );
+        this.endFor((node) => gone.has(node) || !this.options.isLive(node));
+      })
+      .catch((error: unknown) => {
+        this.options.onPublishError?.(error);
+        this.endFor((node) => !this.options.isLive(node));
+      });
   }
 
-  private publish(node: string, message: EdgeMessage | OwnerMessage): void {
-    this.options.publisher
+  private endFor(isGone: (node: string) => boolean): void {
+    for (const [id, { owner }] of this.forwarded) if (isGone(owner)) this.drop(id);
+    for (const { edge, res } of this.serving.values()) if (isGone(edge)) res.abort();
+  }
+
+  /** Resolves with the number of instances that heard it (0 on a failure, which is counted). */
+  private publish(node: string, message: EdgeMessage | OwnerMessage): Promise<number> {
+    return this.options.publisher
       .publish(this.options.keys.nodeChannel(node), JSON.stringify(message))
-      .catch((error: unknown) => this.options.onPublishError?.(error));
+      .catch((error: unknown) => {
+        this.options.onPublishError?.(error);
+        return 0;
+      });
   }
 }
 
