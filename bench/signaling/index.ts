@@ -90,7 +90,7 @@ export async function runSignalingBenches(
   await run('5. Webhooks: delivery latency at 100 events/s, relay with webhooks on vs off', () =>
     runWebhookBench(log),
   );
-  await run('6. Relay over SSE + POST and long-polling, beside WebSocket', () =>
+  await run('HTTP transports: relay over SSE + POST and long-polling, beside WebSocket', () =>
     runHttpRelayBench(log),
   );
   return failures;

@@ -82,14 +82,9 @@ describe.skipIf(missing !== undefined)(
         instances.map(() => http.post({ seq: 5, ack: 0, frames: [ping(5)] })),
       );
       expect(await Promise.all(burst.map(ackOf))).toEqual([5, 5, 5]);
+      // Frames are applied in order: once 5 is answered, all are.
       await http.next('pong', (m) => m.t === 5);
-      await http.sync();
-      expect(
-        http
-          .received('pong')
-          .map((m) => m.t)
-          .slice(0, 5),
-      ).toEqual([1, 2, 3, 4, 5]);
+      expect(http.received('pong').map((m) => m.t)).toEqual([1, 2, 3, 4, 5]);
     });
 
     it('resumes a stream from Last-Event-ID on another instance without losing or repeating a frame', async () => {
