@@ -17,6 +17,6 @@ export function clusterKeys(prefix = 'parley:') {
     roomChannel: (roomId: string) => `${prefix}bus:${roomId}`,
     roomChannelPrefix: `${prefix}bus:`,
     /** Pub/sub channel of one instance: HTTP session requests forwarded to it, and their answers. */
-    nodeChannel: (node: string) => `${prefix}node:${node}`,
+    nodeChannel: (tag: string) => `${prefix}node:${tag}`,
   };
 }

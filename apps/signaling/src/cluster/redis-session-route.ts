@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type {
@@ -14,7 +14,7 @@ import { TunnelResponse, type TunnelAnswer } from './tunnel-response.ts';
  * client's node: a session stays in the memory of the instance that opened it (its owner), its
  * token names that instance, and a request that reaches any other instance is carried to the
  * owner over Redis pub/sub and answered back the same way. Each instance listens on one channel
- * of its own (`parley:node:<node>`):
+ * of its own (`parley:node:<tag>`, the tag a hash of its name):
  *
  *   edge ──{t:'req', from, id, request}──▶ owner      serve(request, TunnelResponse)
  *   edge ◀──{id, t:'taken'|'head'|'data'|'end'|'destroy'}── owner   written to the real response
@@ -26,8 +26,7 @@ import { TunnelResponse, type TunnelAnswer } from './tunnel-response.ts';
  *
  * When the owner is gone (SIGKILL, cut off), its sessions are gone with it: a request for one
  * gets 404 "unknown session" as soon as nobody listens on the owner's channel any more (the
- * PUBLISH reaches no one), the lease says the owner is lost, or the owner has not answered
- * within FORWARD_ANSWER_MS; an open stream or poll through another instance is ended within a
+ * PUBLISH reaches no one), or when the owner has not answered within FORWARD_ANSWER_MS; an open stream or poll through another instance is ended within a
  * second of its owner's channel going quiet.
  * A client then opens a new session and resumes its seat with its resume token, as after any
  * dropped connection (docs/scaling.md).
@@ -35,6 +34,10 @@ import { TunnelResponse, type TunnelAnswer } from './tunnel-response.ts';
 
 /** How long a forwarded request waits for the owner's first word before counting it gone. */
 export const FORWARD_ANSWER_MS = 5000;
+/** Characters of a token that name its instance (66 bits of a hash of the instance's name). */
+const TAG_LENGTH = 11;
+/** The protocol's token shape holds 32-64 base64url characters: the tag and 32 random ones. */
+const TOKEN_LENGTH = TAG_LENGTH + 32;
 /** How often open forwarded requests are checked for a lost owner (and served ones for a lost edge). */
 const LIVENESS_CHECK_MS = 1000;
 
@@ -43,8 +46,6 @@ export interface RedisSessionRouteOptions {
   subscriber: Redis;
   node: string;
   keys: ClusterKeys;
-  /** False once the lease has found `node` lost. */
-  isLive(node: string): boolean;
   onPublishError?(error: unknown): void;
 }
 
@@ -73,8 +74,11 @@ export class RedisSessionRoute implements SessionRoute {
   readonly listening: Promise<unknown>;
 
   constructor(private readonly options: RedisSessionRouteOptions) {
-    this.ownTag = Buffer.from(options.node).toString('base64url');
-    const channel = options.keys.nodeChannel(options.node);
+    this.ownTag = createHash('sha256')
+      .update(options.node)
+      .digest('base64url')
+      .slice(0, TAG_LENGTH);
+    const channel = options.keys.nodeChannel(this.ownTag);
     options.subscriber.on('message', (from: string, message: string) => {
       if (from === channel) this.onMessage(message);
     });
@@ -84,9 +88,9 @@ export class RedisSessionRoute implements SessionRoute {
     this.timer.unref();
   }
 
-  /** `<owner node, base64url>.<32 random bytes, base64url>`: the owner is read off the token. */
+  /** The owner's tag, then 24 random bytes (base64url): the owner is read off the token. */
   newToken(): string {
-    return `${this.ownTag}.${randomBytes(32).toString('base64url')}`;
+    return this.ownTag + randomBytes(24).toString('base64url');
   }
 
   isRemote(token: string): boolean {
@@ -99,8 +103,7 @@ export class RedisSessionRoute implements SessionRoute {
   }
 
   forward(request: SessionRequest, res: ServerResponse): void {
-    const owner = Buffer.from(ownerTag(request.token) ?? '', 'base64url').toString();
-    if (!this.options.isLive(owner)) return lost(res);
+    const owner = ownerTag(request.token) ?? '';
     const id = this.nextId++;
     const forwarded: Forwarded = {
       owner,
@@ -112,15 +115,13 @@ export class RedisSessionRoute implements SessionRoute {
     res.once('close', () => {
       if (!this.forwarded.has(id)) return;
       this.forget(id);
-      this.publish(owner, { t: 'abort', from: this.options.node, id });
+      this.publish(owner, { t: 'abort', from: this.ownTag, id });
     });
     // PUBLISH answers how many listened: none means the owner's connection to Redis is gone
     // (a SIGKILLed process's sockets close at once), so the session is gone too.
-    void this.publish(owner, { t: 'req', from: this.options.node, id, request }).then(
-      (listeners) => {
-        if (listeners === 0) this.drop(id);
-      },
-    );
+    void this.publish(owner, { t: 'req', from: this.ownTag, id, request }).then((listeners) => {
+      if (listeners === 0) this.drop(id);
+    });
   }
 
   /** Stops checking; open forwarded requests end with the server's connections. */
@@ -201,7 +202,7 @@ export class RedisSessionRoute implements SessionRoute {
   }
 
   /**
-   * Ends what is held open for an instance that is gone: found lost by the lease, or no longer
+   * Ends what is held open for an instance that is gone: one no longer
    * listening on its channel (one PUBSUB NUMSUB for all of them, once a second).
    */
   private checkLiveness(): void {
@@ -217,12 +218,9 @@ export class RedisSessionRoute implements SessionRoute {
         const gone = new Set(
           listed.filter((_, i) => Number((answer as unknown[])[i * 2 + 1]) === 0),
         );
-        this.endFor((node) => gone.has(node) || !this.options.isLive(node));
+        this.endFor((node) => gone.has(node));
       })
-      .catch((error: unknown) => {
-        this.options.onPublishError?.(error);
-        this.endFor((node) => !this.options.isLive(node));
-      });
+      .catch((error: unknown) => this.options.onPublishError?.(error));
   }
 
   private endFor(isGone: (node: string) => boolean): void {
@@ -242,8 +240,7 @@ export class RedisSessionRoute implements SessionRoute {
 }
 
 function ownerTag(token: string): string | undefined {
-  const dot = token.indexOf('.');
-  return dot > 0 ? token.slice(0, dot) : undefined;
+  return token.length === TOKEN_LENGTH ? token.slice(0, TAG_LENGTH) : undefined;
 }
 
 /** As for a session that ended: the client opens a new one and resumes its seat. */

@@ -85,7 +85,6 @@ export function startCluster({
     subscriber,
     node,
     keys,
-    isLive: (other): boolean => other === node || lease.isLive(other),
     onPublishError: countError,
   });
   const lease: InstanceLease = new InstanceLease({
