@@ -122,7 +122,7 @@ function startServer(): Promise<{ url: string; stop: () => void }> {
       HOST: '127.0.0.1',
       PORT: '0',
       STATIC_DIR: '',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info', // the port is in the 'Parley listening' line
       SIGNALING_SECRET: 'bench-secret-long-enough-for-the-check',
       MESSAGE_BURST: '100000',
       MESSAGES_PER_SECOND: '100000',
