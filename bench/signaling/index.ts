@@ -1,4 +1,5 @@
 import { SMOKE } from '../lib/mode.ts';
+import { runHttpRelayBench } from './http-relay.ts';
 import { runJoinBench, type JoinPlan } from './joins.ts';
 import { runMemoryBench } from './memory.ts';
 import { runRelayBenches, type RelayPlan } from './relay.ts';
@@ -96,6 +97,9 @@ export async function runSignalingBenches(
   );
   await run(`10. Memory per idle connection with Redis on (${plan.memoryConnections})`, () =>
     runClusterMemoryBench(plan.memoryConnections, plan.memoryRepeats, log),
+  );
+  await run('11. HTTP transports: relay over SSE + POST and long-polling, beside WebSocket', () =>
+    runHttpRelayBench(log),
   );
   return failures;
 }

@@ -90,6 +90,7 @@ const server = await startServer({
   lifecycle: webhooks?.lifecycle,
   store: cluster?.store,
   bus: cluster?.bus,
+  sessionRoute: cluster?.sessionRoute,
   unreadyReason: cluster?.unreadyReason,
 }).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start');

@@ -12,6 +12,7 @@ import { InMemoryRoomStore } from './rooms/in-memory-room-store.ts';
 import type { RoomStore } from './rooms/room-store.ts';
 import { iceServersFromConfig } from './turn/ice-servers.ts';
 import { attachHttpSessionTransport } from './http-session/http-session-transport.ts';
+import type { SessionRoute } from './http-session/session-route.ts';
 import { ConnectionsPerAddress } from './ws/connections-per-address.ts';
 import { describeOriginPolicy } from './ws/upgrade-guard.ts';
 import { attachWebSocketTransport } from './ws/websocket-transport.ts';
@@ -45,6 +46,8 @@ export interface ServerDeps {
   store?: RoomStore | undefined;
   /** Reaches other instances (scale-out); in-process when absent. */
   bus?: HubOptions['bus'] | undefined;
+  /** Reaches HTTP sessions held by other instances (scale-out); all are local when absent. */
+  sessionRoute?: SessionRoute | undefined;
   unreadyReason?: (() => string | undefined) | undefined;
   iceServersFor?: HubOptions['iceServersFor'];
   lifecycle?: HubOptions['lifecycle'];
@@ -93,7 +96,7 @@ export async function startServer(deps: ServerDeps): Promise<ParleyServer> {
   const servedOrigins: string[] = [];
   let https = deps.https;
   const policy = { ...config, servedOrigins, logger, connections };
-  const httpSessions = attachHttpSessionTransport(hub, policy);
+  const httpSessions = attachHttpSessionTransport(hub, { ...policy, route: deps.sessionRoute });
   const caDownload = https ? caDownloadHandler(() => https?.caCertPem ?? '') : () => false;
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
     httpSessions.handle(req, res) || caDownload(req, res) || handler(req, res);

@@ -18,5 +18,7 @@ export function clusterKeys(prefix = 'parley:') {
     /** Pub/sub channel carrying frames for a room's participants between instances. */
     roomChannel: (roomId: string) => `${prefix}bus:${roomId}`,
     roomChannelPrefix: `${prefix}bus:`,
+    /** Pub/sub channel of one instance: HTTP session requests forwarded to it, and their answers. */
+    nodeChannel: (tag: string) => `${prefix}node:${tag}`,
   };
 }

@@ -10,6 +10,7 @@ import { createClusterMetrics } from './cluster-metrics.ts';
 import { InstanceLease } from './instance-lease.ts';
 import { RedisRoomBus } from './redis-room-bus.ts';
 import { RedisRoomStore } from './redis-room-store.ts';
+import { RedisSessionRoute } from './redis-session-route.ts';
 
 /**
  * Scale-out wiring (REDIS_URL set): two Redis connections (commands and publishes; subscribes),
@@ -21,6 +22,8 @@ export interface Cluster {
   readonly node: string;
   readonly store: RedisRoomStore;
   readonly bus: RedisRoomBus;
+  /** Carries HTTP session requests to the instance holding the session. */
+  readonly sessionRoute: RedisSessionRoute;
   /** Why this instance should not get new clients, or undefined when it is ready. */
   unreadyReason(): string | undefined;
   /**
@@ -86,6 +89,15 @@ export function startCluster({
     observeLatency: (seconds) => metrics.relayLatency.observe(seconds),
     onPublishError: countError,
   });
+  // Made before the lease: it subscribes before the lease's first beat pings that connection,
+  // so "ready" also means requests forwarded from other instances reach this one.
+  const sessionRoute = new RedisSessionRoute({
+    publisher: redis,
+    subscriber,
+    node,
+    keys,
+    onPublishError: countError,
+  });
   const lease: InstanceLease = new InstanceLease({
     redis,
     subscriber,
@@ -120,12 +132,14 @@ export function startCluster({
     store,
     bus,
     webhookTimeline: (emit) => new ClusterRoomTimeline(redis, keys, emit, logger),
+    sessionRoute,
     unreadyReason: () => (lease.ready ? undefined : 'redis-unavailable'),
     async leave() {
       if (lease.ready) await store.disconnectOwnedSeats().catch(countError);
       await lease.stop().catch(countError);
     },
     async close() {
+      sessionRoute.close();
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
     },
   };

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CLOSE_CODES,
@@ -22,7 +21,13 @@ import { KeyedRateLimiter } from '../rate-limit.ts';
 import type { ConnectionsPerAddress } from '../ws/connections-per-address.ts';
 import { checkOrigin, clientAddress, type OriginPolicy } from '../ws/upgrade-guard.ts';
 import { HttpSession } from './http-session.ts';
-import { isJsonContentType, readBody } from './request-body.ts';
+import { isJsonContentType, readBody, type BodyResult } from './request-body.ts';
+import {
+  LocalSessionRoute,
+  type SessionRequest,
+  type SessionResponse,
+  type SessionRoute,
+} from './session-route.ts';
 
 export type HttpSessionTransportOptions = Pick<
   Config,
@@ -36,7 +41,12 @@ export type HttpSessionTransportOptions = Pick<
   | 'joinBurstPerIp'
   | 'joinsPerSecondPerIp'
 > &
-  Pick<OriginPolicy, 'servedOrigins'> & { logger: Logger; connections: ConnectionsPerAddress };
+  Pick<OriginPolicy, 'servedOrigins'> & {
+    logger: Logger;
+    connections: ConnectionsPerAddress;
+    /** Reaches sessions owned by other instances (scale-out); every session is local when absent. */
+    route?: SessionRoute | undefined;
+  };
 
 export interface HttpSessionTransport {
   /** Answers requests under `/signal/`; returns false for any other path. */
@@ -76,20 +86,21 @@ export function attachHttpSessionTransport(
   options: HttpSessionTransportOptions,
 ): HttpSessionTransport {
   const { logger, connections } = options;
+  const route = options.route ?? new LocalSessionRoute();
   const timings = sessionTimings(options.heartbeatIntervalMs);
   const sessions = new Map<string, HttpSession>();
   // Opening a session is what a WebSocket upgrade is; it is limited like a join.
   const opens = new KeyedRateLimiter(options.joinBurstPerIp, options.joinsPerSecondPerIp);
   let draining = false;
 
-  const refuse = (res: ServerResponse, status: number, error: string) => {
+  const refuse = (res: SessionResponse, status: number, error: string) => {
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     // A body we stopped reading must not be parsed as the next request.
-    if (status === 413) res.setHeader('Connection', 'close');
+    if (status === 413 && !res.headersSent) res.setHeader('Connection', 'close');
     res.end(JSON.stringify({ error }));
   };
-  const reply = (res: ServerResponse, status: number, body: unknown) => {
+  const reply = (res: SessionResponse, status: number, body: unknown) => {
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(JSON.stringify(body));
@@ -117,7 +128,7 @@ export function attachHttpSessionTransport(
       if (!connections.tryTake(ip))
         return refuse(res, 429, 'too many connections from your address');
       const session = new HttpSession({
-        token: randomBytes(32).toString('base64url'),
+        token: route.newToken(),
         ip,
         maxBufferedBytes: options.maxBufferedBytes,
         pollWaitMs: timings.pollWaitMs,
@@ -139,21 +150,19 @@ export function attachHttpSessionTransport(
     });
   }
 
-  function send(req: IncomingMessage, res: ServerResponse, session: HttpSession): void {
-    void readBody(req, MAX_POST_BYTES).then((body) => {
-      if (session.isOver) return refuse(res, 410, 'session closed; read it for the reason');
-      if (!body.ok) return oversize(res, session, body.status);
-      const parsed = parseHttpSessionBody(SendEnvelopeSchema, body.text);
-      if (!parsed.ok) return refuse(res, 400, parsed.message);
-      const { seq, ack, frames } = parsed.value;
-      if (frames.some((frame) => Buffer.byteLength(frame) > MAX_FRAME_BYTES))
-        return oversize(res, session, 413);
-      reply(res, 200, { ack: session.receive(seq, ack, frames) } satisfies SendAck);
-    });
+  function send(body: BodyResult, res: SessionResponse, session: HttpSession): void {
+    if (session.isOver) return refuse(res, 410, 'session closed; read it for the reason');
+    if (!body.ok) return oversize(res, session, body.status);
+    const parsed = parseHttpSessionBody(SendEnvelopeSchema, body.text);
+    if (!parsed.ok) return refuse(res, 400, parsed.message);
+    const { seq, ack, frames } = parsed.value;
+    if (frames.some((frame) => Buffer.byteLength(frame) > MAX_FRAME_BYTES))
+      return oversize(res, session, 413);
+    reply(res, 200, { ack: session.receive(seq, ack, frames) } satisfies SendAck);
   }
 
   /** As a WebSocket frame over the cap closes the socket with 1009, so it ends the session. */
-  function oversize(res: ServerResponse, session: HttpSession, status: 400 | 413): void {
+  function oversize(res: SessionResponse, session: HttpSession, status: 400 | 413): void {
     if (status === 413) {
       logger.info({ ip: session.ip }, 'http session frame over the cap');
       session.link().close(CLOSE_CODES.messageTooBig, 'message too big');
@@ -161,15 +170,37 @@ export function attachHttpSessionTransport(
     refuse(res, status, status === 413 ? 'message too big' : 'bad body');
   }
 
-  function close(req: IncomingMessage, res: ServerResponse, session: HttpSession): void {
-    void readBody(req, SMALL_BODY_BYTES).then((body) => {
-      if (!body.ok) return refuse(res, body.status, 'bad body');
-      const parsed = parseHttpSessionBody(SessionCloseRequestSchema, body.text);
-      if (!parsed.ok) return refuse(res, 400, parsed.message);
-      session.closeByClient(parsed.value.code);
-      res.statusCode = 204;
-      res.end();
-    });
+  function close(body: BodyResult, res: SessionResponse, session: HttpSession): void {
+    if (!body.ok) return refuse(res, body.status, 'bad body');
+    const parsed = parseHttpSessionBody(SessionCloseRequestSchema, body.text);
+    if (!parsed.ok) return refuse(res, 400, parsed.message);
+    session.closeByClient(parsed.value.code);
+    res.statusCode = 204;
+    res.end();
+  }
+
+  /** A request for a session held here, whichever instance received it. */
+  function serve(request: SessionRequest, res: SessionResponse): void {
+    const session = sessions.get(request.token);
+    if (!session) return refuse(res, 404, 'unknown session');
+    if (!session.takeRequest()) return refuse(res, 429, 'too many requests; slow down');
+    switch (request.op) {
+      case 'send':
+        return send(request.body, res, session);
+      case 'close':
+        return close(request.body, res, session);
+      case 'stream':
+        return session.attachStream(res, request.position);
+      case 'poll':
+        return session.attachPoll(res, request.position);
+    }
+  }
+  route.serve(serve);
+
+  /** Serves the request here, or hands it to the instance that holds its session. */
+  function dispatch(request: SessionRequest, res: ServerResponse): void {
+    if (route.isRemote(request.token)) route.forward(request, res);
+    else serve(request, res);
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): boolean {
@@ -179,12 +210,12 @@ export function attachHttpSessionTransport(
     const url = new URL(req.url, 'http://parley.invalid');
     setSecurityHeaders(res);
     res.setHeader('Cache-Control', 'no-store');
-    const route = Object.entries(HTTP_SESSION_PATHS).find(([, path]) => path === url.pathname);
-    if (!route) {
+    const matched = Object.entries(HTTP_SESSION_PATHS).find(([, path]) => path === url.pathname);
+    if (!matched) {
       refuse(res, 404, 'not found');
       return true;
     }
-    const [name] = route as [keyof typeof HTTP_SESSION_PATHS, string];
+    const [name] = matched as [keyof typeof HTTP_SESSION_PATHS, string];
     const method = name === 'stream' || name === 'poll' ? 'GET' : 'POST';
     if (req.method !== method) {
       res.setHeader('Allow', method);
@@ -216,28 +247,23 @@ export function attachHttpSessionTransport(
       refuse(res, 401, `the ${SESSION_TOKEN_HEADER} header is required`);
       return true;
     }
-    const session = sessions.get(token);
-    if (!session) {
-      refuse(res, 404, 'unknown session');
+    if (name === 'send' || name === 'close') {
+      const limit = name === 'send' ? MAX_POST_BYTES : SMALL_BODY_BYTES;
+      void readBody(req, limit).then((body) => {
+        // A body we stopped reading must not be parsed as the next request.
+        if (!body.ok) res.setHeader('Connection', 'close');
+        dispatch({ op: name, token, body }, res);
+      });
       return true;
     }
-    if (!session.takeRequest()) {
-      refuse(res, 429, 'too many requests; slow down');
+    const position = sequenceNumber(
+      name === 'stream' ? (req.headers['last-event-id'] ?? '0') : url.searchParams.get('after'),
+    );
+    if (position === undefined) {
+      refuse(res, 400, name === 'stream' ? 'bad Last-Event-ID' : 'after=<seq> is required');
       return true;
     }
-    if (name === 'send') send(req, res, session);
-    else if (name === 'close') close(req, res, session);
-    else {
-      const position = sequenceNumber(
-        name === 'stream' ? (req.headers['last-event-id'] ?? '0') : url.searchParams.get('after'),
-      );
-      if (position === undefined) {
-        refuse(res, 400, name === 'stream' ? 'bad Last-Event-ID' : 'after=<seq> is required');
-        return true;
-      }
-      if (name === 'stream') session.attachStream(res, position);
-      else session.attachPoll(res, position);
-    }
+    dispatch({ op: name, token, position }, res);
     return true;
   }
 

@@ -1,10 +1,10 @@
-import type { ServerResponse } from 'node:http';
 import { CLOSE_CODES, type PollResult, type SessionClosed } from '@parley/protocol';
 import type { ClientConnection } from '../hub/client-connection.ts';
 import type { ConnectionEnd, TransportLink } from '../hub/transport-link.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import { InboundOrder } from './inbound-order.ts';
 import { OutboundFrames } from './outbound-frames.ts';
+import type { SessionResponse } from './session-route.ts';
 import { SSE_HEARTBEAT, SSE_OPENING, sseClose, sseFrame } from './sse-format.ts';
 
 export interface HttpSessionOptions {
@@ -22,8 +22,8 @@ export interface HttpSessionOptions {
 
 /** Who reads the session's frames right now: an open SSE stream, or a waiting long-poll. */
 type Reader =
-  | { kind: 'stream'; res: ServerResponse }
-  | { kind: 'poll'; res: ServerResponse; after: number; timer: NodeJS.Timeout };
+  | { kind: 'stream'; res: SessionResponse }
+  | { kind: 'poll'; res: SessionResponse; after: number; timer: NodeJS.Timeout };
 
 /**
  * One client's HTTP signalling session: one `ClientConnection` in the hub, however many
@@ -98,7 +98,7 @@ export class HttpSession {
   }
 
   /** An SSE stream: every unacknowledged frame after `lastEventId`, then each new one. */
-  attachStream(res: ServerResponse, lastEventId: number): void {
+  attachStream(res: SessionResponse, lastEventId: number): void {
     this.outbound.ack(lastEventId);
     this.replaceReader({ kind: 'stream', res });
     res.writeHead(200, {
@@ -114,7 +114,7 @@ export class HttpSession {
   }
 
   /** A long-poll: answered now if frames after `after` are waiting, else when one comes. */
-  attachPoll(res: ServerResponse, after: number): void {
+  attachPoll(res: SessionResponse, after: number): void {
     this.outbound.ack(after);
     const timer = setTimeout(() => this.answerPoll(), this.options.pollWaitMs);
     this.replaceReader({ kind: 'poll', res, after, timer });
@@ -209,7 +209,7 @@ export class HttpSession {
   }
 
   /** A reader that goes away (client gone, proxy timeout) detaches; idle time counts from then. */
-  private watchReader(res: ServerResponse): void {
+  private watchReader(res: SessionResponse): void {
     res.once('close', () => {
       if (this.reader?.res !== res) return;
       if (this.reader.kind === 'poll') clearTimeout(this.reader.timer);

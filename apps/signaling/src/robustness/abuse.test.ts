@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  HTTP_SESSION_PATHS,
   ID_PATTERN,
   MAX_CANDIDATES_PER_NEGOTIATION,
   MAX_ERROR_TEXT_LENGTH,
@@ -7,8 +8,10 @@ import {
   createRoomId,
   encodeMessage,
 } from '@parley/protocol';
-import { describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HttpRefusal, TestClient } from '../testing/test-client.ts';
+import { QueuedHttpClient } from '../testing/queued-http-client.ts';
 import { useTestServer } from '../testing/server-fixture.ts';
 
 /**
@@ -17,10 +20,32 @@ import { useTestServer } from '../testing/server-fixture.ts';
  * another room, to a made-up ID or to oneself (unknown-peer to the sender, nothing relayed),
  * 65 candidates (the 65th refused), a 40 KB SDP (bad-message at payload.sdp), a frame over
  * 64 KiB (1009), a foreign Origin (403), the rate-limited and join-rate-limited errors.
+ *
+ * Every case that is about what a client sends runs over each client transport: WebSocket,
+ * SSE + POST and long-polling (through `QueuedHttpClient`, which sends like a WebSocket
+ * client). Per-address and Origin rules are checked on the WebSocket upgrade and on opening an
+ * HTTP session, each in its own terms.
  */
 
 const fixture = useTestServer();
 const { start, client } = fixture;
+
+const transports = ['websocket', 'sse', 'poll'] as const;
+type Transport = (typeof transports)[number];
+type AnyClient = TestClient | QueuedHttpClient;
+
+const httpClients: QueuedHttpClient[] = [];
+afterEach(() => {
+  for (const c of httpClients.splice(0)) c.stop();
+});
+
+/** A client of the server over `transport`. */
+async function connect(transport: Transport): Promise<AnyClient> {
+  if (transport === 'websocket') return client();
+  const c = await QueuedHttpClient.open(fixture.server.url, { mode: transport });
+  httpClients.push(c);
+  return c;
+}
 
 const candidate = (n: number) =>
   ({
@@ -33,12 +58,14 @@ const candidate = (n: number) =>
   }) as const;
 
 /** Joins `room` with a fresh client and returns it with its peer ID. */
-async function seated(room: string, name: string) {
-  const c = await client();
+async function seatedOver(room: string, name: string, transport: Transport) {
+  const c = await connect(transport);
   return { c, id: (await c.join(room, name)).selfId };
 }
 
-describe('candidate and SDP floods', () => {
+describe.each(transports)('candidate and SDP floods over %s', (transport) => {
+  const seated = (room: string, name: string) => seatedOver(room, name, transport);
+
   it('a flood of 1,000 ICE candidates relays at most 64; the rest are refused with typed errors', async () => {
     await start(); // production limits: burst 120, then 30/s
     const room = createRoomId();
@@ -120,10 +147,12 @@ describe('join floods', () => {
     const neighbour = await client({ localAddress: '127.0.0.2' });
     expect((await neighbour.join(createRoomId(), 'neighbour')).peers).toEqual([]);
   });
+});
 
+describe.each(transports)('join/leave cycling over %s', (transport) => {
   it('join/leave cycling on one connection is limited per address too', async () => {
     await start({ joinBurstPerIp: 5, joinsPerSecondPerIp: 1 });
-    const c = await client();
+    const c = await connect(transport);
     for (let i = 0; i < 20; i++) {
       c.send({
         type: 'join',
@@ -139,7 +168,51 @@ describe('join floods', () => {
   });
 });
 
-describe('guessing room IDs', () => {
+describe('opening HTTP sessions', () => {
+  it('session opens from one address are limited like joins; another address is unaffected', async () => {
+    await start(); // production limits: burst 10, then 3/s per address
+    const started = performance.now();
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, () => openSession(fixture.server.url)),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const opened = statuses.filter((status) => status === 201).length;
+    expect(opened + statuses.filter((status) => status === 429).length).toBe(100);
+    expect(opened).toBeGreaterThanOrEqual(10);
+    expect(opened).toBeLessThanOrEqual(10 + Math.ceil(3 * seconds));
+    expect(await openSession(fixture.server.url, { localAddress: '127.0.0.2' })).toBe(201);
+  });
+
+  it('sessions count toward the per-address connection cap shared with WebSockets', async () => {
+    await start({ maxConnectionsPerIp: 3 });
+    await client();
+    expect(await openSession(fixture.server.url)).toBe(201);
+    expect(await openSession(fixture.server.url)).toBe(201);
+    expect(await openSession(fixture.server.url)).toBe(429);
+    await expect(TestClient.connect(fixture.server.url)).rejects.toEqual(new HttpRefusal(429));
+    expect(await openSession(fixture.server.url, { localAddress: '127.0.0.2' })).toBe(201);
+  });
+
+  it('with an allowlist, only the exact listed origin may open a session or post; everything else is 403', async () => {
+    await start({ allowedOrigins: ['https://meet.example.org'] });
+    const allowed = await QueuedHttpClient.open(fixture.server.url, {
+      mode: 'sse',
+      origin: 'https://meet.example.org',
+    });
+    httpClients.push(allowed);
+    for (const origin of [...FOREIGN_ORIGINS, fixture.server.url]) {
+      expect(await openSession(fixture.server.url, { origin })).toBe(403);
+      const post = await allowed.http.post(
+        { seq: 1, ack: 0, frames: [] },
+        { ...allowed.http.headers, Origin: origin },
+      );
+      expect(post.status).toBe(403);
+    }
+    expect(fixture.server.hub.connectedPeers).toBe(0);
+  });
+});
+
+describe.each(transports)('guessing room IDs over %s', (transport) => {
   // Room IDs are 16 CSPRNG bytes (createRoomId): 128 bits. 10k guesses against 100 live rooms
   // hit with probability 1e4 · 1e2 / 2^128 ≈ 3e-33; the test shows the server leaks nothing
   // that would shortcut that: a guessed ID is just an empty room of one's own.
@@ -155,7 +228,10 @@ describe('guessing room IDs', () => {
     const victims = await Promise.all(
       Array.from({ length: 100 }, async () => {
         const room = createRoomId();
-        const pair = [await seated(room, 'victim'), await seated(room, 'victim')];
+        const pair = [
+          await seatedOver(room, 'victim', transport),
+          await seatedOver(room, 'victim', transport),
+        ];
         return { room, pair };
       }),
     );
@@ -164,7 +240,7 @@ describe('guessing room IDs', () => {
     // Plausible guesses: the same 22-character base64url shape as createRoomId.
     const guess = () => Array.from(randomBytes(22), (byte) => alphabet[byte & 63]).join('');
 
-    const attackers = await Promise.all(Array.from({ length: 4 }, () => client()));
+    const attackers = await Promise.all(Array.from({ length: 4 }, () => connect(transport)));
     const guesses = attackers.map(() => Array.from({ length: 2500 }, guess));
     const answers = await Promise.all(
       attackers.map(async (attacker, i) => {
@@ -197,15 +273,8 @@ describe('origins', () => {
   it('with an allowlist, only the exact listed origin may open a socket; everything else is 403', async () => {
     await start({ allowedOrigins: ['https://meet.example.org'] });
     await client({ origin: 'https://meet.example.org' });
-    for (const origin of [
-      'https://evil.example',
-      'http://meet.example.org', // scheme downgrade
-      'https://meet.example.org:8443', // another port is another origin
-      'https://meet.example.org.evil.example', // suffix trick
-      'https://evil.example/https://meet.example.org',
-      'null', // sandboxed iframes and file:// pages
-      fixture.server.url, // the server's own address is not on the list
-    ]) {
+    // The server's own address is not on the list either.
+    for (const origin of [...FOREIGN_ORIGINS, fixture.server.url]) {
       await expect(TestClient.connect(fixture.server.url, { origin })).rejects.toEqual(
         new HttpRefusal(403),
       );
@@ -214,10 +283,10 @@ describe('origins', () => {
   });
 });
 
-describe('reflection', () => {
+describe.each(transports)('reflection over %s', (transport) => {
   it('an error never quotes more than a short excerpt of the offending input', async () => {
     await start();
-    const c = await client();
+    const c = await connect(transport);
     const hugeKey = 'k'.repeat(60_000);
     c.sendRaw(
       JSON.stringify({
@@ -240,3 +309,36 @@ describe('reflection', () => {
     }
   });
 });
+
+/** Origins an allowlist of https://meet.example.org must refuse. */
+const FOREIGN_ORIGINS = [
+  'https://evil.example',
+  'http://meet.example.org', // scheme downgrade
+  'https://meet.example.org:8443', // another port is another origin
+  'https://meet.example.org.evil.example', // suffix trick
+  'https://evil.example/https://meet.example.org',
+  'null', // sandboxed iframes and file:// pages
+];
+
+/** POST /signal/session from `localAddress` (another client address on loopback); the status. */
+function openSession(
+  baseUrl: string,
+  { origin = baseUrl, localAddress }: { origin?: string; localAddress?: string } = {},
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${baseUrl}${HTTP_SESSION_PATHS.open}`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: origin },
+        ...(localAddress ? { localAddress } : {}),
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.once('error', reject);
+    req.end('{}');
+  });
+}

@@ -23,6 +23,9 @@ export type HttpMode = 'sse' | 'poll';
  * waiting helpers as `TestClient`. Every frame and every envelope is decoded with the
  * protocol's own schemas, so a test fails if the server ever sends something a browser would
  * reject. The low-level calls (`post`, `openStream`) let tests retry, reorder and resume.
+ *
+ * Given several server URLs (instances of one cluster), it sends each request to the next one
+ * in turn, as a round-robin load balancer without sticky sessions would.
  */
 export class HttpSessionClient {
   private readonly inbox = new ServerMessageInbox();
@@ -33,33 +36,55 @@ export class HttpSessionClient {
   private reading: AbortController | undefined;
   private resolveClosed!: (closed: SessionClosed) => void;
   readonly closed: Promise<SessionClosed> = new Promise((r) => (this.resolveClosed = r));
+  private resolveStopped!: (why: string) => void;
+  /**
+   * Resolves when the background reader stops by itself: `ended` (the stream ended without a
+   * close event), `status <n>` (a poll was refused) or `error` (a read failed).
+   */
+  readonly stopped: Promise<string> = new Promise((r) => (this.resolveStopped = r));
   /** Heartbeat comments seen on the stream. */
   heartbeats = 0;
   /** What went wrong in a background read (a gap, an invalid frame); tests expect none. */
   readonly faults: string[] = [];
 
+  /** How many requests went out, so the next goes to the next URL in turn. */
+  private requests = 1;
+
   private constructor(
-    readonly baseUrl: string,
+    private baseUrls: readonly string[],
     readonly session: SessionOpened,
     readonly origin: string,
   ) {}
 
   static async open(
-    baseUrl: string,
-    { mode = 'sse', origin = baseUrl }: { mode?: HttpMode; origin?: string } = {},
+    baseUrl: string | readonly string[],
+    { mode = 'sse', origin }: { mode?: HttpMode; origin?: string } = {},
   ): Promise<HttpSessionClient> {
-    const res = await fetch(baseUrl + HTTP_SESSION_PATHS.open, {
+    const baseUrls = typeof baseUrl === 'string' ? [baseUrl] : baseUrl;
+    const first = baseUrls[0]!;
+    const res = await fetch(first + HTTP_SESSION_PATHS.open, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Origin: origin },
+      headers: { 'Content-Type': 'application/json', Origin: origin ?? first },
       body: '{}',
     });
     if (res.status !== 201) throw new Error(`open refused: ${res.status} ${await res.text()}`);
     const opened = parseHttpSessionBody(SessionOpenedSchema, await res.text());
     if (!opened.ok) throw new Error(`bad open answer: ${opened.message}`);
-    const client = new HttpSessionClient(baseUrl, opened.value, origin);
+    const client = new HttpSessionClient(baseUrls, opened.value, origin ?? first);
     if (mode === 'sse') await client.openStream(0);
     else client.pollLoop();
     return client;
+  }
+
+  /** The URL of `path` on the server (or the next instance in turn) for the next request. */
+  url(path: string): string {
+    const base = this.baseUrls[this.requests++ % this.baseUrls.length]!;
+    return base + path;
+  }
+
+  /** From now on, send requests (in turn) only to these servers: one was stopped, say. */
+  routeTo(baseUrls: readonly string[]): void {
+    this.baseUrls = baseUrls;
   }
 
   get headers(): Record<string, string> {
@@ -75,7 +100,7 @@ export class HttpSessionClient {
     this.reading?.abort();
     const controller = new AbortController();
     this.reading = controller;
-    const res = await fetch(this.baseUrl + HTTP_SESSION_PATHS.stream, {
+    const res = await fetch(this.url(HTTP_SESSION_PATHS.stream), {
       headers: { [SESSION_TOKEN_HEADER]: this.session.token, 'Last-Event-ID': String(lastEventId) },
       signal: controller.signal,
     });
@@ -96,8 +121,10 @@ export class HttpSessionClient {
       try {
         for await (const chunk of res.body as AsyncIterable<Uint8Array>)
           reader.feed(decoder.decode(chunk, { stream: true }));
+        if (this.reading === controller) this.resolveStopped('ended');
       } catch {
-        // aborted by the test, or the server ended the stream
+        // aborted by the test, or the connection was cut
+        if (this.reading === controller) this.resolveStopped('error');
       }
     })();
   }
@@ -126,7 +153,7 @@ export class HttpSessionClient {
 
   /** A raw POST to the send endpoint, for retries, reordering and abuse. */
   post(body: unknown, headers: Record<string, string> = this.headers): Promise<Response> {
-    return fetch(this.baseUrl + HTTP_SESSION_PATHS.send, {
+    return fetch(this.url(HTTP_SESSION_PATHS.send), {
       method: 'POST',
       headers,
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -151,7 +178,7 @@ export class HttpSessionClient {
   /** Ends the session the way a browser would (1001: the page went away) or holds the seat (1000). */
   async close(code: 1000 | 1001 = 1000): Promise<number> {
     this.stopReading();
-    const res = await fetch(this.baseUrl + HTTP_SESSION_PATHS.close, {
+    const res = await fetch(this.url(HTTP_SESSION_PATHS.close), {
       method: 'POST',
       headers: this.headers,
       body: JSON.stringify({ code }),
@@ -166,14 +193,15 @@ export class HttpSessionClient {
       while (this.reading === controller) {
         let res: Response;
         try {
-          res = await fetch(`${this.baseUrl}${HTTP_SESSION_PATHS.poll}?after=${this.lastSeq}`, {
+          res = await fetch(`${this.url(HTTP_SESSION_PATHS.poll)}?after=${this.lastSeq}`, {
             headers: { [SESSION_TOKEN_HEADER]: this.session.token },
             signal: controller.signal,
           });
         } catch {
+          if (this.reading === controller) this.resolveStopped('error');
           return;
         }
-        if (res.status !== 200) return;
+        if (res.status !== 200) return this.resolveStopped(`status ${res.status}`);
         const result = parseHttpSessionBody(PollResultSchema, await res.text());
         if (!result.ok) return void this.faults.push(`bad poll answer: ${result.message}`);
         for (const { seq, frame } of result.value.frames) this.receive(seq, frame);
