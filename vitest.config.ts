@@ -7,6 +7,7 @@ export default defineConfig({
       'apps/*/src/**/*.test.ts',
       'infra/**/*.test.ts',
       'scripts/**/*.test.{ts,mjs}',
+      'bench/lib/**/*.test.ts',
     ],
     // A stray .only must fail the run, not silently skip the rest.
     allowOnly: false,

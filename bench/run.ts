@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, loadAverage, machineLines } from './lib/machine.ts';
@@ -85,28 +85,46 @@ if (!args.has('--no-build')) {
   else run('build', 'npm', ['run', 'build', '--silent', '-w', '@parley/signaling']);
 }
 
-if (runSignaling) {
-  if (openFilesLimit() < 12_000)
-    log(
-      `note: open-files limit ${openFilesLimit()} is below what 5k connections need; run \`ulimit -n 20000\` first`,
-    );
-  log('\n== Signalling server benches ==');
+/** Runs a command to its end without blocking this process; its output goes to `logFile`. */
+function runInBackground(
+  title: string,
+  command: string,
+  commandArgs: string[],
+  logFile: string,
+): Promise<boolean> {
+  log(`\n$ ${[command, ...commandArgs].join(' ')}   (in the background, output to ${logFile})`);
+  const out = openSync(logFile, 'w');
+  const child = spawn(command, commandArgs, {
+    cwd: ROOT,
+    stdio: ['ignore', out, out],
+    env: process.env,
+  });
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (code === 0) return resolve(true);
+      failures.push(`${title} exited with ${code ?? signal}`);
+      resolve(false);
+    }),
+  );
+}
+
+/** Seconds each part of the run took, for the end of the log. */
+const took: string[] = [];
+async function timed<T>(part: string, body: () => Promise<T> | T): Promise<T> {
+  const t0 = performance.now();
   try {
-    const { runSignalingBenches } = await import('./signaling/index.ts');
-    failures.push(...(await runSignalingBenches(quick, log)));
-  } catch (error) {
-    failures.push(`signalling benches: ${error instanceof Error ? error.stack : String(error)}`);
-    log(`signalling benches failed: ${String(error)}`);
+    return await body();
+  } finally {
+    took.push(`${part} ${Math.round((performance.now() - t0) / 1000)} s`);
   }
 }
 
-if (runBrowser) {
-  log('\n== Browser benches ==');
-  // A JSON report beside the list output, so a failure is named at the end of the run: CI
-  // shows only the tail of the log, far below the list reporter's error.
-  const browserReport = join(ROOT, 'test-results', 'bench-browser.json');
-  process.env.PLAYWRIGHT_JSON_OUTPUT_FILE = browserReport;
-  const ran = run('browser benches', 'bash', [
+// A JSON report beside the list output, so a failure is named at the end of the run: CI shows
+// only the tail of the log, far below the list reporter's error.
+const browserReport = join(ROOT, 'test-results', 'bench-browser.json');
+const browserCommand: [string, string[]] = [
+  'bash',
+  [
     'scripts/run-isolated.sh',
     'npx',
     'playwright',
@@ -114,20 +132,78 @@ if (runBrowser) {
     '-c',
     'bench/playwright.config.ts',
     '--reporter=list,json',
-  ]);
-  if (!ran) failures.push(...(await failingPlaywrightTests(browserReport)));
+  ],
+];
+
+/**
+ * Smoke mode runs the browser benches in the background, beside the signalling benches: their
+ * figures mean nothing, so sharing the machine costs nothing, and most of either lane's time is
+ * process and browser start-up and waiting for sockets and pages, not CPU. The browser lane runs
+ * in its own network namespace (scripts/run-isolated.sh), so the lanes share no ports.
+ */
+let browserLane: Promise<boolean> | undefined;
+const browserLog = join(RESULTS_DIR, 'browser-benches.log');
+if (runBrowser && smoke) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  process.env.PLAYWRIGHT_JSON_OUTPUT_FILE = browserReport;
+  const started = performance.now();
+  browserLane = runInBackground('browser benches', ...browserCommand, browserLog).then((ran) => {
+    took.push(`browser benches ${Math.round((performance.now() - started) / 1000)} s`);
+    return ran;
+  });
 }
 
-/** Benches that write no result file, run only by the smoke run: they must still run. */
+if (runSignaling) {
+  if (openFilesLimit() < 12_000 && !smoke)
+    log(
+      `note: open-files limit ${openFilesLimit()} is below what 5k connections need; run \`ulimit -n 20000\` first`,
+    );
+  log('\n== Signalling server benches ==');
+  await timed('signalling benches', async () => {
+    try {
+      const { runSignalingBenches } = await import('./signaling/index.ts');
+      failures.push(...(await runSignalingBenches(quick, log)));
+    } catch (error) {
+      failures.push(`signalling benches: ${error instanceof Error ? error.stack : String(error)}`);
+      log(`signalling benches failed: ${String(error)}`);
+    }
+  });
+}
+
+/**
+ * Benches that write no result file, run only by the smoke run: they must still run. A bench
+ * added as a script of its own goes here (it must size itself down when BENCH_SMOKE=1, e.g.
+ * with `sized()` from lib/mode.ts).
+ */
+const SMOKE_SCRIPTS: Array<{ title: string; args: string[]; env?: Record<string, string> }> = [
+  { title: 'load test', args: ['bench/load/load-test.ts'] },
+  {
+    title: 'build comparison',
+    args: ['bench/signaling/compare-builds.ts', join('apps', 'signaling', 'dist', 'main.js')],
+    env: { ROUNDS: '1', WINDOW_MS: '200' },
+  },
+];
 let otherBenchesRan = 0;
 if (smoke) {
   log('\n== Load test and build comparison ==');
-  if (run('load test', 'npx', ['tsx', 'bench/load/load-test.ts'])) otherBenchesRan++;
-  const build = join('apps', 'signaling', 'dist', 'main.js');
-  process.env.ROUNDS = '1';
-  process.env.WINDOW_MS = '200';
-  if (run('build comparison', 'npx', ['tsx', 'bench/signaling/compare-builds.ts', build]))
-    otherBenchesRan++;
+  for (const script of SMOKE_SCRIPTS) {
+    Object.assign(process.env, script.env);
+    if (await timed(script.title, () => run(script.title, 'npx', ['tsx', ...script.args])))
+      otherBenchesRan++;
+  }
+}
+
+if (runBrowser) {
+  log('\n== Browser benches ==');
+  let ran: boolean;
+  if (browserLane) {
+    ran = await browserLane;
+    log(readFileSync(browserLog, 'utf8').trimEnd());
+  } else {
+    process.env.PLAYWRIGHT_JSON_OUTPUT_FILE = browserReport;
+    ran = await timed('browser benches', () => run('browser benches', ...browserCommand));
+  }
+  if (!ran) failures.push(...(await failingPlaywrightTests(browserReport)));
 }
 
 /** How this run was started, as a user would type it. */
@@ -155,7 +231,7 @@ for (const r of results.filter((x) => stale.has(x.id)))
   log(`note: "${r.title}" is from an earlier run; this run did not produce it`);
 for (const f of failures) log(`FAILED: ${f}`);
 log(
-  `Took ${Math.floor(durationS / 60)} min ${durationS % 60} s. Notes on method: bench/results/*.json and BENCHMARKS.md.`,
+  `Took ${Math.floor(durationS / 60)} min ${durationS % 60} s (${took.join(', ')}). Notes on method: bench/results/*.json and BENCHMARKS.md.`,
 );
 
 const summary: Summary = {

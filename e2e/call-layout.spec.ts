@@ -10,6 +10,7 @@ import {
   PHONE_CONTEXT,
   snapshot,
 } from './support/call-layout.ts';
+import { launchWithSmallCamera } from './support/small-camera.ts';
 
 /**
  * Issue 13: the call page fits the window in every state, at 1280×800, 1366×768, 1920×1080 and
@@ -18,7 +19,25 @@ import {
  * viewing a share); at each, the same page is resized through the sizes, checked (no page scroll,
  * Leave inside the viewport), screenshotted for review, and run through axe-core in light and
  * dark. At most three browser contexts per test: the two cores cannot carry more with live video.
+ *
+ * The cameras send a 160x120 clip (support/small-camera.ts), not Chromium's default 640x480:
+ * the same 4:3 shape, so every tile lays out alike, at a sixteenth of the pixels to encode and
+ * decode. What is checked is layout, never the picture; the walks were the slowest tests of the
+ * suite, bound by three pages' live video on two cores.
  */
+
+let smallCamera: Browser | undefined;
+test.beforeAll(async () => {
+  smallCamera = await launchWithSmallCamera();
+});
+test.afterAll(async () => {
+  await smallCamera?.close();
+});
+/** The browser every walk runs in (launched once for this file). */
+function cameraBrowser(): Browser {
+  if (!smallCamera) throw new Error('the small-camera browser is not running');
+  return smallCamera;
+}
 
 async function settle(page: Page): Promise<void> {
   // The stage measures itself (ResizeObserver) and re-renders; two frames let that land.
@@ -90,9 +109,9 @@ for (const device of ['desktop', 'phone'] as const) {
   const sizes = device === 'desktop' ? DESKTOP_SIZES : [PHONE];
 
   test(`the call page fits the window alone, with 2 and 3 people, and with People open (${device})`, async ({
-    browser,
     parley,
   }, testInfo) => {
+    const browser = cameraBrowser();
     // A generous deadline, not a measure: every state runs axe twice on a loaded machine.
     test.setTimeout(600_000);
     const opened: BrowserContext[] = [];
@@ -127,9 +146,9 @@ for (const device of ['desktop', 'phone'] as const) {
   });
 
   test(`the call page fits the window with 50 chat messages, a file offer, presenting and viewing a share (${device})`, async ({
-    browser,
     parley,
   }, testInfo) => {
+    const browser = cameraBrowser();
     // A generous deadline, not a measure: every state runs axe twice on a loaded machine.
     test.setTimeout(600_000);
     const opened: BrowserContext[] = [];

@@ -3,13 +3,12 @@ import {
   type ClientMessage,
   type JoinMessage,
   type ServerMessage,
-  type SignalPayload,
 } from '@parley/protocol';
 import { backoffDelay } from '../../apps/web/src/call/backoff.ts';
 
 /**
- * The Parley signalling client of the load-generating processes (bench/signaling/load-client.ts
- * and bench/load/churn-clients.ts): every frame they send or read, typed by @parley/protocol,
+ * The frames of the bench's load client (lib/load-socket.ts, used by
+ * bench/signaling/load-client.ts and bench/load/churn-clients.ts), typed by @parley/protocol,
  * and the web client's own reconnect schedule. One place, so that a protocol change breaks the
  * benches at compile time instead of leaving them sending what the server now refuses.
  *
@@ -34,18 +33,9 @@ export function joinFrame(
   return encodeClient(resume ? { ...join, resume } : join);
 }
 
-/** A `signal` frame to one peer of the room. */
-export function signalFrame(to: string, payload: SignalPayload): string {
-  return encodeClient({ type: 'signal', to, payload });
-}
-
 /** An application-level ping: the server answers `pong` after everything sent before it. */
 export function pingFrame(t = 0): string {
   return encodeClient({ type: 'ping', t });
-}
-
-export function leaveFrame(): string {
-  return encodeClient({ type: 'leave' });
 }
 
 /** Reads a server frame; undefined when it is not JSON (counted as an error by the callers). */

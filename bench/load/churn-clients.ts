@@ -1,14 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createRoomId, type ServerMessage, type SignalPayload } from '@parley/protocol';
-import WebSocket from 'ws';
 import {
-  joinFrame,
-  leaveFrame,
-  pingFrame,
-  readServerFrame,
-  reconnectDelay,
-  signalFrame,
-} from '../lib/parley-client.ts';
+  createRoomId,
+  type JoinedMessage,
+  type ServerMessage,
+  type SignalPayload,
+} from '@parley/protocol';
+import { LoadSocket, type LoadSocketState } from '../lib/load-socket.ts';
 
 /**
  * One load-generating process of `npm run test:load`: a share of the rooms, every participant of
@@ -104,7 +101,6 @@ const report: WorkerReport = {
 const fault = (what: string) => (report.errors[what] = (report.errors[what] ?? 0) + 1);
 const connectionFault = (how: string) =>
   (report.connectionFaults[how] = (report.connectionFaults[how] ?? 0) + 1);
-let stopping = false;
 
 type Outstanding = { sentAt: number; from: Participant; to: Participant; epochs: [number, number] };
 /** Relays in flight, by sequence number (carried in the payload). */
@@ -113,113 +109,79 @@ let seq = 0;
 let measuring = false;
 
 class Participant {
-  socket: WebSocket | undefined;
-  selfId: string | undefined;
-  token: string | undefined;
-  state: 'connecting' | 'joined' | 'away' = 'connecting';
-  /** Settles when the current connection attempt has joined (or failed). */
-  connecting: Promise<void> = Promise.resolve();
+  readonly client: LoadSocket;
   /** Bumped at every churn: relays across a churn may legitimately vanish. */
   epoch = 0;
   /** When the last churn or drop began; 0 while joined. */
   awaySince = 0;
-  /** Failed connection attempts in a row, for the backoff. */
-  retries = 0;
-  readonly peers = new Set<string>();
   /** Candidates sent per target since our last offer to it (the server caps them at 64). */
   readonly candidates = new Map<string, number>();
-  private pongWaiters: Array<() => void> = [];
 
   constructor(
     readonly room: { id: string; members: Participant[] },
     readonly address: string,
-  ) {}
-
-  connect(resume: boolean): Promise<void> {
-    this.connecting = new Promise((resolve) => {
-      const socket = new WebSocket(url, {
-        origin,
-        perMessageDeflate: false,
-        localAddress: this.address,
-      });
-      this.socket = socket;
-      this.state = 'connecting';
-      report.connects++;
-      socket.on('open', () => {
-        socket.send(
-          joinFrame(
-            this.room.id,
-            // Unique, like real people: the server tells namesakes apart with a rename notice.
-            `load ${this.address}`,
-            resume && this.selfId && this.token
-              ? { peerId: this.selfId, token: this.token }
-              : undefined,
-          ),
-        );
-      });
-      socket.on('message', (data) => {
-        const frame = readServerFrame(data.toString());
-        if (!frame) return fault('unparseable frame');
-        // A socket we are leaving may still deliver relays sent before; nothing else counts.
-        if (this.socket !== socket) return frame.type === 'signal' ? received(frame) : undefined;
-        if (frame.type === 'joined') {
-          const awayMs = performance.now() - this.awaySince;
-          if (this.awaySince > 0) report.awayMs.push(awayMs);
-          this.awaySince = 0;
-          this.retries = 0;
-          if (resume && this.selfId && !frame.resumed) {
-            if (awayMs > args.resumeGraceMs) report.resumesAfterGrace++;
-            else fault('resume refused within the grace period');
-          }
-          if (frame.resumed) report.resumes++;
-          else report.joins++;
-          this.selfId = frame.selfId;
-          this.token = frame.resumeToken;
-          this.peers.clear();
-          for (const p of frame.peers) this.peers.add(p.id);
-          this.candidates.clear();
-          this.state = 'joined';
-          resolve();
-        } else this.handle(frame);
-      });
-      socket.on('unexpected-response', (_request, response) => {
-        connectionFault(`HTTP ${response.statusCode}`);
-        socket.terminate();
-      });
-      socket.on('close', (code) => {
-        if (this.socket !== socket) return; // a churn replaced it on purpose
-        this.socket = undefined;
-        this.releaseSyncs();
-        if (this.state === 'joined') connectionFault(`close ${code}`);
-        this.state = 'away';
+  ) {
+    this.client = new LoadSocket({
+      url,
+      origin,
+      localAddress: address,
+      // Back again like the web client: its jittered exponential backoff, resuming if it can.
+      reconnect: true,
+      onMessage: (frame) => this.handle(frame),
+      onUnreadable: () => fault('unparseable frame'),
+      onRefused: (status) => connectionFault(`HTTP ${status}`),
+      onClosed: (code, wasJoined) => {
+        if (wasJoined) connectionFault(`close ${code}`);
         this.epoch++;
         this.awaySince ||= performance.now();
-        resolve();
-        if (stopping) return;
-        // Back again like the web client: its jittered exponential backoff, resuming if we can.
-        const delay = reconnectDelay(this.retries++);
-        setTimeout(() => stopping || void this.connect(true), delay);
-      });
-      socket.on('error', () => undefined); // always followed by close
+      },
     });
-    return this.connecting;
+  }
+
+  get state(): LoadSocketState {
+    return this.client.state;
+  }
+
+  get selfId(): string | undefined {
+    return this.client.selfId;
+  }
+
+  connect(resume: boolean): Promise<void> {
+    // Unique, like real people: the server tells namesakes apart with a rename notice.
+    return this.client.connect({
+      roomId: this.room.id,
+      displayName: `load ${this.address}`,
+      resume,
+    });
+  }
+
+  private joined(frame: JoinedMessage): void {
+    const awayMs = performance.now() - this.awaySince;
+    if (this.awaySince > 0) report.awayMs.push(awayMs);
+    this.awaySince = 0;
+    if (this.client.resumeSent && !frame.resumed) {
+      if (awayMs > args.resumeGraceMs) report.resumesAfterGrace++;
+      else fault('resume refused within the grace period');
+    }
+    if (frame.resumed) report.resumes++;
+    else report.joins++;
+    this.candidates.clear();
   }
 
   private handle(frame: ServerMessage): void {
     switch (frame.type) {
+      case 'joined':
+        return this.joined(frame);
       case 'peer-joined':
-        this.peers.add(frame.peer.id);
         return;
       case 'peer-left':
-        this.peers.delete(frame.peerId);
         this.candidates.delete(frame.peerId);
         return;
       case 'signal':
         return received(frame);
       case 'pong':
-        return this.releaseSyncs();
-      case 'ping':
-        return; // the server's heartbeat
+      case 'ping': // the server's heartbeat
+        return;
       case 'peer-updated':
         // A takeover: a resume reached the server before the old socket's close did. Legitimate
         // (the web client does the same), but counted: names are unique, so nothing else is.
@@ -232,7 +194,7 @@ class Participant {
           // A join refused (e.g. room-full while a churned seat is still held): try again
           // later, as a browser would after a reload.
           connectionFault(`join refused: ${frame.code}`);
-          this.socket?.close();
+          this.client.socket?.close();
         } else fault(`error ${frame.code}`);
         return;
       default:
@@ -240,23 +202,16 @@ class Participant {
     }
   }
 
-  private releaseSyncs(): void {
-    const waiters = this.pongWaiters;
-    this.pongWaiters = [];
-    for (const w of waiters) w();
-  }
-
   /** Resolves once the server has handled everything this participant sent before (or it closed). */
   sync(): Promise<void> {
-    if (this.state !== 'joined' || !this.socket) return Promise.resolve();
-    this.socket.send(pingFrame());
-    return new Promise((resolve) => this.pongWaiters.push(resolve));
+    return this.client.sync();
   }
 
   /** Sends one signal to a random peer it knows; the payload carries the sequence number. */
   signal(): void {
-    if (this.state !== 'joined' || !this.socket || this.peers.size === 0) return;
-    const to = randomOf([...this.peers]);
+    const peers = this.client.peers;
+    if (this.state !== 'joined' || peers.size === 0) return;
+    const to = randomOf([...peers.keys()]);
     const target = this.room.members.find((m) => m.selfId === to);
     const n = seq++;
     const count = this.candidates.get(to) ?? 0;
@@ -273,7 +228,7 @@ class Participant {
             },
           };
     this.candidates.set(to, payload.type === 'offer' ? 0 : count + 1);
-    this.socket.send(signalFrame(to, payload));
+    this.client.signal(to, payload);
     report.signalsSent++;
     if (!target || target.state !== 'joined' || target.selfId !== to) {
       report.sentToAway++;
@@ -292,30 +247,22 @@ class Participant {
    * abruptly and resume as the same one. Either way after a short random pause.
    */
   churn(): void {
-    if (this.state !== 'joined' || !this.socket) return;
-    const socket = this.socket;
-    this.socket = undefined;
-    this.state = 'away';
+    if (this.state !== 'joined') return;
     this.epoch++;
     this.awaySince = performance.now();
     const resume = Math.random() < 0.5;
     if (resume) {
       report.drops++;
-      socket.terminate();
+      this.client.drop();
     } else {
       report.leaves++;
-      socket.send(leaveFrame());
-      socket.close(1000);
-      this.selfId = undefined;
-      this.token = undefined;
+      this.client.leaveAndClose();
     }
     setTimeout(() => void this.connect(resume), Math.random() * 1000);
   }
 
-  close(): void {
-    const socket = this.socket;
-    this.socket = undefined;
-    socket?.terminate();
+  close(): Promise<void> {
+    return this.client.dispose();
   }
 }
 
@@ -408,12 +355,12 @@ function binomial(n: number, p: number): number {
 
 async function stop(): Promise<void> {
   clearInterval(ticker);
-  stopping = true;
+  for (const p of participants) p.client.reconnect = false;
   // Let every pending reconnect finish (they wait at most 1 s), then settle twice: after the
   // first round the server has handled every frame; after the second every relay has arrived.
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const settled = (async () => {
-    await Promise.all(participants.map((p) => p.connecting));
+    await Promise.all(participants.map((p) => p.client.connecting));
     await Promise.all(participants.map((p) => p.sync()));
     await Promise.all(participants.map((p) => p.sync()));
     return true;
@@ -428,7 +375,8 @@ async function stop(): Promise<void> {
   for (const o of outstanding.values()) {
     if (o.from.epoch === o.epochs[0] && o.to.epoch === o.epochs[1]) report.lost++;
   }
-  for (const p of participants) p.close();
+  await Promise.all(participants.map((p) => p.close()));
+  report.connects = participants.reduce((n, p) => n + p.client.connects, 0);
   const cpu = process.cpuUsage();
   report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
   loopDelay.disable();

@@ -23,7 +23,7 @@ import { HeapProbe } from '../../apps/signaling/src/testing/heap-probe.ts';
  *
  *   npm run test:load                      the full run (about 2–3 minutes)
  *   BENCH_QUICK=1 npm run test:load        500 participants for 10 s
- *   BENCH_SMOKE=1 npm run test:load        20 participants for 2 s, 1 s grace (npm run bench:smoke)
+ *   BENCH_SMOKE=1 npm run test:load        20 participants for 2 s, churn every ~2 s, 1 s grace (bench:smoke)
  *   LOAD_CLIENTS=2000 LOAD_SECONDS=30 ...  other sizes; LOAD_CHURN_MEAN_MS, LOAD_SIGNALS_PER_SECOND
  */
 
@@ -33,7 +33,8 @@ const PER_ROOM = 5;
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? sized(5000, 500, 20));
 const SECONDS = Number(process.env.LOAD_SECONDS ?? sized(60, 10, 2));
 const SIGNALS_PER_SECOND = Number(process.env.LOAD_SIGNALS_PER_SECOND ?? CLIENTS);
-const CHURN_MEAN_MS = Number(process.env.LOAD_CHURN_MEAN_MS ?? 15_000);
+/** Smoke mode churns faster, so that its 2 s still leave, drop and resume a few participants. */
+const CHURN_MEAN_MS = Number(process.env.LOAD_CHURN_MEAN_MS ?? sized(15_000, 15_000, 2_000));
 /**
  * The server's default RESUME_GRACE_MS, which this run leaves alone, except in smoke mode: the
  * run ends only after every held seat has expired, and a smoke run must be short.

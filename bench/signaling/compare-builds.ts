@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { median, shuffled } from '../lib/stats.ts';
+import type { RpcChild } from './rpc.ts';
 import {
   both,
   connectSides,
   drain,
   setUp,
   sleep,
+  startClients,
   type Counts,
   type Server,
   type Setup,
@@ -32,7 +34,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 8);
 const WINDOW_MS = Number(process.env.WINDOW_MS ?? 1500);
 const PAIRS = 100;
 
-type Arm = { name: string; setup: Setup; server: Server; windows: Window[] };
+/** One server under test; its sockets are the group `group` in the shared client processes. */
+type Arm = { name: string; group: string; setup: Setup; server: Server; windows: Window[] };
 type Window = { rate: number; cpu: number; writes: number };
 
 /** Write-type system calls this process has made (write, writev, sendmsg...), from /proc. */
@@ -42,29 +45,34 @@ function writeCalls(pid: number): number {
   return Number(match[1]);
 }
 
-async function startArm(name: string, kind: ServerKind, entry?: string): Promise<Arm> {
+async function startArm(
+  name: string,
+  kind: ServerKind,
+  clients: [RpcChild, RpcChild],
+  entry?: string,
+): Promise<Arm> {
   // The server host reads PARLEY_BENCH_ENTRY when it starts (see servers/parley.ts).
   if (entry) process.env.PARLEY_BENCH_ENTRY = entry;
   else delete process.env.PARLEY_BENCH_ENTRY;
-  const setup = await setUp([kind], `compare-${name.replace(/\W+/g, '_')}`);
+  const setup = await setUp([kind], `compare-${name.replace(/\W+/g, '_')}`, clients);
   const [server] = setup.servers;
   if (!server) throw new Error('no server started');
   const runId = `cmp${Math.random().toString(36).slice(2, 10)}`;
+  const group = `${kind}-${runId}`;
   await connectSides(setup.clients, () => ({
-    group: kind,
+    group,
     kind,
     port: server.port,
     count: PAIRS,
     runId,
     purpose: 'relay',
   }));
-  await both(setup.clients, 'ready', (side) => ({ group: kind, side }));
-  return { name, setup, server, windows: [] };
+  await both(setup.clients, 'ready', (side) => ({ group, side }));
+  return { name, group, setup, server, windows: [] };
 }
 
-async function measure({ setup, server }: Arm): Promise<Window> {
+async function measure({ setup, server, group }: Arm): Promise<Window> {
   const { clients } = setup;
-  const group = server.kind;
   await both(clients, 'startLoop', () => ({ group, window: 2 }));
   await sleep(300);
   const writes0 = writeCalls(server.pid);
@@ -87,9 +95,11 @@ async function measure({ setup, server }: Arm): Promise<Window> {
 }
 
 const arms: Arm[] = [];
+// One pair of client processes for every arm: each arm's sockets are a group of their own.
+const clients = await startClients();
 try {
-  for (const entry of entries) arms.push(await startArm(entry, 'parley', entry));
-  arms.push(await startArm('bare ws forwarder', 'bare'));
+  for (const entry of entries) arms.push(await startArm(entry, 'parley', clients, entry));
+  arms.push(await startArm('bare ws forwarder', 'bare', clients));
   for (let round = 0; round <= ROUNDS; round++) {
     const line: string[] = [];
     for (const arm of shuffled(arms)) {
@@ -111,5 +121,6 @@ try {
   }
 } finally {
   for (const arm of arms) await arm.setup.close();
+  await Promise.all(clients.map((c) => c.stop()));
 }
 process.exit(0);

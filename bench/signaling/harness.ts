@@ -50,22 +50,34 @@ async function startServer(kind: ServerKind, label: string): Promise<Server> {
   return { kind, child, port: ready.port, pid: ready.pid };
 }
 
-/** Fresh servers of the given kinds, each in its own process, and two fresh client processes. */
-export async function setUp(kinds: readonly ServerKind[], label: string): Promise<Setup> {
-  const servers: Server[] = [];
-  for (const kind of kinds) servers.push(await startServer(kind, label));
-  const clients = (await Promise.all(
+/** Two fresh load-generating client processes. */
+export async function startClients(): Promise<[RpcChild, RpcChild]> {
+  return (await Promise.all(
     (['a', 'b'] as const).map(async (side) => {
       const { child } = await RpcChild.start({ name: `client ${side}`, module: CLIENT_MODULE });
       return child;
     }),
   )) as [RpcChild, RpcChild];
+}
+
+/**
+ * Fresh servers of the given kinds, each in its own process, and two client processes: fresh
+ * ones, or `reuse` (their sockets are closed when this setup closes, the processes kept).
+ */
+export async function setUp(
+  kinds: readonly ServerKind[],
+  label: string,
+  reuse?: [RpcChild, RpcChild],
+): Promise<Setup> {
+  const servers: Server[] = [];
+  for (const kind of kinds) servers.push(await startServer(kind, label));
+  const clients = reuse ?? (await startClients());
   return {
     servers,
     clients,
     async close() {
       await Promise.all(clients.map((c) => c.call('closeAll').catch(() => undefined)));
-      await Promise.all(clients.map((c) => c.stop()));
+      if (!reuse) await Promise.all(clients.map((c) => c.stop()));
       await Promise.all(servers.map((s) => s.child.stop()));
     },
   };

@@ -1,6 +1,6 @@
 import type { JoinMessage, ServerMessage } from '@parley/protocol';
-import WebSocket from 'ws';
-import { joinFrame, leaveFrame, readServerFrame } from '../lib/parley-client.ts';
+import { LoadSocket } from '../lib/load-socket.ts';
+import { joinFrame } from '../lib/parley-client.ts';
 import { announceReady, serveRpc } from './rpc.ts';
 import {
   frameTemplate,
@@ -49,7 +49,7 @@ type LadderRoom = { id: string; members: Conn[]; joined: number };
 
 type Conn = {
   group: Group;
-  ws: WebSocket;
+  client: LoadSocket;
   index: number;
   selfId: string | undefined;
   partnerId: string | undefined;
@@ -77,7 +77,6 @@ type ConnectArgs = {
 };
 
 const groups = new Map<string, Group>();
-let shuttingDown = false;
 
 /** The forwarder routes by pairing, not by `to`; the field is there to keep frames alike. */
 const BARE_PARTNER = 'bare-forwarder-partner';
@@ -130,10 +129,10 @@ type ControlFrame =
   | { type: 'OPEN' | 'ERROR' | 'ID-TAKEN' | 'EXPIRE' | 'HEARTBEAT' | 'LEAVE' }
   | JoinMessage;
 
-function onControl(conn: Conn, text: string): void {
+function onControl(conn: Conn, frame: ServerMessage): void {
   const group = conn.group;
-  const message = readServerFrame(text) as ControlFrame | undefined;
-  if (!message) return noteError(group, 'unparseable frame');
+  // LoadSocket types what it reads as Parley's; from the other servers it is their own frames.
+  const message = frame as ControlFrame;
   switch (message.type) {
     // Parley
     case 'joined': {
@@ -169,8 +168,7 @@ function onControl(conn: Conn, text: string): void {
   settle(conn);
 }
 
-function onFrame(conn: Conn, data: Buffer): void {
-  if (!isRelayedSignal(data)) return onControl(conn, data.toString());
+function onRelayed(conn: Conn, data: Buffer): void {
   const group = conn.group;
   group.relayReceived++;
   if (group.recording) group.latencies.push(msSinceStamp(data));
@@ -178,24 +176,30 @@ function onFrame(conn: Conn, data: Buffer): void {
 }
 
 function sendLoopFrame(conn: Conn): void {
-  conn.ws.send(conn.loopFrame, { binary: false });
+  conn.client.sendRaw(conn.loopFrame);
   conn.group.relaySent++;
 }
 
 function sendStamped(conn: Conn): void {
   const t = conn.template;
-  conn.ws.send(t.head + stampNow() + t.tail);
+  conn.client.sendRaw(t.head + stampNow() + t.tail);
   conn.group.relaySent++;
 }
 
-function openOne(group: Group, args: ConnectArgs, i: number): Promise<Conn> {
-  const ws = new WebSocket(wsUrl(args, i), {
-    perMessageDeflate: false,
-    origin: `http://127.0.0.1:${args.port}`,
-  });
+async function openOne(group: Group, args: ConnectArgs, i: number): Promise<Conn> {
   const conn: Conn = {
     group,
-    ws,
+    client: new LoadSocket({
+      url: wsUrl(args, i),
+      origin: `http://127.0.0.1:${args.port}`,
+      // Relayed signals are counted (and timed) from their bytes, never parsed.
+      rawFrame: isRelayedSignal,
+      onRawFrame: (data) => onRelayed(conn, data),
+      onMessage: (message) => onControl(conn, message),
+      onUnreadable: () => noteError(group, 'unparseable frame'),
+      // Only a close this process did not ask for (closeAll's are not reported).
+      onClosed: () => noteError(group, 'closed by server'),
+    }),
     index: i,
     selfId: undefined,
     partnerId: undefined,
@@ -206,14 +210,8 @@ function openOne(group: Group, args: ConnectArgs, i: number): Promise<Conn> {
     room: undefined,
     waiters: [],
   };
-  ws.on('message', (data: Buffer) => onFrame(conn, data));
-  ws.on('close', () => {
-    if (!shuttingDown) noteError(group, 'closed by server');
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(conn));
-    ws.once('error', reject);
-  });
+  await conn.client.connect();
+  return conn;
 }
 
 /** Opens and prepares `count` sockets, at most 64 handshakes at a time. */
@@ -256,7 +254,7 @@ async function connect(args: ConnectArgs): Promise<{ connected: number }> {
   if (args.kind === 'peerjs') {
     // PeerJS clients send a heartbeat every 5 s; the server drops silent clients.
     group.heartbeat = setInterval(() => {
-      for (const c of group.conns) c.ws.send('{"type":"HEARTBEAT"}');
+      for (const c of group.conns) c.client.sendRaw('{"type":"HEARTBEAT"}');
     }, 5000);
   }
   return { connected: group.conns.length };
@@ -278,7 +276,7 @@ async function prepare(args: ConnectArgs, conn: Conn): Promise<void> {
     args.purpose === 'joined'
       ? roomId(`${args.runId}${args.side}`, Math.floor(i / (args.roomSize ?? 4)))
       : roomId(args.runId, i);
-  conn.ws.send(joinFrame(room, `bench ${args.side}${i}`));
+  conn.client.join({ roomId: room, displayName: `bench ${args.side}${i}` });
   await until(conn, () => conn.selfId !== undefined);
 }
 
@@ -397,7 +395,7 @@ function ladderJoined(conn: Conn): void {
   // A full room dissolves right away, so a fixed pool of sockets can join again and again; the
   // server does the leave work (peer-left to the others) as part of the churn.
   for (const member of room.members) {
-    member.ws.send(leaveFrame());
+    member.client.leave();
     member.room = undefined;
     ladder.idle.push(member);
   }
@@ -411,7 +409,7 @@ function fireJoin(group: Group): boolean {
   if (group.kind !== 'parley') {
     // The bare forwarder echoes this join-sized frame back: a transport round trip.
     conn.joinSentAt = process.hrtime.bigint();
-    conn.ws.send(joinFrame(roomId(ladder.prefix, ladder.rooms++), `bench ${conn.index}`));
+    conn.client.sendRaw(joinFrame(roomId(ladder.prefix, ladder.rooms++), `bench ${conn.index}`));
     return true;
   }
   if (!ladder.room || ladder.room.members.length === ladder.roomSize) {
@@ -420,7 +418,7 @@ function fireJoin(group: Group): boolean {
   ladder.room.members.push(conn);
   conn.room = ladder.room;
   conn.joinSentAt = process.hrtime.bigint();
-  conn.ws.send(joinFrame(ladder.room.id, `bench ${conn.index}`));
+  conn.client.join({ roomId: ladder.room.id, displayName: `bench ${conn.index}` });
   return true;
 }
 
@@ -453,22 +451,11 @@ async function joinStep(args: { group: string; ratePerSecond: number; durationMs
   };
 }
 
+/** Closes every socket; the process stays, ready for another server (e.g. the memory bench). */
 async function closeAll(): Promise<void> {
-  shuttingDown = true;
   const all = [...groups.values()];
   for (const group of all) if (group.heartbeat) clearInterval(group.heartbeat);
-  await Promise.all(
-    all.flatMap((group) =>
-      group.conns.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-            c.ws.once('close', () => resolve());
-            c.ws.terminate();
-          }),
-      ),
-    ),
-  );
+  await Promise.all(all.flatMap((group) => group.conns.map((c) => c.client.dispose())));
   groups.clear();
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ratio, writeBenchResult, type BenchRow } from '../lib/result.ts';
 import { describeRange, median, round, shuffled } from '../lib/stats.ts';
-import { both, setUp, type Memory } from './harness.ts';
+import type { RpcChild } from './rpc.ts';
+import { both, setUp, startClients, type Memory } from './harness.ts';
 import { SERVER_LABELS, type ServerKind } from './wire.ts';
 
 /**
@@ -22,8 +23,9 @@ const CASES: Case[] = [
 const KiB = 1024;
 export const ROOM_SIZE = 4;
 
-async function measure(c: Case, connections: number) {
-  const setup = await setUp([c.kind], `memory${c.joined ? '-joined' : ''}`);
+/** A fresh server per measurement; the client processes are the same throughout. */
+async function measure(c: Case, connections: number, clients: [RpcChild, RpcChild]) {
+  const setup = await setUp([c.kind], `memory${c.joined ? '-joined' : ''}`, clients);
   const [server] = setup.servers;
   try {
     if (!server) throw new Error('no server');
@@ -67,14 +69,19 @@ export async function runMemoryBench(
   if (connections % (2 * ROOM_SIZE) !== 0)
     throw new Error(`connections (${connections}) must be a multiple of ${2 * ROOM_SIZE}`);
   const runs = new Map<Case, Array<Awaited<ReturnType<typeof measure>>>>(CASES.map((c) => [c, []]));
-  for (let r = 0; r < repeats; r++) {
-    for (const c of shuffled(CASES)) {
-      const m = await measure(c, connections);
-      runs.get(c)?.push(m);
-      log(
-        `  ${c.label.padEnd(30)} ${m.rssPerConn.toFixed(1).padStart(6)} KB RSS/conn   ${m.heapPerConn.toFixed(1).padStart(6)} KB JS heap/conn`,
-      );
+  const clients = await startClients();
+  try {
+    for (let r = 0; r < repeats; r++) {
+      for (const c of shuffled(CASES)) {
+        const m = await measure(c, connections, clients);
+        runs.get(c)?.push(m);
+        log(
+          `  ${c.label.padEnd(30)} ${m.rssPerConn.toFixed(1).padStart(6)} KB RSS/conn   ${m.heapPerConn.toFixed(1).padStart(6)} KB JS heap/conn`,
+        );
+      }
     }
+  } finally {
+    await Promise.all(clients.map((c) => c.stop()));
   }
   const rss = (c: Case) => (runs.get(c) ?? []).map((m) => m.rssPerConn);
   const heap = (c: Case) => (runs.get(c) ?? []).map((m) => m.heapPerConn);

@@ -13,6 +13,7 @@ import type { WebhookEvent } from '../../apps/signaling/src/webhooks/events.ts';
 import { ratio, writeBenchResult } from '../lib/result.ts';
 import { describeRange, median, quantile, round, shuffled } from '../lib/stats.ts';
 import { PARLEY_BENCH_ENV } from './servers/parley.ts';
+import { sized } from '../lib/mode.ts';
 
 /**
  * Bench 5 (issue 17): webhooks. Two production builds run side by side, one with webhooks on
@@ -26,10 +27,9 @@ import { PARLEY_BENCH_ENV } from './servers/parley.ts';
  */
 
 const ENTRY = fileURLToPath(new URL('../../apps/signaling/dist/main.js', import.meta.url));
-const quick = process.env.BENCH_QUICK === '1';
-const ROUNDS = quick ? 2 : 4;
-const WINDOW_MS = quick ? 1500 : 3000;
-const PAIRS = 20;
+const ROUNDS = sized(4, 2, 1);
+const WINDOW_MS = sized(3000, 1500, 200);
+const PAIRS = sized(20, 20, 2);
 const IN_FLIGHT_PER_PAIR = 4;
 const CYCLES_PER_SECOND = 25; // × 4 events (started, joined, left, finished) = 100 events/s
 

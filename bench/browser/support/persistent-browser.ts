@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
-import { CHROMIUM_ARGS } from '../../../e2e/playwright.config.ts';
+import { benchChromiumArgs } from './bench-chromium.ts';
 
 /**
  * A Chromium of its own with a persistent (on-disk) profile, like a user's normal window.
@@ -20,7 +20,7 @@ export async function persistentBrowser(): Promise<{
   const profile = mkdtempSync(join(tmpdir(), 'parley-bench-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    args: benchChromiumArgs(),
     permissions: ['camera', 'microphone'],
     acceptDownloads: false,
   });
