@@ -12,6 +12,8 @@ for_what=${PARLEY_DEPS_FOR:-all}
 need=()
 base() {
   command -v "${CHROMIUM_PATH:-chromium}" >/dev/null 2>&1 || [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
+  # e2e/firefox/: Debian's Firefox ESR, driven by puppeteer-core over WebDriver BiDi.
+  command -v "${FIREFOX_PATH:-firefox-esr}" >/dev/null 2>&1 || [ -x "${FIREFOX_PATH:-/usr/bin/firefox-esr}" ] || need+=(firefox-esr)
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
   # Fault-injection e2e tests drop loopback traffic inside their own network namespace.
@@ -79,6 +81,6 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 else
   echo "Missing system packages: ${need[*]}" >&2
   echo "Install them with:  sudo apt-get install -y ${need[*]}" >&2
-  echo "(or set CHROMIUM_PATH to a Chromium/Chrome binary)" >&2
+  echo "(or set CHROMIUM_PATH to a Chromium/Chrome binary, FIREFOX_PATH to a Firefox)" >&2
   exit 1
 fi

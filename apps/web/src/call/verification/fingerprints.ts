@@ -56,7 +56,8 @@ export async function certificateFingerprint(der: ArrayBuffer, like: string): Pr
  * DTLS was still connecting (this watcher reads on every state change) leaves the remote
  * certificate out of every later report of that call, and the code never appeared (5 of 8
  * runs of e2e/verification.spec.ts). getStats is the fallback for browsers without
- * `getRemoteCertificates`, and the source of the local one.
+ * `getRemoteCertificates`, and the source of the local one. Where neither shows a certificate
+ * (Firefox), the connected DTLS transport vouches for the descriptions (see the end).
  */
 export async function readFingerprints(
   pc: FingerprintSource,
@@ -88,7 +89,9 @@ export async function readFingerprints(
     return normalizeFingerprint(entry.fingerprintAlgorithm, entry.fingerprint);
   };
   let localChecked = false;
+  let statsShowCertificates = false;
   for (const entry of byId.values()) {
+    if (entry.type === 'certificate') statsShowCertificates = true;
     if (entry.type !== 'transport' || entry.dtlsState !== 'connected') continue;
     const statsLocal = certificate(entry.localCertificateId);
     const statsRemote = certificate(entry.remoteCertificateId);
@@ -97,5 +100,12 @@ export async function readFingerprints(
     localChecked ||= statsLocal !== undefined;
     remoteChecked ||= statsRemote !== undefined;
   }
-  return localChecked && remoteChecked ? { local, remote } : undefined;
+  if (localChecked && remoteChecked) return { local, remote };
+  // Firefox shows the certificates nowhere: no getRemoteCertificates, no certificate stats.
+  // There the descriptions are all there is, and they suffice once DTLS has connected: every
+  // WebRTC stack refuses a handshake whose certificate does not match the remote description's
+  // fingerprint (RFC 8827 section 6.5), and signs with the one its local description names.
+  const noCertificateView = !transport?.getRemoteCertificates && !statsShowCertificates;
+  if (noCertificateView && transport?.state === 'connected') return { local, remote };
+  return undefined;
 }

@@ -146,6 +146,22 @@ describe('fingerprints', () => {
     ]);
     await expect(readFingerprints(pc)).rejects.toThrow(/differ/);
   });
+  // Firefox: no getRemoteCertificates and no certificate stats, only the DTLS transport's state.
+  const firefoxLike = (state: RTCDtlsTransportState, report: Array<Record<string, unknown>> = []) =>
+    Object.assign(connection('AA:01', 'BB:02', report), { sctp: { transport: { state } } });
+  it('takes the descriptions as they are where the browser shows no certificate, once DTLS has connected', async () => {
+    expect(await readFingerprints(firefoxLike('connecting'))).toBeUndefined();
+    expect(await readFingerprints(firefoxLike('connected'))).toEqual({
+      local: 'sha-256 AA:01',
+      remote: 'sha-256 BB:02',
+    });
+  });
+  it('still checks certificate stats where a browser without getRemoteCertificates has them', async () => {
+    const pc = firefoxLike('connected', stats('AA:01', 'CC:03'));
+    await expect(readFingerprints(pc)).rejects.toThrow(/differ/);
+    const pending = firefoxLike('connected', withoutRemoteStat('AA:01'));
+    expect(await readFingerprints(pending)).toBeUndefined();
+  });
   it('does not read the transport before DTLS has connected', async () => {
     const pc = onTransport(
       connection('AA:01', derFingerprint, withoutRemoteStat('AA:01')),
