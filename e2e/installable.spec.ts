@@ -1,20 +1,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page, Response } from '@playwright/test';
+import type { BrowserContext, Page, Response } from '@playwright/test';
 import { createRoomId } from '@parley/protocol';
 import { TRANSPORT_MEMORY_KEY } from '../apps/web/src/call/signaling-transport-choice.ts';
 import { TRANSPORTS } from '../apps/web/src/call/racing-socket.ts';
 import { OFFLINE_FILES, shellCacheName } from '../apps/web/src/sw/shell-routes.ts';
 import { WEB_DIST } from './bundle-size.ts';
-import { expect, ParleyProcess, test } from './fixtures.ts';
+import { expect, isolatedNetwork, ParleyProcess, test } from './fixtures.ts';
 import {
   buildMarkedWebApp,
   cacheContents,
   entryScriptOf,
+  lookOnline,
   shellOf,
   waitForServiceWorkerControl,
 } from './support/app-shell.ts';
 import { expectFits, expectNoAxeViolations, PHONE, snapshot } from './support/call-layout.ts';
+import { joinFromLobby } from './support/join.ts';
 import { scratchDir } from './support/scratch-dir.ts';
 
 /**
@@ -40,11 +42,28 @@ function pngSize(bytes: Buffer): string {
 }
 
 test('the manifest is valid, its icons load, and Chromium finds Parley installable', async ({
-  page,
+  playwright,
+  launchOptions,
   parley,
 }) => {
-  await page.goto(parley.url);
+  // Playwright's usual contexts are incognito, where Chromium never offers to install anything;
+  // a profile on disk is what a user has.
+  const context = await playwright.chromium.launchPersistentContext(
+    scratchDir('parley-install-profile-'),
+    launchOptions,
+  );
+  try {
+    await checkInstallable(context, parley.url);
+  } finally {
+    await context.close();
+  }
+});
+
+async function checkInstallable(context: BrowserContext, url: string): Promise<void> {
+  const page = await context.newPage();
+  await page.goto(url);
   await waitForServiceWorkerControl(page);
+  const parley = { url };
 
   const response = await page.request.get(`${parley.url}/manifest.webmanifest`);
   expect(response.status()).toBe(200);
@@ -78,7 +97,7 @@ test('the manifest is valid, its icons load, and Chromium finds Parley installab
     }
   }
   expect(pngs.sort()).toEqual(['192x192 any', '512x512 any', '512x512 maskable']);
-});
+}
 
 test('the service worker controls the page and caches exactly the shell of this build', async ({
   page,
@@ -117,22 +136,35 @@ test('client config and signalling (WebSocket, SSE, long-poll) never come from t
       TRANSPORT_MEMORY_KEY,
       JSON.stringify({ transport, at: Date.now() }),
     ] as const);
+    if (transport !== 'websocket')
+      // As a network that blocks WebSocket: the lobby's early socket fails, and "Join call"
+      // opens the remembered HTTP transport, as the app does on such a network.
+      await page.routeWebSocket(
+        (url) => url.pathname === '/ws',
+        (ws) => ws.close(),
+      );
     const clientConfig = page.waitForResponse((r) => pathOf(r) === '/client-config.json');
-    // The remembered transport is tried first: its connection is what this load must open.
-    const signalling =
-      transport === 'websocket'
-        ? page.waitForEvent('websocket', (ws) => new URL(ws.url()).pathname === '/ws')
-        : page.waitForResponse((r) => pathOf(r).startsWith('/signal/'));
     await page.goto(`${parley.url}/r/${createRoomId()}`);
-    await expect(page.getByLabel('Your name')).toBeVisible();
     await clientConfig;
-    await signalling;
+    if (transport === 'websocket') {
+      // The lobby opens its signalling WebSocket at once.
+      await page.waitForEvent('websocket', (ws) => new URL(ws.url()).pathname === '/ws');
+      await expect(page.getByLabel('Your name')).toBeVisible();
+      continue;
+    }
+    // The stream (SSE) or poll (long-polling) GET: what a careless worker would cache.
+    const signalGet = page.waitForResponse(
+      (r) => r.request().method() === 'GET' && pathOf(r).startsWith('/signal/'),
+    );
+    await joinFromLobby(page, `Via ${transport}`);
+    await signalGet;
+    await expect(page.getByRole('button', { name: /^Leave/ })).toBeVisible();
   }
 
   const config = responses.filter((r) => pathOf(r) === '/client-config.json');
   const signal = responses.filter((r) => pathOf(r).startsWith('/signal/'));
   expect(config.length).toBe(TRANSPORTS.length);
-  expect(signal.length).toBeGreaterThan(0);
+  expect(signal.filter((r) => r.request().method() === 'GET').length).toBeGreaterThanOrEqual(2);
   for (const response of [...config, ...signal])
     expect(response.fromServiceWorker(), pathOf(response)).toBe(false);
   for (const response of config) expect(await response.json()).toHaveProperty('relayAvailable');
@@ -172,9 +204,8 @@ test('after a deploy the next load runs the new build, and the old shell goes on
     serverB.port = serverA.port;
     await serverB.start();
 
-    const documentResponse = page.waitForResponse((r) => r.request().isNavigationRequest());
+    // The page load goes through the worker (network first), never to its cache: B at once.
     await page.reload();
-    expect((await documentResponse).fromServiceWorker()).toBe(false);
     await expect(page.locator('html')).toHaveAttribute('data-build', 'B');
     expect(await page.locator('script[src]').getAttribute('src')).toBe(entryB);
     await expect(page.getByRole('button', { name: 'New call' })).toBeVisible();
@@ -237,9 +268,13 @@ async function expectOfflinePage(page: Page, heading: string): Promise<void> {
 }
 
 test('with the server down, a page load shows the offline page, which says why', async ({
-  browser,
+  playwright,
+  launchOptions,
 }, testInfo) => {
   const server = new ParleyProcess();
+  // A browser of its own, started once the namespace looks like a machine on a network.
+  const online = lookOnline(isolatedNetwork);
+  const browser = await playwright.chromium.launch(launchOptions);
   const context = await browser.newContext({ viewport: DESKTOP });
   try {
     await server.start();
@@ -280,7 +315,8 @@ test('with the server down, a page load shows the offline page, which says why',
     await expect(page.getByLabel('Your name')).toBeVisible();
     expect(page.url()).toBe(roomUrl);
   } finally {
-    await context.close();
+    await browser.close();
+    online.remove();
     await server.stop();
   }
 });

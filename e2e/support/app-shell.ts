@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -69,4 +70,31 @@ export function cacheContents(page: Page): Promise<Record<string, string[]>> {
     }
     return contents;
   });
+}
+
+/**
+ * Chromium's `navigator.onLine` is false when no interface but loopback is up, as in the test
+ * namespace, where every page would then say "You are offline". One veth pair (a link with an
+ * address, going nowhere) makes the namespace look like a machine on a network. Outside a
+ * namespace of our own the machine's real network does that, and nothing is changed.
+ */
+export function lookOnline(isolated: boolean): { remove(): void } {
+  if (!isolated) return { remove() {} };
+  const name = 'parley-pwa0';
+  execFileSync('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    execFileSync('ip', ['link', 'del', name]); // deletes its peer too
+  };
+  try {
+    execFileSync('ip', ['addr', 'add', '198.18.255.1/30', 'dev', name]);
+    execFileSync('ip', ['link', 'set', name, 'up']);
+    execFileSync('ip', ['link', 'set', `${name}p`, 'up']);
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return { remove };
 }

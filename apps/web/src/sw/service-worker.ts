@@ -23,6 +23,8 @@ interface ExtendableEvent extends Event {
 }
 interface FetchEvent extends ExtendableEvent {
   readonly request: Request;
+  /** The page load the browser started while this worker was starting (navigation preload). */
+  readonly preloadResponse: Promise<Response | undefined>;
   respondWith(response: Promise<Response>): void;
 }
 interface WorkerScope {
@@ -30,6 +32,7 @@ interface WorkerScope {
   addEventListener(type: 'install' | 'activate', listener: (event: ExtendableEvent) => void): void;
   addEventListener(type: 'fetch', listener: (event: FetchEvent) => void): void;
   readonly clients: { claim(): Promise<void> };
+  readonly registration: { navigationPreload?: { enable(): Promise<void> } };
 }
 
 declare const __PARLEY_SHELL__: ShellManifest;
@@ -49,6 +52,8 @@ scope.addEventListener('activate', (event) => {
     (async () => {
       const names = await caches.keys();
       await Promise.all(staleShellCaches(names, shell.version).map((name) => caches.delete(name)));
+      // Page loads go to the network anyway: let the browser start them while this worker boots.
+      await scope.registration.navigationPreload?.enable();
       // The first install: control the page that registered us, so its lazy chunks and its
       // next offline moment are served already. (Never reached while an older worker's pages
       // are open: activation waits for them.)
@@ -60,7 +65,7 @@ scope.addEventListener('activate', (event) => {
 scope.addEventListener('fetch', (event) => {
   const route = routeRequest(event.request, scope.location.origin, shellFiles);
   if (route === 'shell') event.respondWith(fromShell(event.request));
-  else if (route === 'page') event.respondWith(loadPage(event.request));
+  else if (route === 'page') event.respondWith(loadPage(event));
   // 'network': no respondWith, so the browser fetches it itself, untouched by this worker.
 });
 
@@ -69,9 +74,9 @@ async function fromShell(request: Request): Promise<Response> {
   return cached ?? fetch(request);
 }
 
-async function loadPage(request: Request): Promise<Response> {
+async function loadPage(event: FetchEvent): Promise<Response> {
   try {
-    const response = await fetch(request);
+    const response = (await event.preloadResponse) ?? (await fetch(event.request));
     if (!meansServerUnreachable(response.status)) return response;
   } catch {
     // Offline, or the server refused the connection: the offline page says which.
