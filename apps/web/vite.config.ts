@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { serviceWorker } from './src/sw/vite-plugin.ts';
 
 // In development the signalling server runs on its own port (see scripts/dev.mjs) and Vite
 // proxies the WebSocket to it, so the page still talks to its own origin as in production.
@@ -36,7 +37,7 @@ function precompress(): Plugin {
 }
 
 export default defineConfig(({ mode }) => ({
-  plugins: [react(), precompress()],
+  plugins: [react(), precompress(), serviceWorker()],
   server: {
     proxy: {
       '/ws': { target: `ws://127.0.0.1:${signalingPort}`, ws: true },
