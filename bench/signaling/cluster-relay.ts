@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { RpcChild } from './rpc.ts';
 import { writeBenchResult, ratio, type BenchRow } from '../lib/result.ts';
-import { describeRange, max, median, quantile, round, shuffled } from '../lib/stats.ts';
-import { both, drain, mergeErrors, sleep, type Counts } from './harness.ts';
+import { describeRange, median, round, shuffled } from '../lib/stats.ts';
+import { both } from './harness.ts';
 import { processCpuMicros, startBenchRedis, startHost, type Measured } from './cluster-setup.ts';
-import type { RelayPlan } from './relay.ts';
+import { measureLatency, measureThroughput, type RelayPlan } from './relay.ts';
 import { FRAME_BYTES } from './wire.ts';
 
 /**
@@ -48,60 +48,6 @@ type RoundResult = {
   missing: number;
   errors: Record<string, number>;
 };
-
-const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((s, x) => s + x, 0);
-
-async function throughputWindow(clients: [RpcChild, RpcChild], g: Group, plan: RelayPlan) {
-  const group = g.name;
-  await both(clients, 'startLoop', () => ({ group, window: plan.window }));
-  await sleep(plan.warmupMs);
-  const cpuStart = await g.cpu();
-  const start = await both<Counts>(clients, 'counts', () => ({ group }));
-  await sleep(plan.throughputMs);
-  const end = await both<Counts>(clients, 'counts', () => ({ group }));
-  const cpuEnd = await g.cpu();
-  await both(clients, 'stop', () => ({ group }));
-  const missing = await drain(clients, group);
-  const rate = (s: Counts, e: Counts) => (e.relayReceived - s.relayReceived) / ((e.t - s.t) / 1000);
-  const relayed =
-    end[0].relayReceived - start[0].relayReceived + end[1].relayReceived - start[1].relayReceived;
-  const cpuSplit = Object.fromEntries(
-    Object.entries(cpuEnd).map(([k, v]) => [k, (v - (cpuStart[k] ?? 0)) / relayed]),
-  );
-  return {
-    throughput: rate(start[0], end[0]) + rate(start[1], end[1]),
-    cpuPerSignal: total(cpuSplit),
-    cpuSplit,
-    missing,
-  };
-}
-
-async function latencyWindow(clients: [RpcChild, RpcChild], g: Group, plan: RelayPlan) {
-  const group = g.name;
-  const ratePerSecond = plan.latencyRate / 2;
-  await both(clients, 'paced', () => ({ group, ratePerSecond, durationMs: plan.latencyWarmupMs }));
-  await drain(clients, group);
-  await both(clients, 'record', () => ({ group, on: true }));
-  const t0 = performance.now();
-  const sent = await both<{ sent: number }>(clients, 'paced', () => ({
-    group,
-    ratePerSecond,
-    durationMs: plan.latencyMs,
-  }));
-  const seconds = (performance.now() - t0) / 1000;
-  const missing = await drain(clients, group);
-  const final = await both<Counts>(clients, 'record', () => ({ group, on: false }));
-  const samples = await both<Float64Array>(clients, 'takeLatencies', () => ({ group }));
-  const all = Float64Array.from([...samples[0], ...samples[1]]);
-  return {
-    p50: quantile(all, 0.5),
-    p99: quantile(all, 0.99),
-    max: max(all),
-    achievedRate: (sent[0].sent + sent[1].sent) / seconds,
-    missing,
-    errors: mergeErrors(final[0].errors, final[1].errors),
-  };
-}
 
 /** Rounds beyond these add little: four setups per round already make it the longest bench. */
 const MAX_ROUNDS = 3;
@@ -185,9 +131,20 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
       const order = shuffled(groups);
       if (round > 0) orders.push(order.map((g) => g.name).join(' → '));
       for (const g of order) {
-        const t = await throughputWindow(pair, g, plan);
-        const l = await latencyWindow(pair, g, plan);
-        const r: RoundResult = { name: g.name, round, ...t, ...l, missing: t.missing + l.missing };
+        const t = await measureThroughput(pair, g.name, plan, g.cpu);
+        const { latency, missing, errors } = await measureLatency(pair, g.name, plan);
+        const { p50, p99, max, achievedRate } = latency;
+        const r: RoundResult = {
+          name: g.name,
+          round,
+          ...t,
+          p50,
+          p99,
+          max,
+          achievedRate,
+          missing: t.missing + missing,
+          errors,
+        };
         log(
           `  ${round === 0 ? 'warm-up' : `round ${round}`} ${LABELS[g.name].padEnd(28)} ` +
             `${Math.round(r.throughput).toString().padStart(7)} msgs/s (${r.cpuPerSignal.toFixed(1)} µs server CPU each)   ` +

@@ -1,17 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeBenchResult, ratio, type BenchRow } from '../lib/result.ts';
 import { describeRange, max, median, quantile, round, shuffled } from '../lib/stats.ts';
-import {
-  both,
-  connectSides,
-  drain,
-  mergeErrors,
-  setUp,
-  sleep,
-  type Counts,
-  type Server,
-  type Setup,
-} from './harness.ts';
+import { both, connectSides, drain, mergeErrors, setUp, sleep, type Counts } from './harness.ts';
+import type { RpcChild } from './rpc.ts';
 import { FRAME_BYTES, SERVER_LABELS, type ServerKind } from './wire.ts';
 
 /**
@@ -49,33 +40,48 @@ type RoundResult = {
   errors: Record<string, number>;
 };
 
-async function throughputWindow(setup: Setup, server: Server, plan: RelayPlan) {
-  const { clients } = setup;
-  const group = server.kind;
+/**
+ * One throughput window over a pair of client processes' `group`: relayed signals per second,
+ * and the server CPU (µs) per relayed signal for each process `cpuMicros` reads (one server, or
+ * the instances and Redis of a cluster).
+ */
+export async function measureThroughput(
+  clients: [RpcChild, RpcChild],
+  group: string,
+  plan: RelayPlan,
+  cpuMicros: () => Promise<Record<string, number>>,
+) {
   await both(clients, 'startLoop', () => ({ group, window: plan.window }));
   await sleep(plan.warmupMs);
-  const cpuStart = await server.child.call<number>('cpuMicros');
+  const cpuStart = await cpuMicros();
   const start = await both<Counts>(clients, 'counts', () => ({ group }));
   await sleep(plan.throughputMs);
   const end = await both<Counts>(clients, 'counts', () => ({ group }));
-  const cpuEnd = await server.child.call<number>('cpuMicros');
+  const cpuEnd = await cpuMicros();
   await both(clients, 'stop', () => ({ group }));
   const missing = await drain(clients, group);
   // Each process counts over its own clock readings; their rates add up.
   const rate = (s: Counts, e: Counts) => (e.relayReceived - s.relayReceived) / ((e.t - s.t) / 1000);
   const relayed =
     end[0].relayReceived - start[0].relayReceived + end[1].relayReceived - start[1].relayReceived;
+  const cpuSplit = Object.fromEntries(
+    Object.entries(cpuEnd).map(([k, v]) => [k, (v - (cpuStart[k] ?? 0)) / relayed]),
+  );
   return {
     throughput: rate(start[0], end[0]) + rate(start[1], end[1]),
-    cpuPerSignal: (cpuEnd - cpuStart) / relayed,
+    cpuPerSignal: Object.values(cpuSplit).reduce((sum, x) => sum + x, 0),
+    cpuSplit,
     missing,
   };
 }
 
-async function latencyWindow(setup: Setup, server: Server, plan: RelayPlan) {
-  const { clients } = setup;
-  const group = server.kind;
-  const ratePerSecond = plan.latencyRate / 2; // half from each process
+/** One latency window over `group`: paced signals at `plan.latencyRate`, half from each process. */
+export async function measureLatency(
+  clients: [RpcChild, RpcChild],
+  group: string,
+  plan: RelayPlan,
+) {
+  const ratePerSecond = plan.latencyRate / 2;
   await both(clients, 'paced', () => ({ group, ratePerSecond, durationMs: plan.latencyWarmupMs }));
   await drain(clients, group);
   await both(clients, 'record', () => ({ group, on: true }));
@@ -125,8 +131,9 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
       const order = shuffled(setup.servers);
       if (round > 0) orders.push(order.map((s) => s.kind).join(' → '));
       for (const server of order) {
-        const t = await throughputWindow(setup, server, plan);
-        const l = await latencyWindow(setup, server, plan);
+        const cpu = async () => ({ server: await server.child.call<number>('cpuMicros') });
+        const t = await measureThroughput(setup.clients, server.kind, plan, cpu);
+        const l = await measureLatency(setup.clients, server.kind, plan);
         const r: RoundResult = {
           kind: server.kind,
           round,
