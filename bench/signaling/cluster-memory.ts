@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { RedisProcess } from '../../apps/signaling/src/testing/redis-process.ts';
 import { ratio, writeBenchResult, type BenchRow } from '../lib/result.ts';
 import { describeRange, median, round, shuffled } from '../lib/stats.ts';
 import { startBenchRedis, startHost } from './cluster-setup.ts';
-import { both, type Memory } from './harness.ts';
-import { ROOM_SIZE } from './memory.ts';
+import { memoryPerConnection, ROOM_SIZE } from './memory.ts';
 import { RpcChild } from './rpc.ts';
 
 /**
@@ -23,8 +21,6 @@ const CASES: Case[] = [
   { redis: true, joined: false, label: 'connected, Redis on' },
 ];
 
-const KiB = 1024;
-
 async function measure(
   c: Case,
   connections: number,
@@ -38,26 +34,14 @@ async function measure(
     c.redis ? { url: redis.url, secret } : undefined,
   );
   try {
-    const before = await host.child.call<Memory>('settledMemory');
-    // Room IDs unique per measurement: one Redis serves every case.
-    const runId = randomBytes(6).toString('base64url');
-    await both(clients, 'connect', (side) => ({
-      group: 'memory',
-      kind: 'parley',
-      port: host.port,
-      side,
-      count: connections / 2,
-      runId,
-      purpose: c.joined ? 'joined' : 'idle',
-      roomSize: ROOM_SIZE,
-    }));
-    if (c.joined)
-      await both(clients, 'ready', (side) => ({ group: 'memory', side, roomSize: ROOM_SIZE }));
-    const after = await host.child.call<Memory>('settledMemory');
-    return {
-      rssPerConn: (after.rss - before.rss) / connections / KiB,
-      heapPerConn: (after.heapUsed - before.heapUsed) / connections / KiB,
-    };
+    const { rssPerConn, heapPerConn } = await memoryPerConnection(
+      clients,
+      host,
+      'parley',
+      connections,
+      c.joined,
+    );
+    return { rssPerConn, heapPerConn };
   } finally {
     await Promise.all(clients.map((client) => client.call('closeAll')));
     await host.child.stop();

@@ -23,38 +23,49 @@ const CASES: Case[] = [
 const KiB = 1024;
 export const ROOM_SIZE = 4;
 
+/**
+ * Opens `connections` sockets from the two client processes to a fresh `server` (joined into
+ * rooms of ROOM_SIZE, or only connected) and returns its settled memory growth per connection.
+ */
+export async function memoryPerConnection(
+  clients: [RpcChild, RpcChild],
+  server: { port: number; child: RpcChild },
+  kind: ServerKind,
+  connections: number,
+  joined: boolean,
+) {
+  const before = await server.child.call<Memory>('settledMemory');
+  // Room IDs unique per measurement: a shared Redis may serve several.
+  const runId = randomBytes(6).toString('base64url');
+  await both(clients, 'connect', (side) => ({
+    group: 'memory',
+    kind,
+    port: server.port,
+    side,
+    count: connections / 2,
+    runId,
+    purpose: joined ? 'joined' : 'idle',
+    roomSize: ROOM_SIZE,
+  }));
+  // Joined: wait until every member has heard of all others, so the server's sends are done.
+  if (joined)
+    await both(clients, 'ready', (side) => ({ group: 'memory', side, roomSize: ROOM_SIZE }));
+  const after = await server.child.call<Memory>('settledMemory');
+  return {
+    rssPerConn: (after.rss - before.rss) / connections / KiB,
+    heapPerConn: (after.heapUsed - before.heapUsed) / connections / KiB,
+    before,
+    after,
+  };
+}
+
 /** A fresh server per measurement; the client processes are the same throughout. */
 async function measure(c: Case, connections: number, clients: [RpcChild, RpcChild]) {
   const setup = await setUp([c.kind], `memory${c.joined ? '-joined' : ''}`, clients);
   const [server] = setup.servers;
   try {
     if (!server) throw new Error('no server');
-    const before = await server.child.call<Memory>('settledMemory');
-    const runId = randomBytes(6).toString('base64url');
-    await both(setup.clients, 'connect', (side) => ({
-      group: 'memory',
-      kind: c.kind,
-      port: server.port,
-      side,
-      count: connections / 2,
-      runId,
-      purpose: c.joined ? 'joined' : 'idle',
-      roomSize: ROOM_SIZE,
-    }));
-    // Joined: wait until every member has heard of all others, so the server's sends are done.
-    if (c.joined)
-      await both(setup.clients, 'ready', (side) => ({
-        group: 'memory',
-        side,
-        roomSize: ROOM_SIZE,
-      }));
-    const after = await server.child.call<Memory>('settledMemory');
-    return {
-      rssPerConn: (after.rss - before.rss) / connections / KiB,
-      heapPerConn: (after.heapUsed - before.heapUsed) / connections / KiB,
-      before,
-      after,
-    };
+    return await memoryPerConnection(setup.clients, server, c.kind, connections, c.joined);
   } finally {
     await setup.close();
   }
