@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { RoomCounts, type DoorEvent, type RoomBus, type RoomBusHandlers } from '../hub/room-bus.ts';
 import type { ClusterKeys } from './cluster-keys.ts';
 import { parseDoorEvent } from './door-event.ts';
+import type { RoomCache } from './room-cache.ts';
 
 /**
  * Frames between instances over Redis pub/sub, one channel per room (as PeerCalls does): an
@@ -15,6 +16,7 @@ import { parseDoorEvent } from './door-event.ts';
  *   d\n<from instance>\n<to peer>\n<sent at, ms>\n<frame>   a frame for a participant
  *   c\n<from instance>\n<peer>\n0\n                          that participant resumed at <from>
  *   e\n<from instance>\n\n0\n<door event, JSON>               lock and knock (door-event.ts)
+ *   r\n\n\n0\n                                         the room was written (ROOM_CHANGED_MESSAGE)
  *
  * Pub/sub delivers at most once: a frame published while the subscriber's connection is down
  * is lost (docs/scaling.md, "Redis outage").
@@ -35,7 +37,15 @@ export interface RedisRoomBusOptions {
   /** Seconds from publish to delivery here, and publish failures, for metrics. */
   observeLatency?(seconds: number): void;
   onPublishError?(error: unknown): void;
+  /**
+   * The relay's copy of rooms (room-cache.ts), kept true by the "room changed" messages this bus
+   * hears: it may keep a room only while the room's channel is subscribed.
+   */
+  cache?: RoomCache;
 }
+
+/** Published by the room store's compare-and-set script whenever it writes a room. */
+export const ROOM_CHANGED_MESSAGE = 'r\n\n\n0\n';
 
 export class RedisRoomBus implements RoomBus {
   readonly spansInstances = true;
@@ -50,6 +60,10 @@ export class RedisRoomBus implements RoomBus {
     options.subscriber.on('message', (channel: string, message: string) =>
       this.onMessage(channel, message),
     );
+    // While the subscriber is down, "room changed" messages are lost: no copy may be trusted
+    // until every room's channel is subscribed again.
+    options.subscriber.on('close', () => options.cache?.suspend());
+    options.subscriber.on('ready', () => void this.resubscribe());
   }
 
   listen(handlers: RoomBusHandlers): void {
@@ -69,6 +83,7 @@ export class RedisRoomBus implements RoomBus {
     this.subscribing.set(roomId, subscription);
     try {
       await subscription;
+      if (this.rooms.has(roomId)) this.options.cache?.watch(roomId);
     } catch (error) {
       this.rooms.remove(roomId);
       throw error;
@@ -79,6 +94,7 @@ export class RedisRoomBus implements RoomBus {
 
   exit(roomId: string): void {
     if (!this.rooms.remove(roomId)) return;
+    this.options.cache?.unwatch(roomId);
     // Commands on one connection run in order: a later `enter` re-subscribes after this.
     this.options.subscriber
       .unsubscribe(this.options.keys.roomChannel(roomId))
@@ -113,6 +129,23 @@ export class RedisRoomBus implements RoomBus {
       .catch((error: unknown) => this.options.onPublishError?.(error));
   }
 
+  /**
+   * After a reconnect. ioredis subscribes the channels again by itself, but gives no sign of when
+   * that is done; this subscription (the same channels, harmless twice) is that sign.
+   */
+  private async resubscribe(): Promise<void> {
+    const cache = this.options.cache;
+    if (!cache) return;
+    const channels = this.rooms.keys().map((roomId) => this.options.keys.roomChannel(roomId));
+    try {
+      if (channels.length > 0) await this.options.subscriber.subscribe(...channels);
+      cache.resume();
+    } catch (error) {
+      // Still down or down again: the next 'ready' tries again, and the copy stays suspended.
+      this.options.onPublishError?.(error);
+    }
+  }
+
   private async onClaim(channel: string, peerId: string): Promise<void> {
     const roomId = channel.slice(this.options.keys.roomChannelPrefix.length);
     const owner = await this.options.ownerOf?.(roomId, peerId).catch(() => undefined);
@@ -131,6 +164,10 @@ export class RedisRoomBus implements RoomBus {
     const peerId = message.slice(fromEnd + 1, peerEnd);
     if (kind === 'c') {
       if (from !== this.options.node) void this.onClaim(channel, peerId);
+      return;
+    }
+    if (kind === 'r') {
+      this.options.cache?.changed(channel.slice(this.options.keys.roomChannelPrefix.length));
       return;
     }
     if (kind === 'e') {

@@ -11,6 +11,8 @@ import {
 } from '../rooms/room.ts';
 import type { RoomStore } from '../rooms/room-store.ts';
 import type { ClusterKeys } from './cluster-keys.ts';
+import { ROOM_CHANGED_MESSAGE } from './redis-room-bus.ts';
+import type { RoomCache } from './room-cache.ts';
 import { decodeRoom, encodeRoom, type OwnedRoom } from './stored-room.ts';
 
 /**
@@ -28,13 +30,18 @@ import { decodeRoom, encodeRoom, type OwnedRoom } from './stored-room.ts';
  * that a room written back after a data loss is not silently unlocked.
  */
 
-/** Compare-and-set of one room, recording the room under the writing instance's index. */
+/**
+ * Compare-and-set of one room, recording the room under the writing instance's index. A write
+ * also tells every instance holding the room, on its bus channel, to drop its copy (room-cache.ts):
+ * in the script, so no write can go unannounced.
+ */
 const CAS_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
 if (current or '') ~= ARGV[1] then return 0 end
 if ARGV[2] == '' then redis.call('DEL', KEYS[1])
 else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
 redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 1`;
 
 /** Each round at least one writer wins, so this bounds a race between this many writers. */
@@ -61,6 +68,8 @@ export interface RedisRoomStoreOptions {
   isLive(node: string): boolean;
   /** How long an ended seat's resume token stays refused. */
   endedTtlMs: number;
+  /** The relay's copy of rooms, kept true by the bus (room-cache.ts); none: every relay reads. */
+  cache?: RoomCache;
 }
 
 export class RedisRoomStore implements RoomStore {
@@ -78,6 +87,17 @@ export class RedisRoomStore implements RoomStore {
 
   get(roomId: string): Promise<Room | undefined> {
     return this.whenAvailable(async () => (await this.read(roomId))?.room);
+  }
+
+  /**
+   * From the copy when it names the target, so the relay needs no Redis read. A target missing
+   * from the copy is looked up afresh before it is refused: it may have joined a moment ago.
+   */
+  relayTarget(roomId: string, peerId: string): Member | undefined | Promise<Member | undefined> {
+    const cached = this.options.cache?.get(roomId);
+    const member = cached && findMember(cached, peerId);
+    if (member) return member;
+    return this.get(roomId).then((room) => room && findMember(room, peerId));
   }
 
   admit(roomId: string, request: AdmitRequest, capacity: number): Promise<AdmitResult> {
@@ -256,8 +276,10 @@ export class RedisRoomStore implements RoomStore {
   }
 
   private async read(roomId: string): Promise<OwnedRoom | undefined> {
+    const ticket = this.options.cache?.ticket() ?? 0;
     const current = decodeRoom(roomId, await this.redis.get(this.options.keys.room(roomId)));
     this.noteLock(roomId, current?.room);
+    this.options.cache?.keep(roomId, current?.room, ticket);
     return current;
   }
 
@@ -281,8 +303,12 @@ export class RedisRoomStore implements RoomStore {
         nextText,
         String(ROOM_TTL_MS),
         roomId,
+        keys.roomChannel(roomId),
+        ROOM_CHANGED_MESSAGE,
       );
       if (written === 1) {
+        // Our own notice is on its way too; the copy must not serve a relay before it lands.
+        this.options.cache?.changed(roomId);
         this.noteLock(roomId, next.room);
         return value;
       }

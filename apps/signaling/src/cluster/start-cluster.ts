@@ -11,6 +11,7 @@ import { InstanceLease } from './instance-lease.ts';
 import { RedisRoomBus } from './redis-room-bus.ts';
 import { RedisRoomStore } from './redis-room-store.ts';
 import { RedisSessionRoute } from './redis-session-route.ts';
+import { RoomCache } from './room-cache.ts';
 
 /**
  * Scale-out wiring (REDIS_URL set): two Redis connections (commands and publishes; subscribes),
@@ -72,10 +73,13 @@ export function startCluster({
   redis.on('error', countError);
   subscriber.on('error', countError);
 
+  // Shared by the store (which reads and keeps rooms) and the bus (which hears when they change).
+  const cache = new RoomCache();
   const store: RedisRoomStore = new RedisRoomStore({
     redis,
     node,
     keys,
+    cache,
     // Called on admissions only, once `lease` below exists.
     isLive: (other): boolean => lease.isLive(other),
     endedTtlMs,
@@ -88,6 +92,7 @@ export function startCluster({
     ownerOf: (roomId, peerId) => store.ownerOf(roomId, peerId),
     observeLatency: (seconds) => metrics.relayLatency.observe(seconds),
     onPublishError: countError,
+    cache,
   });
   // Made before the lease: it subscribes before the lease's first beat pings that connection,
   // so "ready" also means requests forwarded from other instances reach this one.

@@ -11,7 +11,7 @@ import {
   type ServerMessage,
 } from '@parley/protocol';
 import { TokenBucket } from '../rate-limit.ts';
-import { findMember, isPolite, peersSeenBy, type Room } from '../rooms/room.ts';
+import { isPolite, peersSeenBy, type Member } from '../rooms/room.ts';
 import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
 import { type KnockingSession } from './doorkeeper.ts';
@@ -308,22 +308,22 @@ export class ClientConnection implements KnockingSession {
   ): Promise<void> | void {
     const seat = this.seat;
     if (!seat) return this.error('not-in-room', 'join a room before signalling');
-    const room = this.options.store.get(seat.roomId);
-    // The in-memory store answers at once, which keeps the relay synchronous; a shared store
-    // answers with a promise, and frames after this one wait for it.
-    if (room instanceof Promise)
-      return room.then((found) => this.relayInto(found, seat, message, text, bytes));
-    this.relayInto(room, seat, message, text, bytes);
+    if (message.to === seat.peerId) return this.relayInto(undefined, seat, message, text, bytes);
+    const target = this.options.store.relayTarget(seat.roomId, message.to);
+    // The in-memory store (and a shared store's copy) answers at once, which keeps the relay
+    // synchronous; otherwise the answer is a promise, and frames after this one wait for it.
+    if (target instanceof Promise)
+      return target.then((found) => this.relayInto(found, seat, message, text, bytes));
+    this.relayInto(target, seat, message, text, bytes);
   }
 
   private relayInto(
-    room: Room | undefined,
+    target: Member | undefined,
     seat: Seat,
     message: ClientSignalMessage,
     text: string,
     bytes: Uint8Array | undefined,
   ): void {
-    const target = room && message.to !== seat.peerId ? findMember(room, message.to) : undefined;
     if (!target) {
       return this.error('unknown-peer', 'no such participant in this call', 'to');
     }

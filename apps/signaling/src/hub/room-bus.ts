@@ -113,6 +113,10 @@ export class RoomCounts {
     return this.counts.has(roomId);
   }
 
+  keys(): string[] {
+    return [...this.counts.keys()];
+  }
+
   get size(): number {
     return this.counts.size;
   }

@@ -336,6 +336,7 @@ describe('resume', () => {
     let release: (() => void) | undefined;
     const slowStore: RoomStore = {
       get: (roomId) => inner.get(roomId),
+      relayTarget: (...args) => inner.relayTarget(...args),
       admit: async (...args) => {
         await new Promise<void>((resolve) => (release = resolve));
         return inner.admit(...args);
@@ -364,6 +365,7 @@ describe('order and limits', () => {
     const inner = new InMemoryRoomStore();
     const store: RoomStore = {
       get: (roomId) => Promise.resolve(inner.get(roomId)),
+      relayTarget: (...args) => Promise.resolve(inner.relayTarget(...args)),
       admit: async (...args) => {
         await vi.advanceTimersByTimeAsync(5);
         return inner.admit(...args);

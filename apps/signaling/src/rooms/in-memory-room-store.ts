@@ -1,11 +1,13 @@
 import {
   admit,
   emptyRoom,
+  findMember,
   markDisconnected,
   removeMember,
   withLock,
   type AdmitRequest,
   type AdmitResult,
+  type Member,
   type Room,
 } from './room.ts';
 import type { RoomStore } from './room-store.ts';
@@ -17,6 +19,11 @@ export class InMemoryRoomStore implements RoomStore {
   /** Synchronous: the relay hot path stays free of promises. */
   get(roomId: string): Room | undefined {
     return this.rooms.get(roomId);
+  }
+
+  relayTarget(roomId: string, peerId: string): Member | undefined {
+    const room = this.rooms.get(roomId);
+    return room && findMember(room, peerId);
   }
 
   admit(roomId: string, request: AdmitRequest, capacity: number): Promise<AdmitResult> {

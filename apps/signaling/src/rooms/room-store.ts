@@ -1,4 +1,4 @@
-import type { AdmitRequest, AdmitResult, Room } from './room.ts';
+import type { AdmitRequest, AdmitResult, Member, Room } from './room.ts';
 
 /**
  * Where rooms live. The hub only talks to this interface and awaits every call, so a shared
@@ -7,10 +7,17 @@ import type { AdmitRequest, AdmitResult, Room } from './room.ts';
  */
 export interface RoomStore {
   /**
-   * Read on every relayed signal. A store that has the room at hand may return it directly:
-   * the hub then relays without a promise hop, and later frames need not wait for one.
+   * The room as it is now. A store that has the room at hand may return it directly: the hub
+   * then answers without a promise hop, and later frames need not wait for one.
    */
   get(roomId: string): Room | undefined | Promise<Room | undefined>;
+  /**
+   * The member a relayed signal is for, read on every one. It may come from a copy that is a
+   * moment behind a change made on another instance, but a target missing from the copy must be
+   * looked up afresh before the store answers undefined (someone who has just joined). Returns
+   * directly when it can, like `get`.
+   */
+  relayTarget(roomId: string, peerId: string): Member | undefined | Promise<Member | undefined>;
   /** Seats someone, atomically with the capacity and lock checks (`reason: 'locked'`: knock). */
   admit(roomId: string, request: AdmitRequest, capacity: number): Promise<AdmitResult>;
   /**
