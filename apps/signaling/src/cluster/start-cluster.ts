@@ -66,6 +66,10 @@ export function startCluster({
     // Back within a second of Redis returning; commands queued meanwhile wait ~15 s at most.
     retryStrategy: (times) => Math.min(times * 100, 1000),
     maxRetriesPerRequest: 20,
+    // Publishes made while handling one burst of frames go out in one write (the batch is sent
+    // on setImmediate, in order): bench 9 measured redis-server's CPU per cross-instance signal
+    // at 3 µs instead of 12, and each instance's at 29 µs instead of 34.
+    enableAutoPipelining: true,
     connectionName: `parley-${node}`,
   });
   const subscriber = redis.duplicate({ connectionName: `parley-${node}-sub` });
