@@ -14,6 +14,7 @@ import { expect, expectVideoPlaying, ParleyProcess, test, tile } from './fixture
  */
 
 const UPDATE_NOTE = 'Parley was updated. The new version loads after this call.';
+const SHORT_UPDATE_NOTE = 'New version after this call';
 
 /**
  * Once `window.parleyServerUpgraded` is set, Ada's page reads a newer protocol in every `joined`
@@ -38,7 +39,7 @@ async function serverLooksNewerWhenFlagged(context: BrowserContext, newer: numbe
 
 test('an upgrade mid-call keeps the call, shows a quiet note, and loads the new version after it', async ({
   joinAs,
-}) => {
+}, testInfo) => {
   // Two joins, a restart and a reload: a deadline for a loaded two-core machine, not a timing.
   test.setTimeout(300_000);
   const server = new ParleyProcess({ RESUME_GRACE_MS: '30000' });
@@ -68,6 +69,27 @@ test('an upgrade mid-call keeps the call, shows a quiet note, and loads the new 
     await expectVideoPlaying(tile(bob.page, 'Ada'));
     await expect(ada.page.getByRole('group')).toHaveCount(2);
     await expect(ada.page.getByRole('alert')).toHaveCount(0);
+    // The note fits a phone's screen beside the call's controls, as it does a desktop's.
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844],
+    ] as const) {
+      await ada.page.setViewportSize({ width, height });
+      // A phone shows fewer words; the full sentence stays there for screen readers.
+      await expect(ada.page.getByText(width < 520 ? SHORT_UPDATE_NOTE : UPDATE_NOTE)).toBeVisible();
+      const note = await ada.page.locator('.update-ready').boundingBox();
+      expect(note).not.toBeNull();
+      expect(note!.x).toBeGreaterThanOrEqual(0);
+      expect(note!.x + note!.width).toBeLessThanOrEqual(width);
+      await expect(ada.page.getByRole('button', { name: 'Leave' })).toBeInViewport();
+      // Kept beside the test's output (and in its report) to look at, as a user would.
+      const path = testInfo.outputPath(`update-note-${width}x${height}.png`);
+      await ada.page.screenshot({ path });
+      await testInfo.attach(`update note at ${width}x${height}`, {
+        path,
+        contentType: 'image/png',
+      });
+    }
 
     // Leaving is the moment to update: rejoining reloads the page instead of rejoining in place.
     await ada.page.getByRole('button', { name: 'Leave' }).click();

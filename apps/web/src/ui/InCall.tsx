@@ -78,7 +78,13 @@ export function InCall() {
         </p>
         {updateReady && (
           <p aria-live="polite" className="update-ready">
-            Parley was updated. The new version loads after this call.
+            <span className="update-ready-full">
+              Parley was updated. The new version loads after this call.
+            </span>
+            {/* A phone's header has room for a few words beside the status and Verify. */}
+            <span className="update-ready-short" aria-hidden="true">
+              New version after this call
+            </span>
           </p>
         )}
         <RenderGuard label="Verification">
