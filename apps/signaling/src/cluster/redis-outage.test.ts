@@ -1,4 +1,3 @@
-import { createRoomId } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { readiness, useCluster, type Instance } from '../testing/cluster-fixture.ts';
 import { redisMissing } from '../testing/redis-process.ts';
@@ -22,17 +21,6 @@ const STARTUP_BUDGET_MS = 120_000;
 
 const OUTAGE_LOG = /^Redis unreachable/;
 const offer = (n: number) => ({ type: 'offer', sdp: `v=0\r\ns=${n}\r\n` }) as const;
-
-async function callAcross(cluster: ReturnType<typeof useCluster>) {
-  const [a, b] = await cluster.instances(2);
-  const room = createRoomId();
-  const ada = await cluster.client(a!);
-  const adaJoined = await ada.join(room, 'Ada');
-  const bob = await cluster.client(b!);
-  const bobJoined = await bob.join(room, 'Bob');
-  await ada.next('peer-joined');
-  return { a: a!, b: b!, ada, bob, adaId: adaJoined.selfId, bobId: bobJoined.selfId };
-}
 
 async function outageSeen(instance: Instance): Promise<void> {
   await instance.waitForLog((e) => OUTAGE_LOG.test(String(e.msg)));
@@ -63,7 +51,7 @@ describe.skipIf(missing !== undefined)('Redis outage', { timeout: STARTUP_BUDGET
   const cluster = useCluster();
 
   it('frozen (kill -STOP): unready, logged once, and a signal sent meanwhile arrives after', async () => {
-    const { a, b, ada, bob, adaId, bobId } = await callAcross(cluster);
+    const { a, b, ada, bob, adaId, bobId } = await cluster.callAcross();
     const redis = await cluster.redis();
     redis.freeze();
     await Promise.all([outageSeen(a), outageSeen(b)]);
@@ -76,7 +64,7 @@ describe.skipIf(missing !== undefined)('Redis outage', { timeout: STARTUP_BUDGET
   });
 
   it('killed and restarted empty: unready, logged once, seats written back, bus resubscribed', async () => {
-    const { a, b, ada, bob, adaId, bobId } = await callAcross(cluster);
+    const { a, b, ada, bob, adaId, bobId } = await cluster.callAcross();
     const redis = await cluster.redis();
     await redis.kill();
     await Promise.all([outageSeen(a), outageSeen(b)]);

@@ -1,3 +1,4 @@
+import { createRoomId } from '@parley/protocol';
 import { afterEach } from 'vitest';
 import { spawnServerProcess, type ServerProcess } from './server-process.ts';
 import { startRedis, type RedisProcess } from './redis-process.ts';
@@ -47,6 +48,17 @@ export function useCluster() {
       const c = await TestClient.connect(instance.url);
       clients.push(c);
       return c;
+    },
+    /** Two instances, Ada seated on `a` and Bob on `b` in one room, each aware of the other. */
+    async callAcross(env: Record<string, string> = {}) {
+      const [a, b] = await this.instances(2, env);
+      const room = createRoomId();
+      const ada = await this.client(a!);
+      const adaJoined = await ada.join(room, 'Ada');
+      const bob = await this.client(b!);
+      const bobJoined = await bob.join(room, 'Bob');
+      await ada.next('peer-joined');
+      return { a: a!, b: b!, room, ada, bob, adaId: adaJoined.selfId, bobId: bobJoined.selfId };
     },
   };
 }
