@@ -17,7 +17,12 @@ export type FingerprintSource = Pick<
 > & {
   /** Parley's links always carry a data channel, so its transport is the bundle's. */
   readonly sctp?: { readonly transport: DtlsTransportView } | null;
+  /** Where the certificate this connection was given (Parley's persistent one) is found. */
+  getConfiguration?: () => { certificates?: ReadonlyArray<CertificateView> };
 };
+
+/** What is read of an RTCCertificate (getFingerprints: Chromium, Firefox). */
+type CertificateView = Partial<Pick<RTCCertificate, 'getFingerprints'>>;
 
 /** The fingerprints an SDP announces; every one must be the same (one certificate per side). */
 export function sdpFingerprint(sdp: string): string | undefined {
@@ -46,18 +51,41 @@ export async function certificateFingerprint(der: ArrayBuffer, like: string): Pr
 }
 
 /**
+ * The fingerprints of the certificates this connection was configured with, in the algorithm
+ * of `like`: the local certificate is one of these. Undefined where none was configured (the
+ * browser made its own) or the browser cannot list them.
+ */
+function configuredFingerprints(pc: FingerprintSource, like: string): string[] | undefined {
+  const algorithm = like.split(' ')[0];
+  const found = (pc.getConfiguration?.().certificates ?? []).flatMap((certificate) =>
+    (certificate.getFingerprints?.() ?? [])
+      .filter((fingerprint) => fingerprint.algorithm?.toLowerCase() === algorithm)
+      .map((fingerprint) => normalizeFingerprint(algorithm ?? '', fingerprint.value ?? '')),
+  );
+  return found.length > 0 ? found : undefined;
+}
+
+const DIFFER = 'the negotiated certificates differ from the descriptions';
+
+/**
  * Reads the fingerprints from the live connection's local and remote descriptions, and checks
- * them against the certificates DTLS actually negotiated. Undefined until both descriptions are
- * set and DTLS has connected. Throws when the two disagree: the code would not describe the
- * encryption in use.
+ * each against what the browser shows of the certificates in use. Undefined until both
+ * descriptions are set and DTLS has connected. Throws when the two disagree: the code would not
+ * describe the encryption in use.
  *
- * The remote certificate comes from the DTLS transport itself (`getRemoteCertificates`), not
- * from getStats: Chromium caches a transport's certificate stats, and a report taken while
- * DTLS was still connecting (this watcher reads on every state change) leaves the remote
- * certificate out of every later report of that call, and the code never appeared (5 of 8
- * runs of e2e/verification.spec.ts). getStats is the fallback for browsers without
- * `getRemoteCertificates`, and the source of the local one. Where neither shows a certificate
- * (Firefox), the connected DTLS transport vouches for the descriptions (see the end).
+ * Remote: the DTLS transport's certificate (`getRemoteCertificates`: Chromium, Firefox), else
+ * getStats' certificate entries. Not getStats first: Chromium caches a transport's certificate
+ * stats, and a report taken while DTLS was still connecting (this watcher reads on every state
+ * change) leaves the remote certificate out of every later report of that call, and the code
+ * never appeared (5 of 8 runs of e2e/verification.spec.ts).
+ *
+ * Local: getStats' certificate entries (Chromium), else the certificate the connection was
+ * given (`getConfiguration().certificates`, Parley's persistent one): Firefox has no certificate
+ * stats at all and its transport stats name no certificates, so before this the local side was
+ * never confirmed there and Firefox never showed a code (docs/call.md, Browsers).
+ *
+ * A side the browser gives no view of at all is taken from its description once DTLS has
+ * connected (see the end).
  */
 export async function readFingerprints(
   pc: FingerprintSource,
@@ -74,9 +102,15 @@ export async function readFingerprints(
   const live = transport?.state === 'connected' ? transport.getRemoteCertificates?.() : undefined;
   const leaf = live?.[0];
   if (leaf) {
-    if ((await certificateFingerprint(leaf, remote)) !== remote)
-      throw new Error('the negotiated certificates differ from the descriptions');
+    if ((await certificateFingerprint(leaf, remote)) !== remote) throw new Error(DIFFER);
     remoteChecked = true;
+  }
+
+  let localChecked = false;
+  const configured = configuredFingerprints(pc, local);
+  if (configured) {
+    if (!configured.includes(local)) throw new Error(DIFFER);
+    localChecked = true;
   }
 
   const report = await pc.getStats();
@@ -88,24 +122,27 @@ export async function readFingerprints(
       return undefined;
     return normalizeFingerprint(entry.fingerprintAlgorithm, entry.fingerprint);
   };
-  let localChecked = false;
   let statsShowCertificates = false;
+  let dtlsConnected = transport?.state === 'connected';
   for (const entry of byId.values()) {
     if (entry.type === 'certificate') statsShowCertificates = true;
     if (entry.type !== 'transport' || entry.dtlsState !== 'connected') continue;
+    dtlsConnected = true;
     const statsLocal = certificate(entry.localCertificateId);
     const statsRemote = certificate(entry.remoteCertificateId);
     if ((statsLocal && statsLocal !== local) || (statsRemote && statsRemote !== remote))
-      throw new Error('the negotiated certificates differ from the descriptions');
+      throw new Error(DIFFER);
     localChecked ||= statsLocal !== undefined;
     remoteChecked ||= statsRemote !== undefined;
   }
-  if (localChecked && remoteChecked) return { local, remote };
-  // Firefox shows the certificates nowhere: no getRemoteCertificates, no certificate stats.
-  // There the descriptions are all there is, and they suffice once DTLS has connected: every
-  // WebRTC stack refuses a handshake whose certificate does not match the remote description's
-  // fingerprint (RFC 8827 section 6.5), and signs with the one its local description names.
-  const noCertificateView = !transport?.getRemoteCertificates && !statsShowCertificates;
-  if (noCertificateView && transport?.state === 'connected') return { local, remote };
-  return undefined;
+  if (!dtlsConnected) return undefined;
+  // A side with no view at all (no certificate stats, and no configured certificate or no
+  // getRemoteCertificates) is taken from its description: every WebRTC stack refuses a
+  // handshake whose certificate does not match the remote description's fingerprint (RFC 8827
+  // section 6.5), and signs with the one its local description names. Where a view exists but
+  // has not shown the certificate yet, the code waits for it.
+  const localVouched = localChecked || (!configured && !statsShowCertificates);
+  const remoteVouched =
+    remoteChecked || (!transport?.getRemoteCertificates && !statsShowCertificates);
+  return localVouched && remoteVouched ? { local, remote } : undefined;
 }

@@ -76,6 +76,22 @@ describe('fingerprints', () => {
     expect(sdpFingerprint(sdp)).toBe(`sha-256 ${fp}`);
     expect(() => sdpFingerprint(`${sdp}a=fingerprint:sha-256 00:11\r\n`)).toThrow();
   });
+  it("reads Firefox's description: one fingerprint at session level, none in the media sections", () => {
+    const firefoxSdp = [
+      'v=0',
+      'o=mozilla...THIS_IS_SDPARTA-99.0 5153252397821387497 0 IN IP4 0.0.0.0',
+      's=-',
+      't=0 0',
+      'a=sendrecv',
+      `a=fingerprint:sha-256 ${fp}`,
+      'a=group:BUNDLE 0 1 2',
+      'm=audio 35096 UDP/TLS/RTP/SAVPF 111 9 0 8 126',
+      'a=setup:active',
+      'm=application 35096 UDP/DTLS/SCTP webrtc-datachannel',
+      '',
+    ].join('\r\n');
+    expect(sdpFingerprint(firefoxSdp)).toBe(`sha-256 ${fp}`);
+  });
 
   const connection = (local: string, remote: string, stats: Array<Record<string, unknown>>) =>
     ({
@@ -146,21 +162,83 @@ describe('fingerprints', () => {
     ]);
     await expect(readFingerprints(pc)).rejects.toThrow(/differ/);
   });
-  // Firefox: no getRemoteCertificates and no certificate stats, only the DTLS transport's state.
-  const firefoxLike = (state: RTCDtlsTransportState, report: Array<Record<string, unknown>> = []) =>
+  // A browser with no certificate view at all: no getRemoteCertificates, no certificate stats,
+  // no configured certificate, only the DTLS transport's state.
+  const viewless = (state: RTCDtlsTransportState, report: Array<Record<string, unknown>> = []) =>
     Object.assign(connection('AA:01', 'BB:02', report), { sctp: { transport: { state } } });
   it('takes the descriptions as they are where the browser shows no certificate, once DTLS has connected', async () => {
-    expect(await readFingerprints(firefoxLike('connecting'))).toBeUndefined();
-    expect(await readFingerprints(firefoxLike('connected'))).toEqual({
+    expect(await readFingerprints(viewless('connecting'))).toBeUndefined();
+    expect(await readFingerprints(viewless('connected'))).toEqual({
       local: 'sha-256 AA:01',
       remote: 'sha-256 BB:02',
     });
   });
   it('still checks certificate stats where a browser without getRemoteCertificates has them', async () => {
-    const pc = firefoxLike('connected', stats('AA:01', 'CC:03'));
+    const pc = viewless('connected', stats('AA:01', 'CC:03'));
     await expect(readFingerprints(pc)).rejects.toThrow(/differ/);
-    const pending = firefoxLike('connected', withoutRemoteStat('AA:01'));
+    const pending = viewless('connected', withoutRemoteStat('AA:01'));
     expect(await readFingerprints(pending)).toBeUndefined();
+  });
+
+  // Firefox ESR 153 as measured in the Chromium–Firefox e2e call: getRemoteCertificates works,
+  // its one transport entry says "connected" but names no certificate, there are no certificate
+  // entries, and the configured RTCCertificate lists its fingerprint in lower case.
+  const firefox = (options: {
+    local?: string;
+    remote?: string;
+    configured?: string[];
+    state?: RTCDtlsTransportState;
+  }): FingerprintSource => {
+    const state = options.state ?? 'connected';
+    const pc = connection(options.local ?? 'AA:01', options.remote ?? derFingerprint, [
+      { id: 'T', type: 'transport', dtlsState: state, dtlsRole: 'client' },
+      { id: 'P', type: 'candidate-pair', state: 'succeeded' },
+    ]);
+    return Object.assign(pc, {
+      sctp: {
+        transport: { state, getRemoteCertificates: () => (state === 'connected' ? [der] : []) },
+      },
+      getConfiguration: () => ({
+        certificates: [
+          {
+            getFingerprints: () =>
+              (options.configured ?? ['aa:01']).map((value) => ({ algorithm: 'sha-256', value })),
+          },
+        ],
+      }),
+    });
+  };
+  it("reads Firefox's code: remote from the DTLS transport, local from the configured certificate", async () => {
+    expect(await readFingerprints(firefox({}))).toEqual({
+      local: 'sha-256 AA:01',
+      remote: `sha-256 ${derFingerprint}`,
+    });
+  });
+  it('waits in Firefox until DTLS has connected', async () => {
+    expect(await readFingerprints(firefox({ state: 'connecting' }))).toBeUndefined();
+  });
+  it("refuses in Firefox when the remote description names another certificate than DTLS's", async () => {
+    await expect(readFingerprints(firefox({ remote: 'BB:02' }))).rejects.toThrow(/differ/);
+  });
+  it('refuses when the local description names another certificate than the one configured', async () => {
+    await expect(readFingerprints(firefox({ configured: ['cc:03'] }))).rejects.toThrow(/differ/);
+    // Several configured: the browser uses one of them.
+    expect(await readFingerprints(firefox({ configured: ['cc:03', 'aa:01'] }))).toBeDefined();
+  });
+  it('takes the local description in Firefox when no certificate was configured (the browser made its own)', async () => {
+    const own = Object.assign(firefox({}), { getConfiguration: () => ({ certificates: [] }) });
+    expect(await readFingerprints(own)).toEqual({
+      local: 'sha-256 AA:01',
+      remote: `sha-256 ${derFingerprint}`,
+    });
+  });
+  it('checks the configured certificate where certificate stats show the local one too', async () => {
+    const pc = Object.assign(connection('AA:01', 'BB:02', stats('AA:01', 'BB:02')), {
+      getConfiguration: () => ({
+        certificates: [{ getFingerprints: () => [{ algorithm: 'sha-256', value: 'cc:03' }] }],
+      }),
+    });
+    await expect(readFingerprints(pc)).rejects.toThrow(/differ/);
   });
   it('does not read the transport before DTLS has connected', async () => {
     const pc = onTransport(
