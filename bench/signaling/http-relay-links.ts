@@ -4,6 +4,7 @@ import {
   SESSION_TOKEN_HEADER,
   SseReader,
 } from '@parley/protocol';
+import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 
 /**
@@ -26,6 +27,48 @@ export interface RelayLink {
 
 /** An acknowledgement goes out at the latest this long after a frame arrived. */
 const ACK_DELAY_MS = 50;
+
+/**
+ * The HTTP clients use node:http with kept-alive connections, not fetch: this process is the
+ * load generator for both sides of every pair, and at 1k signals/s undici's fetch and web
+ * streams cost it 520 µs of CPU per signal over SSE (WebSocket: 150), enough on two shared
+ * cores to put the client's own queueing into the server's figures. A browser's fetch runs in
+ * its own process and keeps its connections alive the same way.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+type Reply = { status: number; body: string };
+
+/** One request; resolves with the whole answer. `started` gets it, e.g. to cut it short. */
+function call(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+  started?: (req: ClientRequest) => void,
+) {
+  return new Promise<Reply>((resolve, reject) => {
+    const req = request(url, { method, headers, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    started?.(req);
+    req.end(body);
+  });
+}
+
+/** A request whose answer is read as it arrives (the SSE stream). */
+function open(url: string, headers: Record<string, string>) {
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(url, { headers, agent }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 export async function openLink(baseUrl: string, transport: Transport): Promise<RelayLink> {
   return transport === 'websocket' ? openWebSocket(baseUrl) : openHttp(baseUrl, transport);
@@ -75,14 +118,18 @@ async function openWebSocket(baseUrl: string): Promise<RelayLink> {
 }
 
 async function openHttp(baseUrl: string, mode: 'sse' | 'poll'): Promise<RelayLink> {
-  const opened = await fetch(baseUrl + HTTP_SESSION_PATHS.open, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Origin: baseUrl },
-    body: '{}',
-  });
+  const opened = await call(
+    baseUrl + HTTP_SESSION_PATHS.open,
+    'POST',
+    {
+      'Content-Type': 'application/json',
+      Origin: baseUrl,
+    },
+    '{}',
+  );
   if (opened.status !== 201) throw new Error(`session refused: ${opened.status}`);
-  const { token } = (await opened.json()) as { token: string };
-  const reading = new AbortController();
+  const { token } = JSON.parse(opened.body) as { token: string };
+  const reading: { stop?: () => void } = {};
   const queue: string[] = [];
   let nextSeq = 1;
   let lastSeq = 0;
@@ -104,13 +151,13 @@ async function openHttp(baseUrl: string, mode: 'sse' | 'poll'): Promise<RelayLin
       const seq = nextSeq;
       nextSeq += frames.length;
       acked = lastSeq;
-      const res = await fetch(baseUrl + HTTP_SESSION_PATHS.send, {
-        method: 'POST',
+      const res = await call(
+        baseUrl + HTTP_SESSION_PATHS.send,
+        'POST',
         headers,
-        body: JSON.stringify({ seq, ack: acked, frames }),
-      });
+        JSON.stringify({ seq, ack: acked, frames }),
+      );
       if (res.status !== 200) throw new Error(`send refused: ${res.status}`);
-      await res.arrayBuffer();
     }
     posting = false;
   };
@@ -131,7 +178,7 @@ async function openHttp(baseUrl: string, mode: 'sse' | 'poll'): Promise<RelayLin
     close() {
       closed = true;
       clearTimeout(ackTimer);
-      reading.abort();
+      reading.stop?.();
     },
   };
   const dispatch = dispatcher(link, joined);
@@ -145,32 +192,30 @@ async function openHttp(baseUrl: string, mode: 'sse' | 'poll'): Promise<RelayLin
   };
 
   if (mode === 'sse') {
-    const res = await fetch(baseUrl + HTTP_SESSION_PATHS.stream, {
-      headers: { [SESSION_TOKEN_HEADER]: token },
-      signal: reading.signal,
+    const res = await open(baseUrl + HTTP_SESSION_PATHS.stream, {
+      [SESSION_TOKEN_HEADER]: token,
     });
-    if (res.status !== 200 || !res.body) throw new Error(`stream refused: ${res.status}`);
+    if (res.statusCode !== 200) throw new Error(`stream refused: ${res.statusCode}`);
     const reader = new SseReader((event) => {
       if (event.id !== undefined) receive(Number(event.id), event.data);
     });
-    const body = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    void (async () => {
-      try {
-        for (let chunk = await body.read(); !chunk.done; chunk = await body.read())
-          reader.feed(chunk.value);
-      } catch {
-        // closed by the bench
-      }
-    })();
+    reading.stop = () => res.destroy();
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => reader.feed(chunk));
+    res.on('error', () => undefined); // closed by the bench
   } else {
     void (async () => {
       while (!closed) {
         try {
-          const res = await fetch(`${baseUrl}${HTTP_SESSION_PATHS.poll}?after=${lastSeq}`, {
-            headers: { [SESSION_TOKEN_HEADER]: token },
-            signal: reading.signal,
-          });
-          const result = (await res.json()) as { frames: Array<{ seq: number; frame: string }> };
+          const res = await call(
+            `${baseUrl}${HTTP_SESSION_PATHS.poll}?after=${lastSeq}`,
+            'GET',
+            { [SESSION_TOKEN_HEADER]: token },
+            undefined,
+            (req) => (reading.stop = () => req.destroy()),
+          );
+          if (closed) return;
+          const result = JSON.parse(res.body) as { frames: Array<{ seq: number; frame: string }> };
           for (const { seq, frame } of result.frames) receive(seq, frame);
         } catch {
           return; // closed by the bench
