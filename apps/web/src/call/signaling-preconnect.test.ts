@@ -118,3 +118,73 @@ describe('SignalingPreconnect.verdict', () => {
     expect(preconnect.verdict()).toBe('works');
   });
 });
+
+describe('SignalingPreconnect with an SSE fallback', () => {
+  const ROOM = 'r'.repeat(22);
+  function withFallback() {
+    const sockets = new FakeSocketFactory();
+    const fallbacks = new FakeSocketFactory();
+    let now = 0;
+    const preconnect = new SignalingPreconnect(
+      'ws://test/ws',
+      sockets.create,
+      () => now,
+      () => fallbacks.create('sse'),
+    );
+    return { sockets, fallbacks, preconnect, advance: (ms: number) => (now += ms) };
+  }
+
+  it('opens the SSE session at once when the WebSocket is refused, peeks on it and hands it over', () => {
+    const { sockets, fallbacks, preconnect } = withFallback();
+    const answers: unknown[] = [];
+    preconnect.onPeek = (answer) => answers.push(answer.names);
+    preconnect.open();
+    preconnect.peek(ROOM);
+    sockets.last.drop(); // refused before it opened
+    expect(fallbacks.sockets).toHaveLength(1);
+    fallbacks.last.open();
+    expect(fallbacks.last.sent).toEqual([{ type: 'peek', roomId: ROOM }]);
+    fallbacks.last.receive({ type: 'room-peek', roomId: ROOM, names: ['Ada'], capacity: 6 });
+    expect(answers).toEqual([['Ada']]);
+    // The lobby's timer: the session is open, so nothing new is opened, WebSocket included.
+    preconnect.open();
+    expect(sockets.sockets).toHaveLength(1);
+    expect(fallbacks.sockets).toHaveLength(1);
+    expect(preconnect.verdict()).toBe('refused'); // what WebSocket did, for the reconnects
+    expect(preconnect.transport).toBe('sse');
+    expect(preconnect.take()).toBe(fallbacks.last);
+    expect(fallbacks.last.sent.some((m) => m.type === 'join')).toBe(false);
+  });
+
+  it('gives up a silent WebSocket for the SSE session, and still reports it silent', () => {
+    const { sockets, fallbacks, preconnect, advance } = withFallback();
+    preconnect.open();
+    sockets.last.open();
+    preconnect.peek(ROOM);
+    advance(SILENT_AFTER_MS);
+    preconnect.open(); // the lobby's timer notices
+    expect(sockets.last.closedByClient).toBe(true);
+    expect(fallbacks.sockets).toHaveLength(1);
+    fallbacks.last.open();
+    fallbacks.last.receive({ type: 'room-peek', roomId: ROOM, names: [], capacity: 6 });
+    expect(preconnect.verdict()).toBe('silent');
+    expect(preconnect.take()).toBe(fallbacks.last);
+  });
+
+  it('keeps to WebSocket where it works, and reopens the fallback after a lost session', () => {
+    const { sockets, fallbacks, preconnect } = withFallback();
+    preconnect.open();
+    sockets.last.open();
+    sockets.last.receive({ type: 'ping', t: 1 });
+    expect(preconnect.transport).toBe('websocket');
+    expect(fallbacks.sockets).toHaveLength(0);
+
+    const other = withFallback();
+    other.preconnect.open();
+    other.sockets.last.drop();
+    other.fallbacks.last.drop(); // the session was lost too
+    other.preconnect.open();
+    expect(other.fallbacks.sockets).toHaveLength(2);
+    expect(other.sockets.sockets).toHaveLength(1);
+  });
+});

@@ -16,15 +16,24 @@ export const SILENT_AFTER_MS = DEFAULT_STAGGER_MS;
 /** What the lobby learnt about WebSocket on this network, before Join. */
 export type WebSocketVerdict = 'works' | 'refused' | 'silent' | 'unknown';
 
+/** What the lobby's connection is: the WebSocket, or the SSE session opened when it failed. */
+export type PreconnectTransport = 'websocket' | 'sse';
+
 /**
  * The signalling WebSocket, opened while the user is still in the lobby, so that "Join call"
  * does not wait for the TCP and WebSocket handshakes (tens of milliseconds on loopback, a few
  * round trips on a real network). It sends nothing but `peek` (who is in the room, for the
  * lobby): the room learns of us only when the SignalingClient that takes it sends `join`. A socket that closed, or went quiet, is simply not
  * handed out, and the client opens its own as before.
+ *
+ * Where the WebSocket is refused or silent, the lobby opens an SSE session instead (when given
+ * `createFallback`), and that is what Join takes: otherwise the join would first spend three
+ * requests (open the session, open the stream, send) before `joined`, where a WebSocket join
+ * spends one.
  */
 export class SignalingPreconnect {
   private socket: SocketLike | undefined;
+  private socketTransport: PreconnectTransport = 'websocket';
   private lastHeardAt = 0;
   /**
    * Whether the server has sent anything on this socket. Only such a socket is handed over: an
@@ -44,12 +53,30 @@ export class SignalingPreconnect {
     private readonly createSocket: (url: string) => SocketLike = (u) =>
       new WebSocket(u) as unknown as SocketLike,
     private readonly now: () => number = Date.now,
+    /** An SSE session socket, opened instead once WebSocket was refused or went silent. */
+    private readonly createFallback?: () => SocketLike,
   ) {}
+
+  /** The kind of the connection `take` would hand over. */
+  get transport(): PreconnectTransport {
+    return this.socketTransport;
+  }
 
   /** Opens the connection unless one is already open or opening. */
   open(): void {
+    const verdict = this.verdict();
+    const createFallback = this.createFallback;
+    const fallback =
+      createFallback !== undefined && (verdict === 'refused' || verdict === 'silent');
+    // A silent WebSocket is open but passes nothing: it gives way to the fallback.
+    if (fallback && this.socketTransport === 'websocket' && verdict === 'silent') {
+      this.verdictSoFar = 'silent'; // remembered: the socket that showed it goes
+      this.dropSocket();
+    }
     if (this.socket && this.socket.readyState <= SOCKET_OPEN) return;
-    const socket = this.createSocket(this.url);
+    const socket = createFallback && fallback ? createFallback() : this.createSocket(this.url);
+    this.socketTransport = fallback ? 'sse' : 'websocket';
+    const transport = this.socketTransport;
     this.socket = socket;
     this.heard = false;
     this.askedAt = undefined;
@@ -63,7 +90,7 @@ export class SignalingPreconnect {
     socket.onmessage = (event) => {
       this.lastHeardAt = this.now();
       this.heard = true;
-      this.verdictSoFar = 'works';
+      if (transport === 'websocket') this.verdictSoFar = 'works';
       if (!this.onPeek || typeof event.data !== 'string') return;
       const decoded = decodeServerMessage(event.data);
       if (decoded.ok && decoded.message.type === 'room-peek') this.onPeek(decoded.message);
@@ -71,8 +98,13 @@ export class SignalingPreconnect {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
-      // Closed before it ever opened: blocked (a proxy's 403), or the server is down.
-      if (!opened && this.verdictSoFar !== 'works') this.verdictSoFar = 'refused';
+      if (transport !== 'websocket') return;
+      // Closed before it ever opened: blocked (a proxy's 403), or the server is down. The
+      // fallback opens at once, so that Join finds it ready.
+      if (!opened && this.verdictSoFar !== 'works') {
+        this.verdictSoFar = 'refused';
+        if (this.createFallback) this.open();
+      }
     };
     socket.onerror = null;
   }
@@ -101,6 +133,7 @@ export class SignalingPreconnect {
    */
   verdict(): WebSocketVerdict {
     if (
+      this.socketTransport === 'websocket' &&
       !this.heard &&
       this.socket?.readyState === SOCKET_OPEN &&
       this.askedAt !== undefined &&
@@ -129,5 +162,13 @@ export class SignalingPreconnect {
 
   close(): void {
     this.take()?.close();
+  }
+
+  private dropSocket(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    socket.close();
   }
 }

@@ -4,7 +4,11 @@ import { listDevices } from '../call/media/devices.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
-import { transportChoosingSocketFactory } from '../call/signaling-transport-choice.ts';
+import {
+  rememberTransport,
+  transportChoosingSocketFactory,
+  transportSocketFactory,
+} from '../call/signaling-transport-choice.ts';
 import { initialCallState, initialLocalState, useCallStore } from './call-store.ts';
 import { clearStreams, SELF, setStream } from './media-streams.ts';
 import { bindDoorToStore, initialDoorState } from './door-state.ts';
@@ -140,7 +144,13 @@ export function setRelayOnly(relayOnly: boolean): void {
  */
 export function preconnectSignaling(roomId?: string): void {
   void loadPeerLink();
-  preconnect ??= new SignalingPreconnect(signalingUrlFor(window.location));
+  // Where WebSocket is refused or silent, the lobby opens the SSE session Join will use.
+  preconnect ??= new SignalingPreconnect(
+    signalingUrlFor(window.location),
+    undefined,
+    undefined,
+    () => transportSocketFactory({ location: window.location })('sse'),
+  );
   preconnect.open();
   if (roomId === undefined) return;
   // The lobby says who is already in the call, kept current while it is open.
@@ -172,7 +182,10 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
   peekTimer = undefined;
   // Asked before take(): what the lobby's socket showed of WebSocket on this network.
   const webSocketVerdict = preconnect?.verdict() ?? 'unknown';
+  const preconnectedTransport = preconnect?.transport;
   const preconnected = preconnect?.take();
+  if (preconnected && preconnectedTransport)
+    rememberTransport(localStorageIfAllowed(), preconnectedTransport);
   // The peer connection code and the IndexedDB trust store load beside the camera prompt, off
   // the page's first load.
   const [{ createBrowserPeerLink }, trust] = await Promise.all([
@@ -191,8 +204,9 @@ export async function joinCall(roomId: string, typedName: string): Promise<void>
   useCallStore.setState({
     phase: 'in-call',
     signaling: 'connecting',
-    // The lobby's socket is a WebSocket; any later connection reports its own transport.
-    signalingTransport: preconnected ? 'websocket' : undefined,
+    // The lobby's connection (a WebSocket, or SSE where that failed); any later connection
+    // reports its own transport.
+    signalingTransport: preconnected ? preconnectedTransport : undefined,
     displayName,
     selfId: undefined,
     participants: {},
