@@ -58,6 +58,10 @@ changed_services() {
 lan_up_again() {
   lan up -d --no-build >"$TMP/lan-up-again.log" 2>&1 || { cat "$TMP/lan-up-again.log"; fail "$1"; }
 }
+for service in caddy coturn; do
+  label=$($DOCKER inspect -f '{{index .Config.Labels "org.parley.config-sha"}}' "$(lan ps -q $service)")
+  [[ "$label" =~ ^[0-9a-f]{16}$ ]] || fail "$service has no config checksum label from scripts/compose.sh ('$label')"
+done
 state0=$(lan_state)
 lan_up_again "up -d with nothing changed"
 [ "$(changed_services "$state0" "$(lan_state)")" = none ] ||
@@ -77,10 +81,19 @@ $DOCKER exec "$(lan ps -q coturn)" grep -qx 'max-bps=400000' /var/lib/coturn/tur
   fail "the new coturn does not run the edited config"
 ok "restarts: an edited turnserver.conf, then up -d: coturn restarts on the new config; app and Caddy keep running"
 
-printf '\n# edited by the compose test\n' >>"$lan_dir/infra/caddy/Caddyfile"
+# A header Caddy adds from now on: the new Caddy must be running the edited file.
+sed -i 's/^\t\t-Server$/&\n\t\tX-Compose-Test "edited Caddyfile"/' "$lan_dir/infra/caddy/Caddyfile"
+grep -q 'X-Compose-Test' "$lan_dir/infra/caddy/Caddyfile" || fail "could not edit the Caddyfile copy"
 lan_up_again "up -d after editing the Caddyfile"
 [ "$(changed_services "$state1" "$(lan_state)")" = caddy ] ||
   fail "editing the Caddyfile restarted: $(changed_services "$state1" "$(lan_state)") (expected caddy only)"
-ok "restarts: an edited Caddyfile, then up -d: Caddy restarts; app and coturn keep running"
+for ((i = 0; i < 150; i++)); do
+  edited_headers=$(lan_https -D - -o /dev/null "https://$PUBLIC_IP/healthz" 2>/dev/null) || true
+  grep -qi '^x-compose-test: edited Caddyfile' <<<"$edited_headers" && break
+  sleep 0.2
+done
+grep -qi '^x-compose-test: edited Caddyfile' <<<"$edited_headers" ||
+  fail "the new Caddy does not serve the edited Caddyfile: $edited_headers"
+ok "restarts: an edited Caddyfile, then up -d: Caddy restarts on the new config; app and coturn keep running"
 lan down --volumes --timeout 5 >/dev/null 2>&1
 phase "config-change restarts"
