@@ -390,7 +390,7 @@ coturn_pid=$(pgrep -P "$($DOCKER inspect -f '{{.State.Pid}}' "$coturn")" -x turn
   fail "coturn is not on the engine's host network"
 coturn_uid=$(awk '/^Uid:/ { print $2 }' "/proc/$coturn_pid/status")
 [ "$coturn_uid" = 65534 ] || fail "coturn runs as uid $coturn_uid"
-! grep -qF "$turn_secret" "/proc/$coturn_pid/cmdline" || fail "TURN_SECRET is on coturn's command line"
+! grep -qF -e "$turn_secret" "/proc/$coturn_pid/cmdline" || fail "TURN_SECRET is on coturn's command line"
 ok "coturn runs on the host network as nobody, with no secret on its command line"
 
 for ((i = 0; i < 100; i++)); do
