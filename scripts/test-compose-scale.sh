@@ -7,8 +7,8 @@
 #   through it, Caddy load-balancing them (least_conn, no sticky sessions, health checks on
 #   /readyz). The teardown's `down` covers the override's services too.
 # - Two WebSocket clients through Caddy land on different replicas (each replica's /metrics,
-#   read inside its container: whose parley_participants rose) and relay signals to each other
-#   across them (scripts/test-compose-scale.ts).
+#   read on its compose-network address: whose parley_participants rose) and relay signals to
+#   each other across them (scripts/test-compose-scale.ts).
 
 # As redis:7: redis-server as the unprivileged user `redis`, working directory /data. The
 # official image's Redis is built with protected mode off (a compose network is its only way
@@ -33,33 +33,45 @@ CMD ["redis-server"]
 EOF
 phase "scaled stack: Redis stand-in image"
 
+# Metrics on each replica's compose-network address, where a Prometheus in that network would
+# scrape them (.env.example, METRICS_HOST); Caddy never serves them.
 cat >>"$TMP/test.env" <<EOF
 REDIS_IMAGE=parley-standin/redis
 METRICS_PORT=9100
+METRICS_HOST=0.0.0.0
 EOF
 COMPOSE+=(-f "$ROOT/docker-compose.scale.yml")
-compose up -d --no-build >"$TMP/up-scale.log" 2>&1 || { cat "$TMP/up-scale.log"; fail "docker-compose up (scaled)"; }
-phase "scaled stack: docker-compose up -d"
-
 scaled_services=(app app2 app3)
+# The replicas first, and Caddy only once all three are ready: Caddy's first active health
+# check runs as it starts, and a replica it found unready then would get no client until the
+# next check, 2 s later (the two clients below could then share the one replica left).
+compose up -d --no-build redis "${scaled_services[@]}" >"$TMP/up-scale.log" 2>&1 ||
+  { cat "$TMP/up-scale.log"; fail "docker-compose up (scaled: Redis and the replicas)"; }
+phase "scaled stack: docker-compose up -d (Redis, replicas)"
+
 replica_args=()
 for service in "${scaled_services[@]}"; do
   id=$(container "$service")
   [ -n "$id" ] || fail "no container for $service in the scaled stack"
-  replica_args+=("$service=$id")
+  # Its address in the compose network, which the engine's namespace reaches directly.
+  address=$($DOCKER inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$id")
+  replica_args+=("$service=$address")
   # Ready means listening and Redis answered its lease (/readyz 200).
   for ((i = 0; i < 300; i++)); do
-    $DOCKER exec "$id" node -e "fetch('http://127.0.0.1:8080/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
-      2>/dev/null && break
+    in_ns curl -sf --max-time 2 -o /dev/null "http://$address:8080/readyz" && break
     sleep 0.2
   done
-  $DOCKER exec "$id" node -e "fetch('http://127.0.0.1:8080/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" ||
+  in_ns curl -sSf --max-time 2 -o /dev/null "http://$address:8080/readyz" ||
     fail "$service never became ready (/readyz) with Redis"
 done
 redis_uid=$($DOCKER exec "$(container redis)" sh -c 'id -u')
 [ "$redis_uid" != 0 ] || fail "redis runs as root"
 ok "scaled stack: Redis (Debian's redis-server stand-in) and three app replicas ready (/readyz 200)"
 phase "scaled stack: replicas ready"
+
+compose up -d --no-build >>"$TMP/up-scale.log" 2>&1 ||
+  { cat "$TMP/up-scale.log"; fail "docker-compose up (scaled: Caddy)"; }
+phase "scaled stack: docker-compose up -d (Caddy)"
 
 # Caddy was recreated with Caddyfile.scale; it keeps its CA (the caddy_data volume).
 for ((i = 0; i < 150; i++)); do

@@ -4,10 +4,13 @@
  * stack (docker-compose.scale.yml), land on different app replicas, and relay signals to each
  * other across them (through Redis).
  *
- *   tsx scripts/test-compose-scale.ts <domain> <address> <caddy root CA file> <service=container>...
+ *   tsx scripts/test-compose-scale.ts <domain> <address> <caddy root CA file> <service=address>...
+ *
+ * Environment: METRICS_PORT (the replicas'; default 9100).
  *
  * How it knows where each client landed: every replica serves Prometheus metrics on
- * METRICS_PORT inside its container (never through Caddy); `docker exec` reads them. A client
+ * METRICS_PORT of its address in the compose network (METRICS_HOST=0.0.0.0, as for a Prometheus
+ * scraping it there; never through Caddy), which the engine's namespace reaches. A client
  * is on the replica whose `parley_participants` rose when it joined. The relay is shown twice:
  * each client receives the other's signal, and the sender's replica counts it as handed to
  * another instance (`parley_relayed_messages_total{path="out"}`), the receiver's as delivered
@@ -16,7 +19,6 @@
  * Output (stdout): FIRST=<service> SECOND=<service>. Any failed expectation exits non-zero with
  * the reason on stderr.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import {
@@ -31,13 +33,13 @@ import WebSocket from 'ws';
 const [domain, address, caFile, ...replicaArgs] = process.argv.slice(2);
 if (!domain || !address || !caFile || replicaArgs.length < 2) {
   console.error(
-    'usage: test-compose-scale.ts <domain> <address> <caddy root CA file> <service=container>...',
+    'usage: test-compose-scale.ts <domain> <address> <caddy root CA file> <service=address>...',
   );
   process.exit(64);
 }
 const replicas = replicaArgs.map((arg) => {
-  const [service = '', container = ''] = arg.split('=');
-  return { service, container };
+  const [service = '', host = ''] = arg.split('=');
+  return { service, host };
 });
 const ca = readFileSync(caFile);
 const metricsPort = process.env.METRICS_PORT ?? '9100';
@@ -52,14 +54,12 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** One replica's metrics, read inside its container (METRICS_HOST is its loopback). */
-function metrics(container: string): Map<string, number> {
-  const script = `fetch('http://127.0.0.1:${metricsPort}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`;
-  const text = execFileSync('docker', ['exec', container, 'node', '-e', script], {
-    encoding: 'utf8',
-  });
+/** One replica's metrics, from its metrics port in the compose network. */
+async function metrics(host: string): Promise<Map<string, number>> {
+  const response = await fetch(`http://${host}:${metricsPort}/metrics`);
+  if (!response.ok) fail(`${host}:${metricsPort}/metrics answered ${response.status}`);
   const values = new Map<string, number>();
-  for (const line of text.split('\n')) {
+  for (const line of (await response.text()).split('\n')) {
     if (line.startsWith('#') || !line.trim()) continue;
     const at = line.lastIndexOf(' ');
     values.set(line.slice(0, at), Number(line.slice(at + 1)));
@@ -68,7 +68,7 @@ function metrics(container: string): Map<string, number> {
 }
 
 const participants = () =>
-  replicas.map((r) => metrics(r.container).get('parley_participants') ?? 0);
+  Promise.all(replicas.map(async (r) => (await metrics(r.host)).get('parley_participants') ?? 0));
 
 /** A client whose server messages are awaited one by one, matched by a predicate. */
 class Client {
@@ -123,10 +123,10 @@ class Client {
 
 /** Joins and returns the replica the client is on: the one whose participant count rose. */
 async function joinAndLocate(client: Client, roomId: string, name: string) {
-  const before = participants();
+  const before = await participants();
   client.send({ type: 'join', protocol: PROTOCOL_VERSION, roomId, displayName: name });
   const joined = await client.next('joined');
-  const after = participants();
+  const after = await participants();
   const rose = replicas.filter((_, i) => (after[i] ?? 0) > (before[i] ?? 0));
   const [replica] = rose;
   if (!replica || rose.length !== 1)
@@ -155,10 +155,11 @@ bob.send({ type: 'signal', to: first.joined.selfId, payload: answer });
 const atAda = await ada.next('signal');
 if (atAda.from !== second.joined.selfId) fail(`Ada got a signal from ${atAda.from}`);
 
-const relayed = (replica: { container: string }, path: 'in' | 'out') =>
-  metrics(replica.container).get(`parley_relayed_messages_total{path="${path}"}`) ?? 0;
 for (const replica of [first.replica, second.replica]) {
-  if (relayed(replica, 'out') < 1 || relayed(replica, 'in') < 1)
+  const values = await metrics(replica.host);
+  const relayed = (path: 'in' | 'out') =>
+    values.get(`parley_relayed_messages_total{path="${path}"}`) ?? 0;
+  if (relayed('out') < 1 || relayed('in') < 1)
     fail(`${replica.service} relayed nothing across instances`);
 }
 ada.socket.close(1000);

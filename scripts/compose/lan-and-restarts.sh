@@ -39,12 +39,17 @@ in_ns node_modules/.bin/tsx scripts/test-compose-join.ts "$PUBLIC_IP" "$PUBLIC_I
 ok "LAN: wss://$PUBLIC_IP/ws refuses a foreign Origin and a join gets TURN credentials for turn:$PUBLIC_IP:3478"
 phase "LAN mode on an IP address"
 
-# "<ID> <start time>" of each service's container.
+# The running container of a LAN service, by compose's labels: docker-compose itself takes a
+# second or more per call, and these are called often.
+lan_container() {
+  $DOCKER ps -q --filter label=com.docker.compose.project=parley-compose-lan \
+    --filter "label=com.docker.compose.service=$1"
+}
+# "<service>=<ID>@<start time>" of each running container of the LAN project.
 lan_state() {
-  local service
-  for service in app caddy coturn; do
-    printf '%s=%s ' "$service" "$($DOCKER inspect -f '{{.Id}}@{{.State.StartedAt}}' "$(lan ps -q $service)")"
-  done
+  # shellcheck disable=SC2046 # one argument per container ID
+  $DOCKER inspect -f '{{index .Config.Labels "com.docker.compose.service"}}={{.Id}}@{{.State.StartedAt}}' \
+    $($DOCKER ps -q --filter label=com.docker.compose.project=parley-compose-lan) | sort | tr '\n' ' '
 }
 # Which services got a new container (or a new start) between two lan_state snapshots.
 changed_services() {
@@ -58,6 +63,10 @@ changed_services() {
 lan_up_again() {
   lan up -d --no-build >"$TMP/lan-up-again.log" 2>&1 || { cat "$TMP/lan-up-again.log"; fail "$1"; }
 }
+for service in caddy coturn; do
+  label=$($DOCKER inspect -f '{{index .Config.Labels "org.parley.config-sha"}}' "$(lan_container $service)")
+  [[ "$label" =~ ^[0-9a-f]{16}$ ]] || fail "$service has no config checksum label from scripts/compose.sh ('$label')"
+done
 state0=$(lan_state)
 lan_up_again "up -d with nothing changed"
 [ "$(changed_services "$state0" "$(lan_state)")" = none ] ||
@@ -70,17 +79,26 @@ state1=$(lan_state)
 [ "$(changed_services "$state0" "$state1")" = coturn ] ||
   fail "editing turnserver.conf restarted: $(changed_services "$state0" "$state1") (expected coturn only)"
 for ((i = 0; i < 50; i++)); do
-  $DOCKER exec "$(lan ps -q coturn)" grep -qx 'max-bps=400000' /var/lib/coturn/turnserver.conf 2>/dev/null && break
+  $DOCKER exec "$(lan_container coturn)" grep -qx 'max-bps=400000' /var/lib/coturn/turnserver.conf 2>/dev/null && break
   sleep 0.2
 done
-$DOCKER exec "$(lan ps -q coturn)" grep -qx 'max-bps=400000' /var/lib/coturn/turnserver.conf ||
+$DOCKER exec "$(lan_container coturn)" grep -qx 'max-bps=400000' /var/lib/coturn/turnserver.conf ||
   fail "the new coturn does not run the edited config"
 ok "restarts: an edited turnserver.conf, then up -d: coturn restarts on the new config; app and Caddy keep running"
 
-printf '\n# edited by the compose test\n' >>"$lan_dir/infra/caddy/Caddyfile"
+# A header Caddy adds from now on: the new Caddy must be running the edited file.
+sed -i 's/^\t\t-Server$/&\n\t\tX-Compose-Test "edited Caddyfile"/' "$lan_dir/infra/caddy/Caddyfile"
+grep -q 'X-Compose-Test' "$lan_dir/infra/caddy/Caddyfile" || fail "could not edit the Caddyfile copy"
 lan_up_again "up -d after editing the Caddyfile"
 [ "$(changed_services "$state1" "$(lan_state)")" = caddy ] ||
   fail "editing the Caddyfile restarted: $(changed_services "$state1" "$(lan_state)") (expected caddy only)"
-ok "restarts: an edited Caddyfile, then up -d: Caddy restarts; app and coturn keep running"
+for ((i = 0; i < 150; i++)); do
+  edited_headers=$(lan_https -D - -o /dev/null "https://$PUBLIC_IP/healthz" 2>/dev/null) || true
+  grep -qi '^x-compose-test: edited Caddyfile' <<<"$edited_headers" && break
+  sleep 0.2
+done
+grep -qi '^x-compose-test: edited Caddyfile' <<<"$edited_headers" ||
+  fail "the new Caddy does not serve the edited Caddyfile: $edited_headers"
+ok "restarts: an edited Caddyfile, then up -d: Caddy restarts on the new config; app and coturn keep running"
 lan down --volumes --timeout 5 >/dev/null 2>&1
 phase "config-change restarts"
