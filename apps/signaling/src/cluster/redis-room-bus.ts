@@ -147,9 +147,13 @@ export class RedisRoomBus implements RoomBus {
   }
 
   private async onClaim(channel: string, peerId: string): Promise<void> {
-    const roomId = channel.slice(this.options.keys.roomChannelPrefix.length);
-    const owner = await this.options.ownerOf?.(roomId, peerId).catch(() => undefined);
+    const owner = await this.options.ownerOf?.(this.roomOf(channel), peerId).catch(() => undefined);
     if (owner !== this.options.node) this.handlers?.claimed(peerId);
+  }
+
+  /** The room a bus channel belongs to (read only where needed: not on the frame path). */
+  private roomOf(channel: string): string {
+    return channel.slice(this.options.keys.roomChannelPrefix.length);
   }
 
   private onMessage(channel: string, message: string): void {
@@ -167,13 +171,12 @@ export class RedisRoomBus implements RoomBus {
       return;
     }
     if (kind === 'r') {
-      this.options.cache?.changed(channel.slice(this.options.keys.roomChannelPrefix.length));
+      this.options.cache?.changed(this.roomOf(channel));
       return;
     }
     if (kind === 'e') {
       const event = parseDoorEvent(message.slice(sentEnd + 1));
-      const roomId = channel.slice(this.options.keys.roomChannelPrefix.length);
-      if (event && from !== this.options.node) this.handlers.door(roomId, event);
+      if (event && from !== this.options.node) this.handlers.door(this.roomOf(channel), event);
       return;
     }
     if (kind !== 'd' || !this.handlers.deliver(peerId, message.slice(sentEnd + 1))) return;

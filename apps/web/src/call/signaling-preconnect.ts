@@ -65,16 +65,15 @@ export class SignalingPreconnect {
   /** Opens the connection unless one is already open or opening. */
   open(): void {
     const verdict = this.verdict();
-    const createFallback = this.createFallback;
     const fallback =
-      createFallback !== undefined && (verdict === 'refused' || verdict === 'silent');
+      verdict === 'refused' || verdict === 'silent' ? this.createFallback : undefined;
     // A silent WebSocket is open but passes nothing: it gives way to the fallback.
     if (fallback && this.socketTransport === 'websocket' && verdict === 'silent') {
       this.verdictSoFar = 'silent'; // remembered: the socket that showed it goes
-      this.dropSocket();
+      this.detach()?.close();
     }
     if (this.socket && this.socket.readyState <= SOCKET_OPEN) return;
-    const socket = createFallback && fallback ? createFallback() : this.createSocket(this.url);
+    const socket = fallback ? fallback() : this.createSocket(this.url);
     this.socketTransport = fallback ? 'sse' : 'websocket';
     const transport = this.socketTransport;
     this.socket = socket;
@@ -145,10 +144,8 @@ export class SignalingPreconnect {
 
   /** Hands the connection over (once), or undefined when there is none worth using. */
   take(): SocketLike | undefined {
-    const socket = this.socket;
-    this.socket = undefined;
+    const socket = this.detach();
     if (!socket) return undefined;
-    socket.onopen = socket.onmessage = socket.onclose = null;
     if (
       !this.heard ||
       socket.readyState > SOCKET_OPEN ||
@@ -164,11 +161,11 @@ export class SignalingPreconnect {
     this.take()?.close();
   }
 
-  private dropSocket(): void {
+  /** Lets go of the connection, its handlers removed (the taker installs its own). */
+  private detach(): SocketLike | undefined {
     const socket = this.socket;
     this.socket = undefined;
-    if (!socket) return;
-    socket.onopen = socket.onmessage = socket.onclose = null;
-    socket.close();
+    if (socket) socket.onopen = socket.onmessage = socket.onclose = null;
+    return socket;
   }
 }
