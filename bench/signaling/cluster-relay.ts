@@ -3,7 +3,13 @@ import { RpcChild } from './rpc.ts';
 import { writeBenchResult, ratio, type BenchRow } from '../lib/result.ts';
 import { describeRange, median, round, shuffled } from '../lib/stats.ts';
 import { both } from './harness.ts';
-import { processCpuMicros, startBenchRedis, startHost, type Measured } from './cluster-setup.ts';
+import {
+  processCpuMicros,
+  runQueueWaitMs,
+  startBenchRedis,
+  startHost,
+  type Measured,
+} from './cluster-setup.ts';
 import { measureLatency, measureThroughput, type RelayPlan } from './relay.ts';
 import { FRAME_BYTES } from './wire.ts';
 
@@ -33,6 +39,8 @@ type Group = {
   ports: { a: number; b: number };
   /** CPU time (µs) of every process serving this setup, by process. */
   cpu(): Promise<Record<string, number>>;
+  /** The server processes a signal of this setup passes through, by name. */
+  servers: Record<string, number>;
 };
 
 type RoundResult = {
@@ -47,6 +55,8 @@ type RoundResult = {
   achievedRate: number;
   missing: number;
   errors: Record<string, number>;
+  /** Per process on the path: ms a second spent waiting for a core during the latency window. */
+  waits: Record<string, number>;
 };
 
 /** Rounds beyond these add little: four setups per round already make it the longest bench. */
@@ -84,21 +94,25 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
           'instance B': await cpuOf(b),
           redis: redisCpu(),
         }),
+        servers: { 'instance A': a.pid, 'instance B': b.pid, redis: redis.pid },
       },
       {
         name: 'local-redis',
         ports: { a: a.port, b: a.port },
         cpu: async () => ({ 'instance A': await cpuOf(a), redis: redisCpu() }),
+        servers: { 'instance A': a.pid, redis: redis.pid },
       },
       {
         name: 'single',
         ports: { a: single.port, b: single.port },
         cpu: async () => ({ server: await cpuOf(single) }),
+        servers: { server: single.pid },
       },
       {
         name: 'bare',
         ports: { a: bare.port, b: bare.port },
         cpu: async () => ({ server: await cpuOf(bare) }),
+        servers: { server: bare.pid },
       },
     ];
     for (const started of await Promise.allSettled(
@@ -132,7 +146,21 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
       if (round > 0) orders.push(order.map((g) => g.name).join(' → '));
       for (const g of order) {
         const t = await measureThroughput(pair, g.name, plan, g.cpu);
+        const onPath = {
+          ...g.servers,
+          'client a': pair[0].process.pid ?? 0,
+          'client b': pair[1].process.pid ?? 0,
+        };
+        const waitedBefore = Object.entries(onPath).map(([, pid]) => runQueueWaitMs(pid));
+        const windowStart = performance.now();
         const { latency, missing, errors } = await measureLatency(pair, g.name, plan);
+        const windowSeconds = (performance.now() - windowStart) / 1000;
+        const waits = Object.fromEntries(
+          Object.entries(onPath).map(([name, pid], i) => [
+            name,
+            (runQueueWaitMs(pid) - (waitedBefore[i] ?? 0)) / windowSeconds,
+          ]),
+        );
         const { p50, p99, max, achievedRate } = latency;
         const r: RoundResult = {
           name: g.name,
@@ -144,11 +172,15 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
           achievedRate,
           missing: t.missing + missing,
           errors,
+          waits,
         };
         log(
           `  ${round === 0 ? 'warm-up' : `round ${round}`} ${LABELS[g.name].padEnd(28)} ` +
             `${Math.round(r.throughput).toString().padStart(7)} msgs/s (${r.cpuPerSignal.toFixed(1)} µs server CPU each)   ` +
             `at ${plan.latencyRate / 1000}k/s: p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} max ${r.max.toFixed(1)} ms` +
+            `; waiting for a core (ms/s): ${Object.entries(r.waits)
+              .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+              .join(', ')}` +
             (r.missing > 0 ? `   ${r.missing} lost` : '') +
             (Object.keys(r.errors).length ? `   errors ${JSON.stringify(r.errors)}` : ''),
         );
@@ -242,6 +274,10 @@ function writeClusterRelayResult(plan: RelayPlan, results: RoundResult[], orders
       .map((k) => `${k} ${median(of(name).map((r) => r.cpuSplit[k] ?? Number.NaN)).toFixed(1)}`)
       .join(' + ');
   };
+  const waitSplit = (name: SetupName) =>
+    Object.keys(of(name)[0]?.waits ?? {})
+      .map((k) => `${k} ${median(of(name).map((r) => r.waits[k] ?? Number.NaN)).toFixed(0)}`)
+      .join(', ');
   const lost = results.filter((r) => r.missing > 0 || Object.keys(r.errors).length > 0);
   const slow = results.filter((r) => r.achievedRate < plan.latencyRate * 0.95);
   writeBenchResult({
@@ -259,6 +295,7 @@ function writeClusterRelayResult(plan: RelayPlan, results: RoundResult[], orders
       `Per round: throughput (msgs/s) ${names.map((n) => `${LABELS[n]} ${describeRange(of(n).map(tput))}`).join(', ')}; ` +
         `p99 (ms) ${names.map((n) => `${LABELS[n]} ${describeRange(of(n).map(p99), 2)}`).join(', ')}; ` +
         `cross/one-instance throughput ratio ${describeRange(roundRatios('cross', 'single', tput), 2)}.`,
+      `Time each process on the path spent runnable but waiting for a core during the latency window (ms per second, median over rounds, /proc/<pid>/schedstat of its main thread): ${names.map((n) => `${LABELS[n]}: ${waitSplit(n)}`).join('; ')}.`,
       'Everything here shares one 2-core machine: the two instances, Redis and both load generators compete for the same cores, so the cross-instance throughput is a floor. See BENCHMARKS.md for how the figures would change on separate machines.',
       ...(slow.length
         ? [

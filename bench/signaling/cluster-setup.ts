@@ -77,3 +77,12 @@ export function processCpuMicros(pid: number): number {
   const stime = Number(fields[12]);
   return ((utime + stime) / TICKS_PER_SECOND) * 1e6;
 }
+
+/**
+ * Time (ms) a process's main thread has spent runnable but waiting for a core, from
+ * /proc/<pid>/schedstat (its second field, in ns). Over a window it says how much of a latency
+ * tail is the machine's cores being busy with something else, rather than the work itself.
+ */
+export function runQueueWaitMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+}
