@@ -5,6 +5,7 @@ import {
   DESKTOP_SIZES,
   expectFits,
   expectNoAxeViolations,
+  joinOnPage,
   joinWith,
   PHONE,
   PHONE_CONTEXT,
@@ -14,11 +15,14 @@ import { launchWithSmallCamera } from './support/small-camera.ts';
 
 /**
  * Issue 13: the call page fits the window in every state, at 1280×800, 1366×768, 1920×1080 and
- * on a 390×844 phone. Two calls per device class walk through the states (alone, 2 and 3
- * people, People panel; then chat with 50 messages, files panel with a transfer, presenting,
- * viewing a share); at each, the same page is resized through the sizes, checked (no page scroll,
- * Leave inside the viewport), screenshotted for review, and run through axe-core in light and
- * dark. At most three browser contexts per test: the two cores cannot carry more with live video.
+ * on a 390×844 phone. Two calls walk through the states (alone, 2 and 3 people, People panel;
+ * then chat with 50 messages, files panel with a transfer, presenting, viewing a share). In each
+ * call Ada is on a desktop-sized page and Pat on a phone context (touch, mobile viewport), both
+ * in the call, so one call checks both device classes: at each state, Ada's page is resized
+ * through the desktop sizes and Pat's is checked at the phone size (no page scroll, Leave inside
+ * the viewport), screenshotted for review, and run through axe-core in light and dark. At most
+ * three browser contexts per test: the two cores cannot carry more with live video. (There were
+ * four calls, one per device class and half; each built the same call from scratch.)
  *
  * The cameras send a 160x120 clip (support/small-camera.ts), not Chromium's default 640x480:
  * the same 4:3 shape, so every tile lays out alike, at a sixteenth of the pixels to encode and
@@ -80,131 +84,145 @@ async function sendChat(page: Page, text: string): Promise<void> {
   await box.press('Enter');
 }
 
-/**
- * A call of Ada (on `device`) and Bob; the caller closes `opened`. Two people are enough for the
- * panel and sharing states, and a third live camera only slows the two cores down.
- */
-async function twoPeople(
-  browser: Browser,
-  roomUrl: string,
-  device: 'desktop' | 'phone',
-  opened: BrowserContext[],
-): Promise<{ me: Page; bob: Page }> {
-  const me = await joinWith(
-    browser,
-    roomUrl,
-    'Ada',
-    opened,
-    device === 'phone' ? PHONE_CONTEXT : { viewport: DESKTOP_SIZES[0] },
-  );
-  await expect(me.getByRole('status')).toHaveText('Connected');
-  const bob = await joinWith(browser, roomUrl, 'Bob', opened);
-  await expect(tile(me, 'Bob')).toHaveAttribute('data-connection', 'connected');
-  return { me, bob };
+/** Ada's page: a desktop-sized window, checked at every desktop size. */
+const DESKTOP_CONTEXT = { viewport: DESKTOP_SIZES[0] };
+
+/** Both device classes' checks of one state: Ada's desktop page, then Pat's phone. */
+async function checkBoth(
+  pages: { ada: Page; pat: Page },
+  testInfo: TestInfo,
+  state: string,
+): Promise<void> {
+  await test.step(`${state} (desktop)`, () =>
+    checkState(pages.ada, testInfo, state, DESKTOP_SIZES));
+  await test.step(`${state} (phone)`, () => checkState(pages.pat, testInfo, state, [PHONE]));
 }
 
-// Two calls per device class (three contexts, then two), so neither walk outlasts its timeout
-// on a loaded two-core machine.
-for (const device of ['desktop', 'phone'] as const) {
-  const sizes = device === 'desktop' ? DESKTOP_SIZES : [PHONE];
+/** The two see each other as connected. */
+async function expectConnected(pages: { ada: Page; pat: Page }): Promise<void> {
+  await expect(tile(pages.ada, 'Pat')).toHaveAttribute('data-connection', 'connected');
+  await expect(tile(pages.pat, 'Ada')).toHaveAttribute('data-connection', 'connected');
+}
 
-  test(`the call page fits the window alone, with 2 and 3 people, and with People open (${device})`, async ({
-    parley,
-  }, testInfo) => {
-    const browser = cameraBrowser();
-    // A generous deadline, not a measure: every state runs axe twice on a loaded machine.
-    test.setTimeout(600_000);
-    const opened: BrowserContext[] = [];
-    try {
-      const roomUrl = `${parley.url}/r/${createRoomId()}`;
-      const me = await joinWith(
-        browser,
-        roomUrl,
-        'Ada',
-        opened,
-        device === 'phone' ? PHONE_CONTEXT : { viewport: DESKTOP_SIZES[0] },
-      );
-      await expect(me.getByRole('status')).toHaveText('Connected');
-      await test.step('alone', () => checkState(me, testInfo, 'alone', sizes));
+test('the call page fits the window alone, with 2 and 3 people, and with People open (desktop and phone)', async ({
+  parley,
+}, testInfo) => {
+  const browser = cameraBrowser();
+  // A generous deadline, not a measure: every state runs axe four times on a loaded machine.
+  test.setTimeout(900_000);
+  const opened: BrowserContext[] = [];
+  try {
+    const roomUrl = `${parley.url}/r/${createRoomId()}`;
+    const ada = await joinWith(browser, roomUrl, 'Ada', opened, DESKTOP_CONTEXT);
+    await expect(ada.getByRole('status')).toHaveText('Connected');
+    await test.step('alone (desktop)', () => checkState(ada, testInfo, 'alone', DESKTOP_SIZES));
 
-      await joinWith(browser, roomUrl, 'Bob', opened);
-      await expect(tile(me, 'Bob')).toHaveAttribute('data-connection', 'connected');
-      await test.step('2 people', () => checkState(me, testInfo, 'two-people', sizes));
+    // Pat is alone in a call of its own first, then comes over to Ada's.
+    const pat = await joinWith(
+      browser,
+      `${parley.url}/r/${createRoomId()}`,
+      'Pat',
+      opened,
+      PHONE_CONTEXT,
+    );
+    await expect(pat.getByRole('status')).toHaveText('Connected');
+    await test.step('alone (phone)', () => checkState(pat, testInfo, 'alone', [PHONE]));
+    await joinOnPage(pat, roomUrl, 'Pat');
+    await expectConnected({ ada, pat });
+    await checkBoth({ ada, pat }, testInfo, 'two-people');
 
-      await joinWith(browser, roomUrl, 'Carol', opened);
-      await expect(tile(me, 'Carol')).toHaveAttribute('data-connection', 'connected');
-      await test.step('3 people', () => checkState(me, testInfo, 'three-people', sizes));
+    await joinWith(browser, roomUrl, 'Carol', opened);
+    for (const page of [ada, pat])
+      await expect(tile(page, 'Carol')).toHaveAttribute('data-connection', 'connected');
+    await checkBoth({ ada, pat }, testInfo, 'three-people');
 
-      await test.step('People panel', async () => {
-        await control(me, 'People');
-        await expect(me.getByRole('heading', { name: 'People (3)' })).toBeVisible();
-        await checkState(me, testInfo, 'people-panel', sizes);
-      });
-    } finally {
-      await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
+    for (const page of [ada, pat]) {
+      await control(page, 'People');
+      await expect(page.getByRole('heading', { name: 'People (3)' })).toBeVisible();
     }
-  });
+    await checkBoth({ ada, pat }, testInfo, 'people-panel');
+  } finally {
+    await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
+  }
+});
 
-  test(`the call page fits the window with 50 chat messages, a file offer, presenting and viewing a share (${device})`, async ({
-    parley,
-  }, testInfo) => {
-    const browser = cameraBrowser();
-    // A generous deadline, not a measure: every state runs axe twice on a loaded machine.
-    test.setTimeout(600_000);
-    const opened: BrowserContext[] = [];
-    try {
-      const roomUrl = `${parley.url}/r/${createRoomId()}`;
-      const { me, bob } = await twoPeople(browser, roomUrl, device, opened);
+test('the call page fits the window with 50 chat messages, a file offer, presenting and viewing a share (desktop and phone)', async ({
+  parley,
+}, testInfo) => {
+  const browser = cameraBrowser();
+  // A generous deadline, not a measure: every state runs axe four times on a loaded machine.
+  test.setTimeout(900_000);
+  const opened: BrowserContext[] = [];
+  try {
+    // Two people are enough for the panel and sharing states, and a third live camera only
+    // slows the two cores down.
+    const roomUrl = `${parley.url}/r/${createRoomId()}`;
+    const ada = await joinWith(browser, roomUrl, 'Ada', opened, DESKTOP_CONTEXT);
+    await expect(ada.getByRole('status')).toHaveText('Connected');
+    const pat = await joinWith(browser, roomUrl, 'Pat', opened, PHONE_CONTEXT);
+    await expectConnected({ ada, pat });
 
-      await test.step('chat with 50 messages', async () => {
-        await bob.getByRole('button', { name: /^Chat/ }).click();
-        for (let i = 1; i <= 5; i++) await sendChat(bob, `Bob's message ${i}`);
-        await control(me, /^Chat/); // its name carries the unread count
-        await expect(me.getByRole('log').locator('.chat-line')).toHaveCount(5);
-        for (let i = 6; i <= 50; i++) await sendChat(me, `Message number ${i} from Ada`);
-        await expect(me.getByRole('log').locator('.chat-line')).toHaveCount(50);
-        await checkState(me, testInfo, 'chat-50', sizes);
-        await me.getByLabel('Message', { exact: true }).press('Escape');
-        await expect(me.getByRole('log')).toHaveCount(0);
-      });
+    await test.step('chat with 50 messages', async () => {
+      await control(pat, /^Chat/);
+      for (let i = 1; i <= 5; i++) await sendChat(pat, `Pat's message ${i}`);
+      await control(ada, /^Chat/); // its name carries the unread count
+      await expect(ada.getByRole('log').locator('.chat-line')).toHaveCount(5);
+      for (let i = 6; i <= 50; i++) await sendChat(ada, `Message number ${i} from Ada`);
+      for (const page of [ada, pat])
+        await expect(page.getByRole('log').locator('.chat-line')).toHaveCount(50);
+      await checkBoth({ ada, pat }, testInfo, 'chat-50');
+      for (const page of [ada, pat]) {
+        await page.getByLabel('Message', { exact: true }).press('Escape');
+        await expect(page.getByRole('log')).toHaveCount(0);
+      }
+    });
 
-      await test.step('files panel with a transfer', async () => {
-        await bob.getByRole('button', { name: 'Send file' }).click();
-        await bob.getByLabel('Files to send').setInputFiles({
-          name: 'notes.txt',
+    await test.step('files panel with a transfer', async () => {
+      // Each offers the other a file, so each panel holds an offer waiting for an answer.
+      for (const [from, to, name] of [
+        [pat, ada, 'notes.txt'],
+        [ada, pat, 'agenda.txt'],
+      ] as const) {
+        await control(from, 'Send file');
+        await from.getByLabel('Files to send').setInputFiles({
+          name,
           mimeType: 'text/plain',
           buffer: Buffer.from('meeting notes\n'.repeat(1000)),
         });
-        const row = me.getByRole('list', { name: 'Transfers' }).getByRole('group', {
-          name: 'notes.txt',
+        const row = to.getByRole('list', { name: 'Transfers' }).getByRole('group', {
+          name,
           exact: true,
         });
         await expect(row).toHaveAttribute('data-state', 'offered');
         await expect(row).toContainText('Wants to send you this file');
-        await checkState(me, testInfo, 'files-panel', sizes);
-        await me.getByRole('button', { name: 'Close files' }).click();
-      });
+      }
+      await checkBoth({ ada, pat }, testInfo, 'files-panel');
+      for (const page of [ada, pat])
+        await page.getByRole('button', { name: 'Close files' }).click();
+    });
 
-      await test.step('presenting', async () => {
-        await control(me, 'Share screen');
-        await expect(me.getByRole('region', { name: 'You are presenting' })).toBeVisible();
-        await checkState(me, testInfo, 'presenting', sizes);
-        await me
-          .getByRole('region', { name: 'You are presenting' })
-          .getByRole('button', { name: 'Stop sharing' })
-          .click();
-        await expect(me.getByRole('region', { name: 'You are presenting' })).toHaveCount(0);
-      });
-
-      await test.step('viewing a share', async () => {
-        await bob.getByRole('button', { name: 'Share screen' }).click();
-        const screen = tile(me, 'Screen shared by Bob');
+    // One presents while the other views the share, then the other way round.
+    for (const turn of [
+      { presenter: ada, viewer: pat, name: 'Ada', desktop: 'presenting', phone: 'viewing-share' },
+      { presenter: pat, viewer: ada, name: 'Pat', desktop: 'viewing-share', phone: 'presenting' },
+    ]) {
+      await test.step(`${turn.name} presents`, async () => {
+        await control(turn.presenter, 'Share screen');
+        const presenting = turn.presenter.getByRole('region', { name: 'You are presenting' });
+        await expect(presenting).toBeVisible();
+        const screen = tile(turn.viewer, `Screen shared by ${turn.name}`);
         await expect(screen.locator('video')).toHaveJSProperty('readyState', 4);
-        await expect(screen).toContainText('Bob is presenting');
-        await checkState(me, testInfo, 'viewing-share', sizes);
+        await expect(screen).toContainText(`${turn.name} is presenting`);
+        await test.step(`${turn.desktop} (desktop)`, () =>
+          checkState(ada, testInfo, turn.desktop, DESKTOP_SIZES));
+        await test.step(`${turn.phone} (phone)`, () =>
+          checkState(pat, testInfo, turn.phone, [PHONE]));
+        await presenting.getByRole('button', { name: 'Stop sharing' }).click();
+        await expect(presenting).toHaveCount(0);
+        await expect(screen).toHaveCount(0);
       });
-    } finally {
-      await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
     }
-  });
-}
+  } finally {
+    await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
+  }
+});

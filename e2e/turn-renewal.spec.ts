@@ -45,6 +45,8 @@ test.afterAll(async () => {
 
 interface Frame {
   at: number;
+  /** Wall-clock milliseconds (Date.now()), to compare with a credential's expiry. */
+  wall: number;
   direction: 'sent' | 'received';
   type: string;
   usernames: string[];
@@ -64,6 +66,7 @@ function recordSignaling(frames: Frame[]) {
             };
             frames.push({
               at: performance.now(),
+              wall: Date.now(),
               direction,
               type: String(message.type),
               usernames: (message.iceServers ?? []).flatMap((s) => s.username ?? []),
@@ -192,22 +195,25 @@ test('an ICE restart after the first TURN credentials expired fetches fresh ones
         'relay',
       );
     }
-    const joinUsers = Object.values(frames).map(
-      (f) => f.find((frame) => frame.type === 'joined')!.usernames[0]!,
+    const joinExpiries = Object.values(frames).map((f) =>
+      expirySeconds(f.find((frame) => frame.type === 'joined')!.usernames[0]!),
     );
-    const firstExpiry = Math.max(...joinUsers.map(expirySeconds));
+    const firstExpiry = Math.max(...joinExpiries);
 
     // Run past the expiry of the credentials from join (the wait is the premise, not a sleep).
     await expect
       .poll(() => Date.now() / 1000, { timeout: (TTL_SECONDS + 30) * 1000, intervals: [500] })
       .toBeGreaterThan(firstExpiry + 1);
-    // Meanwhile each page renews on its own schedule (half a lifetime, at least 30 s apart).
-    // Cut right after both have renewed once more, so their next scheduled renewals are far off
-    // and credentials fetched during the restart below are the restart's own.
-    const expiredAt = performance.now();
-    for (const list of Object.values(frames)) {
+    // Meanwhile each page renews on its own schedule: every half lifetime, at least 30 s apart,
+    // counted from when its credentials arrived. Credentials expire TTL seconds after the whole
+    // second they were minted in, so each page's second renewal (about join + TTL) is asked for
+    // after its join credentials expired. Cut right after both have renewed after that expiry,
+    // so their next scheduled renewals are far off and credentials fetched during the restart
+    // below are the restart's own. (Waiting for a renewal after the later of the two expiries,
+    // as this did, let the earlier joiner's renewal slip by and cost a further 30 s.)
+    for (const [i, list] of Object.values(frames).entries()) {
       await expect
-        .poll(() => refreshes(list).filter((f) => f.at > expiredAt).length, {
+        .poll(() => refreshes(list).filter((f) => f.wall > joinExpiries[i]! * 1000).length, {
           timeout: 60_000,
           intervals: [250],
         })

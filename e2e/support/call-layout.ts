@@ -34,11 +34,16 @@ export async function joinWith(
   const context = await browser.newContext(options);
   opened.push(context);
   const page = await context.newPage();
+  await joinOnPage(page, roomUrl, name);
+  return page;
+}
+
+/** Loads `roomUrl` on `page` (leaving any call it was in) and joins it as `name`. */
+export async function joinOnPage(page: Page, roomUrl: string, name: string): Promise<void> {
   await page.goto(roomUrl);
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Join call' }).click();
   await expect(page.getByRole('navigation', { name: 'Call controls' })).toBeVisible();
-  return page;
 }
 
 /**

@@ -15,7 +15,7 @@ export const SEND_WINDOW_BYTES = 16 * 1024 * 1024;
 const BUFFER_HIGH_BYTES = 4 * 1024 * 1024;
 const BUFFER_LOW_BYTES = 1024 * 1024;
 /** SCTP messages above 256 KiB are refused by Chromium; larger chunks bring nothing (measured). */
-const MAX_CHUNK_BYTES = 256 * 1024;
+export const MAX_CHUNK_BYTES = 256 * 1024;
 /**
  * The file is read in the digest's blocks (each Blob read is a round trip to the browser, so
  * they are large), and each block is both hashed and sent in chunks: the file is read once.
