@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sized } from '../lib/mode.ts';
 import { ratio, writeBenchResult, type BenchRow } from '../lib/result.ts';
 import { describeRange, median, round, shuffled } from '../lib/stats.ts';
 import type { RpcChild } from './rpc.ts';
@@ -21,6 +22,8 @@ const CASES: Case[] = [
 ];
 
 const KiB = 1024;
+/** Smoke runs (figures mean nothing) settle with 2 full GCs, not up to 10. */
+const SETTLE = { maxGcs: sized(10, 10, 2) };
 export const ROOM_SIZE = 4;
 
 /**
@@ -34,7 +37,7 @@ export async function memoryPerConnection(
   connections: number,
   joined: boolean,
 ) {
-  const before = await server.child.call<Memory>('settledMemory');
+  const before = await server.child.call<Memory>('settledMemory', SETTLE);
   // Room IDs unique per measurement: a shared Redis may serve several.
   const runId = randomBytes(6).toString('base64url');
   await both(clients, 'connect', (side) => ({
@@ -50,7 +53,7 @@ export async function memoryPerConnection(
   // Joined: wait until every member has heard of all others, so the server's sends are done.
   if (joined)
     await both(clients, 'ready', (side) => ({ group: 'memory', side, roomSize: ROOM_SIZE }));
-  const after = await server.child.call<Memory>('settledMemory');
+  const after = await server.child.call<Memory>('settledMemory', SETTLE);
   return {
     rssPerConn: (after.rss - before.rss) / connections / KiB,
     heapPerConn: (after.heapUsed - before.heapUsed) / connections / KiB,
