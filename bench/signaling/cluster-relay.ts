@@ -52,12 +52,17 @@ type RoundResult = {
 /** Rounds beyond these add little: four setups per round already make it the longest bench. */
 const MAX_ROUNDS = 3;
 
-export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: string) => void) {
+/** `lanePair`: a pair of load generators to use (and leave running) instead of fresh ones. */
+export async function runClusterRelayBench(
+  relayPlan: RelayPlan,
+  log: (line: string) => void,
+  lanePair?: [RpcChild, RpcChild],
+) {
   const plan = { ...relayPlan, rounds: Math.min(relayPlan.rounds, MAX_ROUNDS) };
   const { redis, secret } = await startBenchRedis();
   const shared = { url: redis.url, secret };
   const hosts: Measured[] = [];
-  const clients: RpcChild[] = [];
+  const clients: RpcChild[] = lanePair ? [...lanePair] : [];
   const results: RoundResult[] = [];
   const orders: string[] = [];
   try {
@@ -102,7 +107,7 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
       },
     ];
     for (const started of await Promise.allSettled(
-      ['a', 'b'].map((side) =>
+      (lanePair ? [] : ['a', 'b']).map((side) =>
         RpcChild.start({
           name: `client ${side}`,
           module: new URL('./load-client.ts', import.meta.url).pathname,
@@ -157,7 +162,7 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
     }
   } finally {
     await Promise.all(clients.map((c) => c.call('closeAll').catch(() => undefined)));
-    await Promise.all(clients.map((c) => c.stop()));
+    if (!lanePair) await Promise.all(clients.map((c) => c.stop()));
     await Promise.all(hosts.map((h) => h.child.stop()));
     await redis.stop();
   }

@@ -6,6 +6,8 @@ import { runRelayBenches, type RelayPlan } from './relay.ts';
 import { runWebhookBench } from './webhooks.ts';
 import { runClusterMemoryBench } from './cluster-memory.ts';
 import { runClusterRelayBench } from './cluster-relay.ts';
+import { startClients } from './harness.ts';
+import type { RpcChild } from './rpc.ts';
 
 /**
  * The signalling-server benches (1–4 of issue 6). Each writes its `bench/results/<id>.json`.
@@ -73,19 +75,24 @@ export async function runSignalingBenches(
   const plan = signalingPlan(quick, smoke);
   const started = performance.now();
   const failures: string[] = [];
-  type Bench = { title: string; run: (log: (line: string) => void) => Promise<unknown> };
+  /** `clients`: the lane's load generators, in smoke mode (else each bench starts its own). */
+  type Bench = {
+    title: string;
+    run: (log: (line: string) => void, clients?: [RpcChild, RpcChild]) => Promise<unknown>;
+  };
   const benches: Record<string, Bench> = {
     relay: {
       title: '1–2. Relay throughput and latency (Parley, bare ws forwarder, PeerJS server)',
-      run: (out) => runRelayBenches(plan.relay, out),
+      run: (out, clients) => runRelayBenches(plan.relay, out, clients),
     },
     memory: {
       title: `3. Memory per idle connection (${plan.memoryConnections} connections)`,
-      run: (out) => runMemoryBench(plan.memoryConnections, plan.memoryRepeats, out),
+      run: (out, clients) =>
+        runMemoryBench(plan.memoryConnections, plan.memoryRepeats, out, clients),
     },
     joins: {
       title: '4. Join throughput into rooms of 4',
-      run: (out) => runJoinBench(plan.joins, out),
+      run: (out, clients) => runJoinBench(plan.joins, out, clients),
     },
     webhooks: {
       title: '5. Webhooks: delivery latency at 100 events/s, relay with webhooks on vs off',
@@ -93,21 +100,26 @@ export async function runSignalingBenches(
     },
     clusterRelay: {
       title: '9. Scale-out relay: 2 instances + Redis vs one instance vs bare forwarder',
-      run: (out) => runClusterRelayBench(plan.relay, out),
+      run: (out, clients) => runClusterRelayBench(plan.relay, out, clients),
     },
     clusterMemory: {
       title: `10. Memory per idle connection with Redis on (${plan.memoryConnections})`,
-      run: (out) => runClusterMemoryBench(plan.memoryConnections, plan.memoryRepeats, out),
+      run: (out, clients) =>
+        runClusterMemoryBench(plan.memoryConnections, plan.memoryRepeats, out, clients),
     },
     httpRelay: {
       title: '11. HTTP transports: relay over SSE + POST and long-polling, beside WebSocket',
       run: (out) => runHttpRelayBench(out),
     },
   };
-  const run = async ({ title, run: bench }: Bench, out: (line: string) => void) => {
+  const run = async (
+    { title, run: bench }: Bench,
+    out: (line: string) => void,
+    clients?: [RpcChild, RpcChild],
+  ) => {
     out(title);
     try {
-      await bench(out);
+      await bench(out, clients);
     } catch (error) {
       failures.push(
         `${title}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -121,9 +133,11 @@ export async function runSignalingBenches(
     for (const bench of Object.values(benches)) await run(bench, log);
     return failures;
   }
-  // Smoke mode, whose figures mean nothing: two lanes side by side, each printed when it ends.
-  // Most of each bench's time at smoke sizes is process start-up and fixed waits (windows,
-  // settling GCs), not CPU. Their servers take free ports and their logs have their own names.
+  // Smoke mode, whose figures mean nothing: two lanes side by side, each printed when it ends,
+  // and each with one pair of load generators for all its benches (they close their sockets
+  // when done). Most of each bench's time at smoke sizes is process start-up and fixed waits
+  // (windows, settling GCs), not CPU. Their servers take free ports and their logs have their
+  // own names.
   const { relay, memory, joins, webhooks, clusterRelay, clusterMemory, httpRelay } = benches;
   const lanes = [
     [relay, clusterRelay, clusterMemory],
@@ -132,8 +146,17 @@ export async function runSignalingBenches(
   await Promise.all(
     lanes.map(async (lane) => {
       const lines: string[] = [];
-      for (const bench of lane) if (bench) await run(bench, (line) => lines.push(line));
-      log(lines.join('\n'));
+      const out = (line: string) => lines.push(line);
+      let clients: [RpcChild, RpcChild] | undefined;
+      try {
+        clients = await startClients();
+        for (const bench of lane) if (bench) await run(bench, out, clients);
+      } catch (error) {
+        failures.push(`signalling bench lane: ${String(error)}`);
+      } finally {
+        await Promise.all((clients ?? []).map((c) => c.stop()));
+        log(lines.join('\n'));
+      }
     }),
   );
   return failures;

@@ -74,16 +74,18 @@ async function measure(c: Case, connections: number, clients: [RpcChild, RpcChil
   }
 }
 
+/** `shared`: a pair of load generators to use (and leave running) instead of fresh ones. */
 export async function runMemoryBench(
   connections: number,
   repeats: number,
   log: (line: string) => void,
+  shared?: [RpcChild, RpcChild],
 ) {
   // Each of the two client processes fills whole rooms; a part-filled room would wait forever.
   if (connections % (2 * ROOM_SIZE) !== 0)
     throw new Error(`connections (${connections}) must be a multiple of ${2 * ROOM_SIZE}`);
   const runs = new Map<Case, Array<Awaited<ReturnType<typeof measure>>>>(CASES.map((c) => [c, []]));
-  const clients = await startClients();
+  const clients = shared ?? (await startClients());
   try {
     for (let r = 0; r < repeats; r++) {
       for (const c of shuffled(CASES)) {
@@ -95,7 +97,7 @@ export async function runMemoryBench(
       }
     }
   } finally {
-    await Promise.all(clients.map((c) => c.stop()));
+    if (!shared) await Promise.all(clients.map((c) => c.stop()));
   }
   const rss = (c: Case) => (runs.get(c) ?? []).map((m) => m.rssPerConn);
   const heap = (c: Case) => (runs.get(c) ?? []).map((m) => m.heapPerConn);

@@ -111,11 +111,16 @@ export async function measureLatency(
   };
 }
 
-export async function runRelayBenches(plan: RelayPlan, log: (line: string) => void) {
+/** `clients`: a pair of load generators to use (and leave running) instead of fresh ones. */
+export async function runRelayBenches(
+  plan: RelayPlan,
+  log: (line: string) => void,
+  clients?: [RpcChild, RpcChild],
+) {
   const kinds: ServerKind[] = ['parley', 'bare', 'peerjs'];
   const results: RoundResult[] = [];
   const orders: string[] = [];
-  const setup = await setUp(kinds, 'relay');
+  const setup = await setUp(kinds, 'relay', clients);
   try {
     const runId = randomBytes(6).toString('base64url');
     for (const server of setup.servers) {
