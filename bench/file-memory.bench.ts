@@ -15,6 +15,8 @@ import { sized } from './lib/mode.ts';
  */
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_FILE_MIB ?? sized(1024, 64, 1)) * MiB;
+/** Smoke mode samples more often: its tiny file arrives well within one 2 s interval. */
+const SAMPLE_MS = sized(2000, 2000, 250);
 
 /** RSS (MiB) of the Chromium started with `profileDir` and all of its descendants. */
 function browserTreeRssMiB(profileDir: string): number {
@@ -89,7 +91,7 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
   for (let now = await progress(); now.state !== 'done'; now = await progress()) {
     expect(now.state).not.toBe('failed');
     await sample(now.value);
-    await bob.page.waitForTimeout(2000); // sampling interval of a measurement, not a wait for an event
+    await bob.page.waitForTimeout(SAMPLE_MS); // sampling interval of a measurement, not a wait for an event
   }
   await sample(undefined); // at the end too, so a transfer faster than one interval has a peak
   const seconds = (Date.now() - started) / 1000;
@@ -136,13 +138,13 @@ test(`receiver memory while a ${SIZE / MiB} MiB file arrives`, async ({ joinAs, 
         ratio: ratio(peakHeap - before.heap, fileMiB),
       },
       {
-        measure: `  throughput during it (Accept → done, 2 s polling)`,
+        measure: `  throughput during it (Accept → done, ${SAMPLE_MS / 1000} s polling)`,
         value: report.throughputMiBps,
         unit: 'MiB/s',
       },
     ],
     notes: [
-      `Receiver in its own Chromium with a persistent profile (off-the-record contexts keep OPFS in memory); RSS summed over that Chromium's whole process tree, JS heap from CDP Performance.getMetrics, sampled every 2 s (${samples.length} samples). Before: ${report.receiverBrowserRssMiB.before} MiB RSS, ${report.receiverJsHeapMiB.before} MiB heap, in the call with the offer shown; peak ${report.receiverBrowserRssMiB.peak} MiB RSS, ${report.receiverJsHeapMiB.peak} MiB heap.`,
+      `Receiver in its own Chromium with a persistent profile (off-the-record contexts keep OPFS in memory); RSS summed over that Chromium's whole process tree, JS heap from CDP Performance.getMetrics, sampled every ${SAMPLE_MS / 1000} s (${samples.length} samples). Before: ${report.receiverBrowserRssMiB.before} MiB RSS, ${report.receiverJsHeapMiB.before} MiB heap, in the call with the offer shown; peak ${report.receiverBrowserRssMiB.peak} MiB RSS, ${report.receiverJsHeapMiB.peak} MiB heap.`,
     ],
   });
   for (const x of samples.filter((_, i) => i % 10 === 0))

@@ -12,7 +12,7 @@ import { persistentBrowser } from './support/persistent-browser.ts';
 import { randomFile } from './support/random-file.ts';
 import { describeOutgoingVideo, steadyVideo } from './support/steady-video.ts';
 import { cpuBetween, cpuDifference, formatCpu, sampler, snapshot } from './support/thread-cpu.ts';
-import { sized } from '../lib/mode.ts';
+import { SMOKE, sized } from '../lib/mode.ts';
 
 /**
  * Issue 6, item 6: Parley's file path against a bare RTCDataChannel send loop, between the same
@@ -26,10 +26,17 @@ import { sized } from '../lib/mode.ts';
  */
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_THROUGHPUT_MIB ?? sized(200, 32, 1)) * MiB;
-const WARM_UP = sized(16, 16, 1) * MiB;
+/**
+ * Smoke mode (figures mean nothing) runs no warm-ups, one phase of each kind (the bare loop
+ * before Parley's transfer but not after it), and samples thread CPU once a second, not ten
+ * times: every code path still runs once, at a fraction of the cost.
+ */
+const WARM_UP = sized(16, 16, 0) * MiB;
 const GOAL_RATIO = 0.9;
-/** Parley runs, each between two bare runs. */
+/** Parley runs, each between two bare runs (smoke mode: after one). */
 const ROUNDS = sized(3, 1, 1);
+const CLOSING_BARE_RUN = !SMOKE;
+const CPU_SAMPLE_MS = sized(100, 100, 1000);
 
 async function joinedIn(context: BrowserContext, page: Page, roomUrl: string, name: string) {
   await instrument(context);
@@ -130,7 +137,7 @@ async function separateConnectionLoop(browser: Browser, origin: string, size: nu
       () =>
         (window as unknown as { benchPc?: RTCPeerConnection }).benchPc?.sctp?.state === 'connected',
     );
-    await bareLoop(a.page, b.page, 100, WARM_UP);
+    if (WARM_UP > 0) await bareLoop(a.page, b.page, 100, WARM_UP);
     return await bareLoop(a.page, b.page, 101, size);
   } finally {
     await Promise.all(opened.map((c) => c.close()));
@@ -159,17 +166,20 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
     await expect(ada.page.locator('[data-connection=connected]')).toHaveCount(1);
     await expect(bob.page.locator('[data-connection=connected]')).toHaveCount(1);
 
-    await bareLoop(ada.page, bob.page, 100, WARM_UP);
     // Per Parley run, where its time went: printed and kept in the notes.
     const timelines: string[] = [];
-    // A small Parley transfer first, too: it loads the file code and opens the transfers panel
-    // on both pages, which changes what the pages draw, so every measured run sees the same UI.
-    const warmUp = randomFile(WARM_UP, 'warm-up.bin');
-    try {
-      const { timeline } = await parleyTransfer(ada.page, bob.page, warmUp.path, WARM_UP);
-      timelines.push(timeline);
-    } finally {
-      rmSync(warmUp.dir, { recursive: true, force: true });
+    if (WARM_UP > 0) {
+      await bareLoop(ada.page, bob.page, 100, WARM_UP);
+      // A small Parley transfer first, too: it loads the file code and opens the transfers
+      // panel on both pages, which changes what the pages draw, so every measured run sees the
+      // same UI.
+      const warmUp = randomFile(WARM_UP, 'warm-up.bin');
+      try {
+        const { timeline } = await parleyTransfer(ada.page, bob.page, warmUp.path, WARM_UP);
+        timelines.push(timeline);
+      } finally {
+        rmSync(warmUp.dir, { recursive: true, force: true });
+      }
     }
     // Smoke mode does not wait for the ramp (up to 90 s): its figures mean nothing anyway, and
     // the notes then say the video had not settled.
@@ -187,7 +197,7 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
     };
     const profiled = async (kind: keyof typeof cpu, title: string, run: () => Promise<number>) => {
       const start = snapshot(browsers);
-      const sampling = sampler(browsers);
+      const sampling = sampler(browsers, CPU_SAMPLE_MS);
       const startedAt = performance.now();
       const MiBps = await run();
       const seconds = (performance.now() - startedAt) / 1000;
@@ -229,11 +239,12 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
         ),
       );
     }
-    bareRuns.push(
-      await profiled('bare', `bare loop ${ROUNDS + 1}`, () =>
-        bareLoop(ada.page, bob.page, 101 + ROUNDS, SIZE),
-      ),
-    );
+    if (CLOSING_BARE_RUN)
+      bareRuns.push(
+        await profiled('bare', `bare loop ${ROUNDS + 1}`, () =>
+          bareLoop(ada.page, bob.page, 101 + ROUNDS, SIZE),
+        ),
+      );
     // For reference: the bare loop again, sending the same file read as Parley reads it (4 MiB
     // Blob reads, the next during the sending of this one), to show what reading a file costs.
     await pickBenchFile(ada.page, file.path);
@@ -283,7 +294,11 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
       ],
       notes: [
         `Same two pages, same RTCPeerConnection, camera and microphone flowing both ways. The receiver runs in a Chromium of its own with an on-disk profile, like a user's normal window (off-the-record contexts keep OPFS in memory and send every write to the browser process); the sender is a context of the test's browser. Parley: the UI's Send file / Accept, timed on the receiver's page from the click on Accept to the transfer's data-state "done" (written to OPFS, its digest verified).`,
-        `Bare loop: a pre-negotiated ordered data channel on the same connection, 256 KiB messages, pause above 4 MiB bufferedAmount, resume on bufferedamountlow at 1 MiB; timed from the first send to the receiver counting the last byte. Runs alternate, bare loop first and last (${list(bareRuns)} MiB/s) with Parley's transfers between them (${list(parleyRuns)} MiB/s); each figure is the mean of its runs. A ${WARM_UP / MiB} MiB bare loop and a ${WARM_UP / MiB} MiB Parley transfer ran first as a warm-up (the latter also opens the transfers panel, which every later run then shares).`,
+        `Bare loop: a pre-negotiated ordered data channel on the same connection, 256 KiB messages, pause above 4 MiB bufferedAmount, resume on bufferedamountlow at 1 MiB; timed from the first send to the receiver counting the last byte. ${
+          SMOKE
+            ? `Smoke run: one bare loop (${list(bareRuns)} MiB/s), then one Parley transfer (${list(parleyRuns)} MiB/s), no warm-up.`
+            : `Runs alternate, bare loop first and last (${list(bareRuns)} MiB/s) with Parley's transfers between them (${list(parleyRuns)} MiB/s); each figure is the mean of its runs. A ${WARM_UP / MiB} MiB bare loop and a ${WARM_UP / MiB} MiB Parley transfer ran first as a warm-up (the latter also opens the transfers panel, which every later run then shares).`
+        }`,
         `Measured only once both senders' video had ramped up to full size (WebRTC raises an encoder's resolution over about 30 s, and phases measured during the ramp saw less video CPU than later ones): ${video.map((v) => `${v.frameSize} ${v.settled ? 'after' : 'NOT settled after'} ${(v.waitedMs / 1000).toFixed(0)} s`).join(', ')}.`,
         `CPU (all Chromium threads, from /proc): ${cpuPerMiB.text}`,
         `Where each Parley run's time went, on the receiver (progress is drawn every 200 ms and first after the first 4 MiB is on disk): ${timelines.join('; ')}.`,

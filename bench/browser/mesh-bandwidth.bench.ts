@@ -11,7 +11,8 @@ import { ratio, writeBenchResult } from '../lib/result.ts';
 import { max, median, round } from '../lib/stats.ts';
 import { instrument } from './support/instrument.ts';
 import { writeNoiseY4m } from './support/noise-y4m.ts';
-import { sized } from '../lib/mode.ts';
+import { SMOKE, sized } from '../lib/mode.ts';
+import { SMOKE_FPS } from './support/bench-chromium.ts';
 
 /**
  * Issue 6, item 8: at 4 participants, each sender's total outgoing video bitrate (summed over
@@ -76,7 +77,10 @@ test(`mesh bandwidth: outgoing video per sender at ${PARTICIPANTS} participants`
   parley,
 }) => {
   test.setTimeout(5 * 60_000);
-  const clip = writeNoiseY4m(320, 240, 15, 30);
+  // Smoke mode: a smaller, slower clip (see support/bench-chromium.ts); still noise.
+  const clip = SMOKE
+    ? writeNoiseY4m(160, 120, SMOKE_FPS, 2 * SMOKE_FPS)
+    : writeNoiseY4m(320, 240, 15, 30);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [...CHROMIUM_ARGS, `--use-file-for-fake-video-capture=${clip}`],
@@ -163,7 +167,7 @@ test(`mesh bandwidth: outgoing video per sender at ${PARTICIPANTS} participants`
         },
       ],
       notes: [
-        `${PARTICIPANTS} participants in one headless Chromium (one context each), fake camera playing 320x240 random noise at 15 fps, so every encoder wants more than its cap. Rates: outbound-rtp video bytesSent over ${WINDOW_MS / 1000} s, after all ${(PARTICIPANTS * (PARTICIPANTS - 1)) / 2} links were connected and ${SETTLE_MS / 1000} s of settling.`,
+        `${PARTICIPANTS} participants in one headless Chromium (one context each), fake camera playing ${SMOKE ? `160x120 random noise at ${SMOKE_FPS}` : '320x240 random noise at 15'} fps, so every encoder wants more than its cap. Rates: outbound-rtp video bytesSent over ${WINDOW_MS / 1000} s, after all ${(PARTICIPANTS * (PARTICIPANTS - 1)) / 2} links were connected and ${SETTLE_MS / 1000} s of settling.`,
         `Policy at ${PARTICIPANTS} participants: ${linkCapKbps} kbit/s per link (${TOTAL_VIDEO_BUDGET_BPS / 1000} kbit/s total, at most ${MAX_LINK_VIDEO_BPS / 1000} per link), resolution ÷ ${limits.scaleResolutionDownBy}. Applied on the senders (RTCRtpSender.getParameters): maxBitrate ${[...new Set(applied.map((l) => l.maxBitrate ?? 'unset'))].join('/')}, scaleResolutionDownBy ${[...new Set(applied.map((l) => l.scale ?? 'unset'))].join('/')}; encoded width ${[...new Set(applied.map((l) => l.width ?? '?'))].join('/')} px at ${[...new Set(applied.map((l) => Math.round(l.fps ?? 0)))].join('/')} fps; quality limited by ${[...new Set(applied.map((l) => l.limitation ?? '?'))].join('/')}.`,
         `Per sender (kbit/s): ${totals.map((x) => Math.round(x)).join(', ')}. Per link: ${perLink.map((x) => Math.round(x)).join(', ')}.`,
       ],

@@ -48,10 +48,12 @@ async function measure(
   }
 }
 
+/** `shared`: a pair of load generators to use (and leave running) instead of fresh ones. */
 export async function runClusterMemoryBench(
   connections: number,
   repeats: number,
   log: (line: string) => void,
+  shared?: [RpcChild, RpcChild],
 ) {
   if (connections % (2 * ROOM_SIZE) !== 0)
     throw new Error(`connections (${connections}) must be a multiple of ${2 * ROOM_SIZE}`);
@@ -60,9 +62,9 @@ export async function runClusterMemoryBench(
     CASES.map((c) => [c, []]),
   );
   // One pair of load generators for every measurement (closeAll between them): fewer starts.
-  const clients: RpcChild[] = [];
+  const clients: RpcChild[] = shared ? [...shared] : [];
   try {
-    for (const side of ['a', 'b']) {
+    for (const side of shared ? [] : ['a', 'b']) {
       const { child } = await RpcChild.start({
         name: `client ${side}`,
         module: new URL('./load-client.ts', import.meta.url).pathname,
@@ -79,7 +81,7 @@ export async function runClusterMemoryBench(
       }
     }
   } finally {
-    await Promise.all(clients.map((c) => c.stop()));
+    if (!shared) await Promise.all(clients.map((c) => c.stop()));
     await redis.stop();
   }
   const rss = (c: Case) => (runs.get(c) ?? []).map((m) => m.rssPerConn);

@@ -62,12 +62,17 @@ type RoundResult = {
 /** Rounds beyond these add little: four setups per round already make it the longest bench. */
 const MAX_ROUNDS = 3;
 
-export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: string) => void) {
+/** `lanePair`: a pair of load generators to use (and leave running) instead of fresh ones. */
+export async function runClusterRelayBench(
+  relayPlan: RelayPlan,
+  log: (line: string) => void,
+  lanePair?: [RpcChild, RpcChild],
+) {
   const plan = { ...relayPlan, rounds: Math.min(relayPlan.rounds, MAX_ROUNDS) };
   const { redis, secret } = await startBenchRedis();
   const shared = { url: redis.url, secret };
   const hosts: Measured[] = [];
-  const clients: RpcChild[] = [];
+  const clients: RpcChild[] = lanePair ? [...lanePair] : [];
   const results: RoundResult[] = [];
   const orders: string[] = [];
   try {
@@ -116,7 +121,7 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
       },
     ];
     for (const started of await Promise.allSettled(
-      ['a', 'b'].map((side) =>
+      (lanePair ? [] : ['a', 'b']).map((side) =>
         RpcChild.start({
           name: `client ${side}`,
           module: new URL('./load-client.ts', import.meta.url).pathname,
@@ -141,7 +146,7 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
       }
       await both(pair, 'ready', (side) => ({ group: g.name, side }));
     }
-    for (let round = 0; round <= plan.rounds; round++) {
+    for (let round = plan.warmUpRound ? 0 : 1; round <= plan.rounds; round++) {
       const order = shuffled(groups);
       if (round > 0) orders.push(order.map((g) => g.name).join(' → '));
       for (const g of order) {
@@ -189,7 +194,7 @@ export async function runClusterRelayBench(relayPlan: RelayPlan, log: (line: str
     }
   } finally {
     await Promise.all(clients.map((c) => c.call('closeAll').catch(() => undefined)));
-    await Promise.all(clients.map((c) => c.stop()));
+    if (!lanePair) await Promise.all(clients.map((c) => c.stop()));
     await Promise.all(hosts.map((h) => h.child.stop()));
     await redis.stop();
   }
@@ -288,7 +293,7 @@ function writeClusterRelayResult(plan: RelayPlan, results: RoundResult[], orders
       `${plan.sockets} sockets per setup (${plan.sockets / 2} pairs, each in its own room, one side in each of 2 client processes), ${FRAME_BYTES}-byte signals, compression off, 127.0.0.1. ` +
         `Cross-instance: side a's sockets on instance A, side b's on instance B, both with REDIS_URL to one private redis-server (no persistence); every signal crosses Redis pub/sub. ` +
         `"One instance, Redis on": both sides on instance A (the local path: the room is still read from Redis per signal). "One instance (in-memory)": a third Parley without REDIS_URL.`,
-      `All four setups run at once, measured in alternating windows: one warm-up round, then ${plan.rounds} recorded round(s), order shuffled per round: ${orders.join('; ')}. ` +
+      `All four setups run at once, measured in alternating windows: ${plan.warmUpRound ? 'one warm-up round, then ' : 'no warm-up round, '}${plan.rounds} recorded round(s), order shuffled per round: ${orders.join('; ')}. ` +
         `Throughput: closed loop, ${plan.window} signal(s) in flight per socket, ${plan.throughputMs / 1000} s counted after ${plan.warmupMs / 1000} s. ` +
         `Latency: open loop at ${plan.latencyRate} msgs/s in total for ${plan.latencyMs / 1000} s, send→receive on CLOCK_MONOTONIC (same host). Figures are medians over rounds; ratios are medians of per-round ratios.`,
       `Server CPU per relayed signal (µs, median) by process: ${names.map((n) => `${LABELS[n]}: ${split(n)}`).join('; ')}. redis-server's CPU is read from /proc (10 ms ticks).`,

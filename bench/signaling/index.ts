@@ -6,6 +6,8 @@ import { runRelayBenches, type RelayPlan } from './relay.ts';
 import { runWebhookBench } from './webhooks.ts';
 import { runClusterMemoryBench } from './cluster-memory.ts';
 import { runClusterRelayBench } from './cluster-relay.ts';
+import { startClients } from './harness.ts';
+import type { RpcChild } from './rpc.ts';
 
 /**
  * The signalling-server benches (1–4 of issue 6). Each writes its `bench/results/<id>.json`.
@@ -23,6 +25,7 @@ export type SignalingPlan = {
 const SMOKE_PLAN: SignalingPlan = {
   relay: {
     rounds: 1,
+    warmUpRound: false,
     sockets: 20,
     window: 2,
     warmupMs: 100,
@@ -42,6 +45,7 @@ export function signalingPlan(quick: boolean, smoke = SMOKE): SignalingPlan {
   return {
     relay: {
       rounds: quick ? 2 : 5,
+      warmUpRound: true,
       sockets: 400,
       window: 2,
       warmupMs: quick ? 500 : 1000,
@@ -66,40 +70,94 @@ export function signalingPlan(quick: boolean, smoke = SMOKE): SignalingPlan {
 export async function runSignalingBenches(
   quick: boolean,
   log: (line: string) => void,
+  smoke = SMOKE,
 ): Promise<string[]> {
-  const plan = signalingPlan(quick);
+  const plan = signalingPlan(quick, smoke);
   const started = performance.now();
   const failures: string[] = [];
-  const run = async (title: string, bench: () => Promise<unknown>) => {
-    log(title);
+  /** `clients`: the lane's load generators, in smoke mode (else each bench starts its own). */
+  type Bench = {
+    title: string;
+    run: (log: (line: string) => void, clients?: [RpcChild, RpcChild]) => Promise<unknown>;
+  };
+  const benches: Record<string, Bench> = {
+    relay: {
+      title: '1–2. Relay throughput and latency (Parley, bare ws forwarder, PeerJS server)',
+      run: (out, clients) => runRelayBenches(plan.relay, out, clients),
+    },
+    memory: {
+      title: `3. Memory per idle connection (${plan.memoryConnections} connections)`,
+      run: (out, clients) =>
+        runMemoryBench(plan.memoryConnections, plan.memoryRepeats, out, clients),
+    },
+    joins: {
+      title: '4. Join throughput into rooms of 4',
+      run: (out, clients) => runJoinBench(plan.joins, out, clients),
+    },
+    webhooks: {
+      title: '5. Webhooks: delivery latency at 100 events/s, relay with webhooks on vs off',
+      run: (out) => runWebhookBench(out),
+    },
+    clusterRelay: {
+      title: '9. Scale-out relay: 2 instances + Redis vs one instance vs bare forwarder',
+      run: (out, clients) => runClusterRelayBench(plan.relay, out, clients),
+    },
+    clusterMemory: {
+      title: `10. Memory per idle connection with Redis on (${plan.memoryConnections})`,
+      run: (out, clients) =>
+        runClusterMemoryBench(plan.memoryConnections, plan.memoryRepeats, out, clients),
+    },
+    httpRelay: {
+      title: '11. HTTP transports: relay over SSE + POST and long-polling, beside WebSocket',
+      run: (out) => runHttpRelayBench(out),
+    },
+  };
+  const run = async (
+    { title, run: bench }: Bench,
+    out: (line: string) => void,
+    clients?: [RpcChild, RpcChild],
+  ) => {
+    out(title);
     try {
-      await bench();
+      await bench(out, clients);
     } catch (error) {
       failures.push(
         `${title}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
-      log(`  failed: ${String(error)}`);
+      out(`  failed: ${String(error)}`);
     }
-    log(`  (${Math.round((performance.now() - started) / 1000)} s so far)`);
+    out(`  (${Math.round((performance.now() - started) / 1000)} s so far)`);
   };
-  await run('1–2. Relay throughput and latency (Parley, bare ws forwarder, PeerJS server)', () =>
-    runRelayBenches(plan.relay, log),
-  );
-  await run(`3. Memory per idle connection (${plan.memoryConnections} connections)`, () =>
-    runMemoryBench(plan.memoryConnections, plan.memoryRepeats, log),
-  );
-  await run('4. Join throughput into rooms of 4', () => runJoinBench(plan.joins, log));
-  await run('5. Webhooks: delivery latency at 100 events/s, relay with webhooks on vs off', () =>
-    runWebhookBench(log),
-  );
-  await run('9. Scale-out relay: 2 instances + Redis vs one instance vs bare forwarder', () =>
-    runClusterRelayBench(plan.relay, log),
-  );
-  await run(`10. Memory per idle connection with Redis on (${plan.memoryConnections})`, () =>
-    runClusterMemoryBench(plan.memoryConnections, plan.memoryRepeats, log),
-  );
-  await run('11. HTTP transports: relay over SSE + POST and long-polling, beside WebSocket', () =>
-    runHttpRelayBench(log),
+  if (!smoke) {
+    // One at a time: each measures the machine, and a neighbour would skew its figures.
+    for (const bench of Object.values(benches)) await run(bench, log);
+    return failures;
+  }
+  // Smoke mode, whose figures mean nothing: two lanes side by side, each printed when it ends,
+  // and each with one pair of load generators for all its benches (they close their sockets
+  // when done). Most of each bench's time at smoke sizes is process start-up and fixed waits
+  // (windows, settling GCs), not CPU. Their servers take free ports and their logs have their
+  // own names.
+  const { relay, memory, joins, webhooks, clusterRelay, clusterMemory, httpRelay } = benches;
+  const lanes = [
+    [relay, clusterRelay, clusterMemory],
+    [memory, joins, webhooks, httpRelay],
+  ];
+  await Promise.all(
+    lanes.map(async (lane) => {
+      const lines: string[] = [];
+      const out = (line: string) => lines.push(line);
+      let clients: [RpcChild, RpcChild] | undefined;
+      try {
+        clients = await startClients();
+        for (const bench of lane) if (bench) await run(bench, out, clients);
+      } catch (error) {
+        failures.push(`signalling bench lane: ${String(error)}`);
+      } finally {
+        await Promise.all((clients ?? []).map((c) => c.stop()));
+        log(lines.join('\n'));
+      }
+    }),
   );
   return failures;
 }

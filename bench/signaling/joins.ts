@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ratio, writeBenchResult } from '../lib/result.ts';
 import { max, quantile, round, shuffled } from '../lib/stats.ts';
 import { both, connectSides, mergeErrors, setUp, type Server, type Setup } from './harness.ts';
+import type { RpcChild } from './rpc.ts';
 import { SERVER_LABELS, type ServerKind } from './wire.ts';
 
 /**
@@ -97,8 +98,13 @@ async function step(setup: Setup, climb: Climb, plan: JoinPlan, log: (line: stri
   climb.done = !result.passed || climb.rate > plan.maxRate;
 }
 
-export async function runJoinBench(plan: JoinPlan, log: (line: string) => void) {
-  const setup = await setUp(['parley', 'bare'], 'joins');
+/** `clients`: a pair of load generators to use (and leave running) instead of fresh ones. */
+export async function runJoinBench(
+  plan: JoinPlan,
+  log: (line: string) => void,
+  clients?: [RpcChild, RpcChild],
+) {
+  const setup = await setUp(['parley', 'bare'], 'joins', clients);
   const climbs: Climb[] = [];
   try {
     const runId = randomBytes(6).toString('base64url');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sized } from '../lib/mode.ts';
 import { ratio, writeBenchResult, type BenchRow } from '../lib/result.ts';
 import { describeRange, median, round, shuffled } from '../lib/stats.ts';
 import type { RpcChild } from './rpc.ts';
@@ -21,6 +22,8 @@ const CASES: Case[] = [
 ];
 
 const KiB = 1024;
+/** Smoke runs (figures mean nothing) settle with 2 full GCs, not up to 10. */
+const SETTLE = { maxGcs: sized(10, 10, 2) };
 export const ROOM_SIZE = 4;
 
 /**
@@ -34,7 +37,7 @@ export async function memoryPerConnection(
   connections: number,
   joined: boolean,
 ) {
-  const before = await server.child.call<Memory>('settledMemory');
+  const before = await server.child.call<Memory>('settledMemory', SETTLE);
   // Room IDs unique per measurement: a shared Redis may serve several.
   const runId = randomBytes(6).toString('base64url');
   await both(clients, 'connect', (side) => ({
@@ -50,7 +53,7 @@ export async function memoryPerConnection(
   // Joined: wait until every member has heard of all others, so the server's sends are done.
   if (joined)
     await both(clients, 'ready', (side) => ({ group: 'memory', side, roomSize: ROOM_SIZE }));
-  const after = await server.child.call<Memory>('settledMemory');
+  const after = await server.child.call<Memory>('settledMemory', SETTLE);
   return {
     rssPerConn: (after.rss - before.rss) / connections / KiB,
     heapPerConn: (after.heapUsed - before.heapUsed) / connections / KiB,
@@ -71,16 +74,18 @@ async function measure(c: Case, connections: number, clients: [RpcChild, RpcChil
   }
 }
 
+/** `shared`: a pair of load generators to use (and leave running) instead of fresh ones. */
 export async function runMemoryBench(
   connections: number,
   repeats: number,
   log: (line: string) => void,
+  shared?: [RpcChild, RpcChild],
 ) {
   // Each of the two client processes fills whole rooms; a part-filled room would wait forever.
   if (connections % (2 * ROOM_SIZE) !== 0)
     throw new Error(`connections (${connections}) must be a multiple of ${2 * ROOM_SIZE}`);
   const runs = new Map<Case, Array<Awaited<ReturnType<typeof measure>>>>(CASES.map((c) => [c, []]));
-  const clients = await startClients();
+  const clients = shared ?? (await startClients());
   try {
     for (let r = 0; r < repeats; r++) {
       for (const c of shuffled(CASES)) {
@@ -92,7 +97,7 @@ export async function runMemoryBench(
       }
     }
   } finally {
-    await Promise.all(clients.map((c) => c.stop()));
+    if (!shared) await Promise.all(clients.map((c) => c.stop()));
   }
   const rss = (c: Case) => (runs.get(c) ?? []).map((m) => m.rssPerConn);
   const heap = (c: Case) => (runs.get(c) ?? []).map((m) => m.heapPerConn);

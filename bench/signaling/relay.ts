@@ -15,8 +15,10 @@ import { FRAME_BYTES, SERVER_LABELS, type ServerKind } from './wire.ts';
  */
 
 export type RelayPlan = {
-  /** Recorded rounds (one more, unrecorded, warms up first). */
+  /** Recorded rounds (one more, unrecorded, warms up first unless `warmUpRound` is false). */
   rounds: number;
+  /** The unrecorded round first: on, except in smoke runs, whose figures mean nothing. */
+  warmUpRound: boolean;
   /** Sockets per server, half in each client process; every socket has a partner in the other. */
   sockets: number;
   /** Signals each socket keeps in flight in the closed loop. */
@@ -109,11 +111,16 @@ export async function measureLatency(
   };
 }
 
-export async function runRelayBenches(plan: RelayPlan, log: (line: string) => void) {
+/** `clients`: a pair of load generators to use (and leave running) instead of fresh ones. */
+export async function runRelayBenches(
+  plan: RelayPlan,
+  log: (line: string) => void,
+  clients?: [RpcChild, RpcChild],
+) {
   const kinds: ServerKind[] = ['parley', 'bare', 'peerjs'];
   const results: RoundResult[] = [];
   const orders: string[] = [];
-  const setup = await setUp(kinds, 'relay');
+  const setup = await setUp(kinds, 'relay', clients);
   try {
     const runId = randomBytes(6).toString('base64url');
     for (const server of setup.servers) {
@@ -127,7 +134,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
       }));
       await both(setup.clients, 'ready', (side) => ({ group: server.kind, side }));
     }
-    for (let round = 0; round <= plan.rounds; round++) {
+    for (let round = plan.warmUpRound ? 0 : 1; round <= plan.rounds; round++) {
       const order = shuffled(setup.servers);
       if (round > 0) orders.push(order.map((s) => s.kind).join(' → '));
       for (const server of order) {
@@ -172,7 +179,7 @@ export async function runRelayBenches(plan: RelayPlan, log: (line: string) => vo
   const setupNote =
     `${plan.sockets} sockets (${plan.sockets / 2} pairs, one side of each pair in each of 2 client processes), ` +
     `${FRAME_BYTES}-byte signals as sent, compression off everywhere, 127.0.0.1; ` +
-    `all three servers running at once, measured in alternating windows; one warm-up round, then ${plan.rounds} recorded round(s), server order shuffled per round: ${orders.join('; ')}.`;
+    `all three servers running at once, measured in alternating windows; ${plan.warmUpRound ? 'one warm-up round, then ' : 'no warm-up round, '}${plan.rounds} recorded round(s), server order shuffled per round: ${orders.join('; ')}.`;
   const lost = results.filter((r) => r.missing > 0 || Object.keys(r.errors).length > 0);
   const problems = lost.map(
     (r) =>

@@ -24,14 +24,15 @@ serveRpc({
     return user + system;
   },
   /**
-   * Full GCs, 100 ms apart, until RSS moves by less than 64 KiB (at most 10), then the memory
-   * figures. The pause lets finalizers run and freed native memory go back to the system.
+   * Full GCs, 100 ms apart, until RSS moves by less than 64 KiB (at most `maxGcs`, 10 unless
+   * a smoke run asks for fewer), then the memory figures. The pause lets finalizers run and
+   * freed native memory go back to the system.
    */
-  async settledMemory() {
+  async settledMemory({ maxGcs = 10 }: { maxGcs?: number } = {}) {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (!gc) throw new Error('start the server host with --expose-gc');
     let last = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < maxGcs; i++) {
       gc();
       await new Promise((resolve) => setTimeout(resolve, 100));
       const rss = process.memoryUsage().rss;
