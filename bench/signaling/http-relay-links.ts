@@ -39,23 +39,44 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 type Reply = { status: number; body: string };
 
-/** One request; resolves with the whole answer. `started` gets it, e.g. to cut it short. */
+/**
+ * One request; resolves with the whole answer. `started` gets it, e.g. to cut it short.
+ *
+ * A kept-alive connection can be closed by the server's idle timeout just as a request goes
+ * out on it, which fails with no answer ("socket hang up"); on a loaded machine the client's
+ * own idle timer runs late enough for that to happen. Such a request never reached the
+ * server's handler, so a POST is sent once more on a fresh connection, as browsers do (and
+ * every frame is numbered, so even a repeat would be applied once).
+ */
 function call(
   url: string,
   method: string,
   headers: Record<string, string>,
   body?: string,
   started?: (req: ClientRequest) => void,
-) {
+  retried = false,
+): Promise<Reply> {
   return new Promise<Reply>((resolve, reject) => {
+    let answered = false;
     const req = request(url, { method, headers, agent }, (res) => {
+      answered = true;
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // Only POSTs: a poll or a stream is cut on purpose by `started`'s caller, the same way.
+      const staleConnection =
+        method === 'POST' &&
+        req.reusedSocket &&
+        !answered &&
+        !retried &&
+        error.code === 'ECONNRESET';
+      if (staleConnection) call(url, method, headers, body, started, true).then(resolve, reject);
+      else reject(error);
+    });
     started?.(req);
     req.end(body);
   });
