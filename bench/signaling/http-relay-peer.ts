@@ -1,5 +1,6 @@
 import { announceReady, serveRpc } from './rpc.ts';
 import { openLink, type RelayLink, type Transport } from './http-relay-links.ts';
+import { pace } from './pace.ts';
 
 /**
  * One participant of the HTTP relay bench's latency measurement, in a process of its own (as
@@ -31,32 +32,20 @@ async function open(args: { url: string; transport: Transport; room: string }): 
  * and the pacer's timer does not: Node's 1 ms interval fires 1.5–2 ms late on median here, more
  * than the relay itself takes. That lateness is returned beside the count, to be reported.
  */
-function paced(args: {
+async function paced(args: {
   to: string;
   rate: number;
   ms: number;
 }): Promise<{ sent: number; timerLateness: Float64Array }> {
   const sender = link;
   if (!sender) throw new Error('no link open');
-  const started = wallClock();
-  const total = Math.floor((args.ms * args.rate) / 1000);
-  const timerLateness = new Float64Array(total);
-  let sent = 0;
-  return new Promise((resolve) => {
-    const tick = setInterval(() => {
-      const due = Math.min(total, Math.floor(((wallClock() - started) * args.rate) / 1000));
-      for (; sent < due; sent++) {
-        const now = wallClock();
-        timerLateness[sent] = now - (started + (sent * 1000) / args.rate);
-        const payload = { type: 'offer', sdp: `${PREFIX}${now}` };
-        sender.send(JSON.stringify({ type: 'signal', to: args.to, payload }));
-      }
-      if (sent >= total) {
-        clearInterval(tick);
-        resolve({ sent, timerLateness });
-      }
-    }, 1);
+  const timerLateness = new Float64Array(Math.floor((args.ms * args.rate) / 1000));
+  const sent = await pace(args.rate, args.ms, (index, dueAt) => {
+    timerLateness[index] = performance.now() - dueAt;
+    const payload = { type: 'offer', sdp: `${PREFIX}${wallClock()}` };
+    sender.send(JSON.stringify({ type: 'signal', to: args.to, payload }));
   });
+  return { sent, timerLateness };
 }
 
 /** The latencies (ms) recorded since the last call, and forgets them. */

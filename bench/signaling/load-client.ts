@@ -2,6 +2,7 @@ import type { JoinMessage, ServerMessage } from '@parley/protocol';
 import { LoadSocket } from '../lib/load-socket.ts';
 import { joinFrame } from '../lib/parley-client.ts';
 import { announceReady, serveRpc } from './rpc.ts';
+import { pace } from './pace.ts';
 import {
   frameTemplate,
   isRelayedSignal,
@@ -322,27 +323,6 @@ function stop(args: { group: string }) {
   group.mode = 'idle';
   group.recording = false;
   return counts(args);
-}
-
-/** Calls `fire` at `ratePerSecond`, catching up every millisecond tick, for `durationMs`. */
-function pace(ratePerSecond: number, durationMs: number, fire: () => void): Promise<number> {
-  const start = performance.now();
-  const total = Math.floor((durationMs * ratePerSecond) / 1000);
-  let issued = 0;
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      const elapsed = performance.now() - start;
-      const due = Math.min(total, Math.floor((elapsed * ratePerSecond) / 1000));
-      while (issued < due) {
-        fire();
-        issued++;
-      }
-      if (issued >= total) {
-        clearInterval(timer);
-        resolve(issued);
-      }
-    }, 1);
-  });
 }
 
 /**
