@@ -156,12 +156,13 @@ export async function runClusterRelayBench(
           'client a': pair[0].process.pid ?? 0,
           'client b': pair[1].process.pid ?? 0,
         };
-        const waitedBefore = Object.entries(onPath).map(([, pid]) => runQueueWaitMs(pid));
+        const path = Object.entries(onPath);
+        const waitedBefore = path.map(([, pid]) => runQueueWaitMs(pid));
         const windowStart = performance.now();
         const { latency, missing, errors } = await measureLatency(pair, g.name, plan);
         const windowSeconds = (performance.now() - windowStart) / 1000;
         const waits = Object.fromEntries(
-          Object.entries(onPath).map(([name, pid], i) => [
+          path.map(([name, pid], i) => [
             name,
             (runQueueWaitMs(pid) - (waitedBefore[i] ?? 0)) / windowSeconds,
           ]),
