@@ -14,5 +14,8 @@ export default defineConfig({
     // Integration tests spawn real servers; keep the 2-core machine from thrashing.
     maxWorkers: 2,
     testTimeout: 20_000,
+    // beforeAll hooks start real servers (coturn, redis-server); under CI load that can pass
+    // vitest's default 10 s, which would hide the hook's own error and the server's log.
+    hookTimeout: 20_000,
   },
 });

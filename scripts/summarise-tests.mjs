@@ -46,7 +46,10 @@ export function summariseVitest(report, notes) {
     if (file.status !== 'failed') continue;
     if (file.assertionResults.some((t) => t.status === 'failed')) continue;
     failed += 1;
-    problems.push(`suite error in ${file.name}: ${firstLine(file.message) || 'a hook failed'}`);
+    // vitest's JSON report leaves a failed hook's message empty; the notes reporter keeps it.
+    const hookError = notes?.suiteErrors?.find((e) => sameFile(file.name, e.file))?.error;
+    const why = firstLine(file.message) || firstLine(hookError) || 'a hook failed';
+    problems.push(`suite error in ${file.name}: ${why}`);
   }
   if (report.numFailedTestSuites > 0 && failed === 0) {
     failed += 1;
@@ -73,6 +76,9 @@ export function summariseVitest(report, notes) {
   return finish('unit', report.numPassedTests, failed, problems, skips);
 }
 
+/** The JSON report names files by absolute path, the notes relative to the run's root. */
+const sameFile = (absolute, relative) => absolute === relative || absolute.endsWith(`/${relative}`);
+
 /** Playwright's JSON reporter. */
 export function summarisePlaywright(report) {
   const s = report.stats;
@@ -93,13 +99,15 @@ export function summarisePlaywright(report) {
           // is where a reader learns which test failed and how.
           const error = test.results.map((r) => r.error).find((e) => e);
           const message = error?.message ?? error?.stack;
-          // A timed-out expectation says what it waited for on a line of its own.
-          const locator = String(message ?? '')
+          // A failed expectation says what it looked at, wanted and found on lines of its own.
+          const lines = String(message ?? '')
             .replace(ANSI_COLOUR, '')
             .split('\n')
-            .find((l) => l.trim().startsWith('Locator:'))
-            ?.trim();
-          const what = [firstLine(message) || 'failed', locator].filter(Boolean).join(' ');
+            .map((l) => l.trim());
+          const details = ['Locator:', 'Expected:', 'Received:'].map((label) =>
+            lines.find((l) => l.startsWith(label)),
+          );
+          const what = [firstLine(message) || 'failed', ...details].filter(Boolean).join(' ');
           problems.push(`${file} > ${spec.title}: ${what}`);
           continue;
         }

@@ -26,16 +26,27 @@ describe('vitest report', () => {
     );
   });
 
+  it("names the error of a describe's beforeAll, which vitest's JSON report leaves empty", () => {
+    const file = fixture('unit.json').testResults.find((f) => f.name.includes('describe-before'));
+    expect(file.message).toBe('');
+    expect(summary.problems).toContainEqual(
+      expect.stringMatching(
+        /describe-before-all-fails\.test\.ts: a describe whose beforeAll throws: Error: turnserver did not listen within 10 s$/,
+      ),
+    );
+  });
+
   it('counts an error thrown after its test ended as a failure', () => {
     expect(summary.problems).toContainEqual(
       expect.stringMatching(/outside any test: Error: thrown after the test ended/),
     );
   });
 
-  it('adds those three to the one failing test, without counting that test twice', () => {
-    // numFailedTestSuites is 3 here, one of them only because it holds the failing test.
-    expect(fixture('unit.json').numFailedTestSuites).toBe(3);
-    expect(summary.failed).toBe(1 + 2 + 1);
+  it('adds those four to the one failing test, without counting that test twice', () => {
+    // numFailedTestSuites is 5 here: one holds only the failing test, and the describe whose
+    // beforeAll threw counts beside its file.
+    expect(fixture('unit.json').numFailedTestSuites).toBe(5);
+    expect(summary.failed).toBe(1 + 3 + 1);
     expect(summary.passed).toBe(fixture('unit.json').numPassedTests);
   });
 
@@ -63,11 +74,11 @@ describe('Playwright report', () => {
     expect(summary).toMatchObject({ passed: 1, failed: 2 });
   });
 
-  it('names each failing test with the first line of its error, without colour codes', () => {
+  it('names each failing test with its error: the first line, then what it wanted and found, without colour codes', () => {
     const { problems } = summarisePlaywright(fixture('e2e.json'));
     expect(problems).toEqual([
       'before-all.spec.ts > first: Error: coturn did not start',
-      'ok.spec.ts > fails: Error: expect(received).toBe(expected) // Object.is equality',
+      'ok.spec.ts > fails: Error: expect(received).toBe(expected) // Object.is equality Expected: 2 Received: 1',
     ]);
   });
 
@@ -140,8 +151,8 @@ describe('a directory of reports', () => {
     writeFileSync(join(dir, 'compose.json'), JSON.stringify({ passed: 12, failed: 0 }));
     writeFileSync(join(dir, 'bench-smoke.json'), JSON.stringify({ passed: 7, failed: 0 }));
     const { passed, failed, skipped, lines } = render(summariseDirectory(dir));
-    expect({ passed, failed }).toEqual({ passed: 3 + 1 + 12 + 7, failed: 4 + 2 });
-    expect(skipped).toBe(4 + 2);
+    expect({ passed, failed }).toEqual({ passed: 3 + 1 + 12 + 7, failed: 5 + 2 });
+    expect(skipped).toBe(5 + 2);
     expect(lines.at(-1)).toBe(`total: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   });
 

@@ -1,7 +1,8 @@
 // A vitest reporter for `npm test`'s summary: what vitest's own JSON report leaves out. It
 // writes the reason of every skipped test (the note of `ctx.skip(note)`, or that it was marked
-// skip/todo) and the errors that happened outside any test (vitest exits 1 for those, but
-// its JSON report counts no failure).
+// skip/todo), the errors that happened outside any test (vitest exits 1 for those, but
+// its JSON report counts no failure), and the errors of suites and files themselves: a failed
+// beforeAll/afterAll hook, which the JSON report gives as a failed file with an empty message.
 //
 //   vitest run --reporter=./scripts/vitest-skip-notes.mjs  (writes test-results/unit-notes.json)
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,8 +25,23 @@ export default class SkipNotesReporter {
         });
       }
     }
-    const errors = unhandledErrors.map((e) => e.stack ?? e.message ?? String(e));
+    const errors = unhandledErrors.map(describeError);
+    const suiteErrors = [];
+    for (const module of testModules) {
+      const file = relative(process.cwd(), module.moduleId);
+      for (const suite of [module, ...module.children.allSuites()]) {
+        for (const error of suite.errors()) {
+          const where = suite.type === 'module' ? '' : `${suite.fullName}: `;
+          suiteErrors.push({ file, error: `${where}${describeError(error)}` });
+        }
+      }
+    }
     mkdirSync(dirname(OUTPUT), { recursive: true });
-    writeFileSync(OUTPUT, `${JSON.stringify({ skipped, unhandledErrors: errors }, null, 2)}\n`);
+    const notes = { skipped, unhandledErrors: errors, suiteErrors };
+    writeFileSync(OUTPUT, `${JSON.stringify(notes, null, 2)}\n`);
   }
+}
+
+function describeError(error) {
+  return error.stack ?? error.message ?? String(error);
 }
