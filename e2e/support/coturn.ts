@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ export interface CoturnOptions {
   listenIps?: string[];
   /** Addresses relayed traffic leaves from. Default: the first listen address of each family. */
   relayIps?: string[];
-  /** Default: a free port on loopback, or 3478 inside a namespace (which the test owns). */
+  /** Default: a free port on loopback below the ephemeral range, or 3478 inside a namespace. */
   port?: number;
   /** Run inside this network namespace (`ip netns exec`), e.g. the NAT lab's TURN host. */
   netns?: string;
@@ -48,6 +48,11 @@ export interface Coturn {
 const READY_TIMEOUT_MS = 10_000;
 const READY_POLL_MS = 25;
 const RELAY_PORTS = 64;
+/** Test ports are drawn from here up to the kernel's ephemeral range. */
+const LOWEST_TEST_PORT = 20_000;
+const PORT_ATTEMPTS = 5;
+/** What coturn logs when its listening port is taken; it then retries the bind for ever. */
+const CANNOT_BIND_LISTENER = /Cannot bind .*listener socket to addr/;
 
 /** Why coturn tests cannot run here, or undefined when they can. */
 export function coturnUnavailableReason(): string | undefined {
@@ -57,9 +62,25 @@ export function coturnUnavailableReason(): string | undefined {
 }
 
 export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
+  if (options.port !== undefined || options.netns) {
+    return startCoturnOn(options.port ?? 3478, options);
+  }
+  // A free port can be taken between the check and coturn's bind (coturn then retries the bind
+  // for ever, listening nowhere), so a port found taken is traded for another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCoturnOn(await freeLoopbackPort(), options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startCoturnOn(port: number, options: CoturnOptions): Promise<Coturn> {
   const listenIps = options.listenIps ?? ['127.0.0.1'];
   const relayIps = options.relayIps ?? firstOfEachFamily(listenIps);
-  const port = options.port ?? (options.netns ? 3478 : await freeLoopbackPort());
   const relayPorts = { min: port + 1, max: Math.min(port + RELAY_PORTS, 65535) };
   const dir = mkdtempSync(join(tmpdir(), 'parley-coturn-'));
   const config = [
@@ -106,10 +127,12 @@ export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
     },
   };
   try {
-    await waitUntilListening(child, listenIps, port, options.netns);
+    await waitUntilListening(child, log.text, listenIps, port, options.netns);
   } catch (error) {
     await server.stop();
-    throw new Error(`${(error as Error).message}\ncoturn log:\n${log.text()}`, { cause: error });
+    const message = `${(error as Error).message}\ncoturn log:\n${log.text()}`;
+    if (error instanceof PortTakenError) throw new PortTakenError(message, { cause: error });
+    throw new Error(message, { cause: error });
   }
   return server;
 }
@@ -122,33 +145,54 @@ function firstOfEachFamily(ips: string[]): string[] {
 
 /**
  * A loopback port free for both TCP and UDP (coturn listens on both), with `relaySpan` ports
- * above it for relays.
+ * above it for relays. It is drawn from below the kernel's ephemeral range: ports in that range
+ * are handed out at any moment to the outgoing connections and port-0 servers of tests running
+ * alongside, and one of those taking coturn's port between this check and coturn's bind left
+ * coturn listening nowhere.
  */
 export async function freeLoopbackPort(relaySpan = RELAY_PORTS): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    // Leave room for the relay range above it.
-    if (port + relaySpan > 65535) continue;
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+  const highest = ephemeralPortsStart() - 1 - relaySpan;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = LOWEST_TEST_PORT + Math.floor(Math.random() * (highest - LOWEST_TEST_PORT + 1));
+    if ((await tcpPortFree(port)) && (await udpPortFree(port))) return port;
   }
-  throw new Error('no free loopback port for coturn');
+  throw new Error(`no free loopback port for coturn in ${LOWEST_TEST_PORT}-${highest}`);
+}
+
+/** The first port of net.ipv4.ip_local_port_range (Linux's default is 32768). */
+function ephemeralPortsStart(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/);
+    const start = Number(low);
+    if (Number.isInteger(start) && start > LOWEST_TEST_PORT + RELAY_PORTS * 4) return start;
+  } catch {
+    // Not Linux, or /proc is not mounted: assume the default.
+  }
+  return 32768;
+}
+
+function tcpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function udpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
 }
 
 /** Polls `ss` (in the namespace, if any) until every listen address has UDP and TCP sockets. */
 async function waitUntilListening(
   child: ChildProcess,
+  output: () => string,
   ips: string[],
   port: number,
   netns: string | undefined,
@@ -163,6 +207,8 @@ async function waitUntilListening(
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`turnserver exited early (${child.exitCode ?? child.signalCode})`);
+    if (CANNOT_BIND_LISTENER.test(output()))
+      throw new PortTakenError(`another process holds port ${port}, where coturn was to listen`);
     const { stdout } = await promisify(execFile)(command, args);
     const open = new Set(
       stdout
