@@ -53,6 +53,57 @@ async function watchPresence(page: Page): Promise<void> {
   });
 }
 
+/** Records every change of the header's signalling status, with the time it happened. */
+async function recordStatus(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const log: { at: number; text: string }[] = [];
+    (window as unknown as { __statusLog: typeof log }).__statusLog = log;
+    const status = document.querySelector('.signaling-status');
+    if (!status) throw new Error('no signalling status on the page');
+    const note = () => {
+      const text = `${status.textContent ?? ''} (${status.getAttribute('data-status') ?? '?'})`;
+      if (log.at(-1)?.text !== text) log.push({ at: Date.now(), text });
+    };
+    note();
+    new MutationObserver(note).observe(status, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
+  });
+}
+
+/**
+ * Waits for both pages' status to read `text`. When one does not, the error's first line (all a
+ * CI summary shows) gives each page's status history, timed from `since`.
+ */
+async function expectStatus(
+  pages: Record<string, Page>,
+  text: string,
+  since: number,
+): Promise<void> {
+  try {
+    await Promise.all(
+      Object.values(pages).map((page) => expect(page.getByRole('status')).toHaveText(text)),
+    );
+  } catch (error) {
+    const histories = await Promise.all(
+      Object.entries(pages).map(async ([name, page]) => {
+        const log = await page.evaluate(
+          () => (window as unknown as { __statusLog: { at: number; text: string }[] }).__statusLog,
+        );
+        const steps = log.map((step) => `${((step.at - since) / 1000).toFixed(1)} s ${step.text}`);
+        return `${name}: ${steps.join(' → ')}`;
+      }),
+    );
+    throw new Error(
+      `status never read "${text}" on both pages (${histories.join('; ')}; times from the server's stop)`,
+      { cause: error },
+    );
+  }
+}
+
 function presenceSeen(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __presence: string[] }).__presence);
 }
@@ -92,21 +143,19 @@ test('signalling restarts mid-call over SSE: media keeps playing, the session re
       expect(await transportShown(p, other)).toBe('HTTP streaming (SSE)');
       await tagTile(p.page, other);
       await watchPresence(p.page);
+      await recordStatus(p.page);
     }
+    const pages = { Ada: ada.page, Bob: bob.page };
 
+    const stoppedAt = Date.now();
     await server.stop('SIGTERM');
-    await expect(ada.page.getByRole('status')).toHaveText('Reconnecting…');
-    await expect(bob.page.getByRole('status')).toHaveText('Reconnecting…');
+    await expectStatus(pages, 'Reconnecting…', stoppedAt);
     // Peer-to-peer media does not need the server: frames advance on both sides while it is away.
     await expectVideoPlaying(tile(ada.page, 'Bob'));
     await expectVideoPlaying(tile(bob.page, 'Ada'));
 
     await server.start(); // same port and secret: the sessions resume
-    await Promise.all(
-      [ada.page, bob.page].map((page) =>
-        expect(page.getByRole('status')).toHaveText('Connected', { timeout: 30_000 }),
-      ),
-    );
+    await expectStatus(pages, 'Connected', stoppedAt);
     await expectVideoPlaying(tile(ada.page, 'Bob'));
     await expectVideoPlaying(tile(bob.page, 'Ada'));
 

@@ -45,6 +45,11 @@ export async function startWebSocketBlockingProxy(
         headers: req.headers,
       },
       (answer) => {
+        // An answer cut off upstream (the server died mid-stream) cuts the client's off too,
+        // as a real proxy's would; pipe() alone would leave the client's stream open, silent.
+        answer.on('close', () => {
+          if (!answer.complete) res.destroy();
+        });
         if (!options.bufferResponses) {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
