@@ -75,6 +75,13 @@ async function recordStatus(page: Page): Promise<void> {
 }
 
 /**
+ * A deadline for a stuck status, not a measure: a link that dies silently is found by the
+ * client's liveness check (no frame for 25 s, checked every 10 s), and the next try can then
+ * be a full backoff step (10 s) away. The default 30 s would fail a client doing exactly that.
+ */
+const STATUS_DEADLINE_MS = 60_000;
+
+/**
  * Waits for both pages' status to read `text`. When one does not, the error's first line (all a
  * CI summary shows) gives each page's status history, timed from `since`.
  */
@@ -85,7 +92,9 @@ async function expectStatus(
 ): Promise<void> {
   try {
     await Promise.all(
-      Object.values(pages).map((page) => expect(page.getByRole('status')).toHaveText(text)),
+      Object.values(pages).map((page) =>
+        expect(page.getByRole('status')).toHaveText(text, { timeout: STATUS_DEADLINE_MS }),
+      ),
     );
   } catch (error) {
     const histories = await Promise.all(
