@@ -104,14 +104,27 @@ async function expectConnected(pages: { ada: Page; pat: Page }): Promise<void> {
   await expect(tile(pages.pat, 'Ada')).toHaveAttribute('data-connection', 'connected');
 }
 
+/**
+ * Runs one layout test's calls on the camera browser, with a generous deadline (not a measure:
+ * every state runs axe four times on a loaded machine), and closes every context it opened.
+ */
+async function withCallContexts(
+  run: (browser: Browser, opened: BrowserContext[]) => Promise<void>,
+): Promise<void> {
+  test.setTimeout(900_000);
+  const browser = cameraBrowser();
+  const opened: BrowserContext[] = [];
+  try {
+    await run(browser, opened);
+  } finally {
+    await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
+  }
+}
+
 test('the call page fits the window alone, with 2 and 3 people, and with People open (desktop and phone)', async ({
   parley,
 }, testInfo) => {
-  const browser = cameraBrowser();
-  // A generous deadline, not a measure: every state runs axe four times on a loaded machine.
-  test.setTimeout(900_000);
-  const opened: BrowserContext[] = [];
-  try {
+  await withCallContexts(async (browser, opened) => {
     const roomUrl = `${parley.url}/r/${createRoomId()}`;
     const ada = await joinWith(browser, roomUrl, 'Ada', opened, DESKTOP_CONTEXT);
     await expect(ada.getByRole('status')).toHaveText('Connected');
@@ -141,19 +154,13 @@ test('the call page fits the window alone, with 2 and 3 people, and with People 
       await expect(page.getByRole('heading', { name: 'People (3)' })).toBeVisible();
     }
     await checkBoth({ ada, pat }, testInfo, 'people-panel');
-  } finally {
-    await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
-  }
+  });
 });
 
 test('the call page fits the window with 50 chat messages, a file offer, presenting and viewing a share (desktop and phone)', async ({
   parley,
 }, testInfo) => {
-  const browser = cameraBrowser();
-  // A generous deadline, not a measure: every state runs axe four times on a loaded machine.
-  test.setTimeout(900_000);
-  const opened: BrowserContext[] = [];
-  try {
+  await withCallContexts(async (browser, opened) => {
     // Two people are enough for the panel and sharing states, and a third live camera only
     // slows the two cores down.
     const roomUrl = `${parley.url}/r/${createRoomId()}`;
@@ -228,7 +235,5 @@ test('the call page fits the window with 50 chat messages, a file offer, present
         await expect(screen).toHaveCount(0);
       });
     }
-  } finally {
-    await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
-  }
+  });
 });
