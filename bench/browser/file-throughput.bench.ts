@@ -25,7 +25,18 @@ import { SMOKE, sized } from '../lib/mode.ts';
  * is printed per Chromium thread (support/thread-cpu.ts), to show where the time goes.
  */
 const MiB = 1024 * 1024;
-const SIZE = Number(process.env.BENCH_THROUGHPUT_MIB ?? sized(200, 32, 1)) * MiB;
+/** BENCH_THROUGHPUT_MIB fixes each phase's size; otherwise it is sized to the machine. */
+const FIXED_MIB = process.env.BENCH_THROUGHPUT_MIB;
+/** The largest phase (a fixed size replaces it). */
+const SIZE = Number(FIXED_MIB ?? sized(200, 32, 1)) * MiB;
+/**
+ * Each phase is sized to take about this long at the warm-up bare loop's rate, up to SIZE. Two
+ * Chromiums sending 720p video both ways can starve two cores down to under 1 MiB/s (against
+ * 10-13 MiB/s on the same machine in earlier runs), and seven 200 MiB phases at that rate
+ * cannot finish; a ratio of rates needs phases long enough to average over, not a fixed size.
+ */
+const PHASE_TARGET_S = 60;
+const SMALLEST_PHASE = 16 * MiB;
 /**
  * Smoke mode (figures mean nothing) runs no warm-ups, one phase of each kind (the bare loop
  * before Parley's transfer but not after it), and samples thread CPU once a second, not ten
@@ -144,7 +155,9 @@ async function separateConnectionLoop(browser: Browser, origin: string, size: nu
   }
 }
 
-test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, async ({
+const SIZED_BY_MACHINE = FIXED_MIB === undefined && WARM_UP > 0;
+
+test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZED_BY_MACHINE ? 'up to ' : ''}${SIZE / MiB} MiB`, async ({
   browser,
   parley,
 }) => {
@@ -152,7 +165,7 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
   // reference loops): some 4 min at the 10-13 MiB/s measured on a quiet machine, but one full
   // run at a load average of 15 crawled at 2 MiB/s and ran out of a 10 min limit.
   test.setTimeout(25 * 60_000);
-  const file = randomFile(SIZE, 'payload.bin');
+  let file: { path: string; dir: string } | undefined;
   const roomUrl = `${parley.url}/r/${createRoomId()}`;
   // The sender is a context of the test's browser; the receiver, which writes to OPFS, is a
   // Chromium of its own with an on-disk profile, as a user's normal window would be.
@@ -168,8 +181,17 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
 
     // Per Parley run, where its time went: printed and kept in the notes.
     const timelines: string[] = [];
+    // Smoke mode does not wait for the ramp (up to 90 s): its figures mean nothing anyway, and
+    // the notes then say the video had not settled.
+    const rampWaitMs = sized(90_000, 90_000, 0);
+    const video = await Promise.all([
+      steadyVideo(ada.page, rampWaitMs),
+      steadyVideo(bob.page, rampWaitMs),
+    ]);
+    // The warm-ups run at full video too, so the bare loop's rate can size the phases.
+    let warmUpRate: number | undefined;
     if (WARM_UP > 0) {
-      await bareLoop(ada.page, bob.page, 100, WARM_UP);
+      warmUpRate = await bareLoop(ada.page, bob.page, 100, WARM_UP);
       // A small Parley transfer first, too: it loads the file code and opens the transfers
       // panel on both pages, which changes what the pages draw, so every measured run sees the
       // same UI.
@@ -181,13 +203,9 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
         rmSync(warmUp.dir, { recursive: true, force: true });
       }
     }
-    // Smoke mode does not wait for the ramp (up to 90 s): its figures mean nothing anyway, and
-    // the notes then say the video had not settled.
-    const rampWaitMs = sized(90_000, 90_000, 0);
-    const video = await Promise.all([
-      steadyVideo(ada.page, rampWaitMs),
-      steadyVideo(bob.page, rampWaitMs),
-    ]);
+    const size = phaseSize(warmUpRate);
+    const payload = randomFile(size, 'payload.bin');
+    file = payload;
     // Where each phase's CPU went, per Chromium thread: "receiver …" is Bob's Chromium.
     const profile: string[] = [];
     const cpu: Record<'bare' | 'parley' | 'other', [string, number][][]> = {
@@ -218,17 +236,17 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
     for (let run = 1; run <= ROUNDS; run++) {
       bareRuns.push(
         await profiled('bare', `bare loop ${run}`, () =>
-          bareLoop(ada.page, bob.page, 100 + run, SIZE),
+          bareLoop(ada.page, bob.page, 100 + run, size),
         ),
       );
-      const path = join(file.dir, `payload-${run}.bin`);
-      linkSync(file.path, path);
+      const path = join(payload.dir, `payload-${run}.bin`);
+      linkSync(payload.path, path);
       const stopProfiles = profileDir
         ? await Promise.all([ada.page, bob.page].map((page) => startJsProfile(page)))
         : [];
       parleyRuns.push(
         await profiled('parley', `Parley ${run}`, async () => {
-          const { MiBps, timeline } = await parleyTransfer(ada.page, bob.page, path, SIZE);
+          const { MiBps, timeline } = await parleyTransfer(ada.page, bob.page, path, size);
           timelines.push(timeline);
           return MiBps;
         }),
@@ -242,25 +260,25 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
     if (CLOSING_BARE_RUN)
       bareRuns.push(
         await profiled('bare', `bare loop ${ROUNDS + 1}`, () =>
-          bareLoop(ada.page, bob.page, 101 + ROUNDS, SIZE),
+          bareLoop(ada.page, bob.page, 101 + ROUNDS, size),
         ),
       );
     // For reference: the bare loop again, sending the same file read as Parley reads it (4 MiB
     // Blob reads, the next during the sending of this one), to show what reading a file costs.
-    await pickBenchFile(ada.page, file.path);
+    await pickBenchFile(ada.page, payload.path);
     const bareFromFile = await profiled('other', 'file-reading bare loop', () =>
-      bareLoop(ada.page, bob.page, 110, SIZE, true),
+      bareLoop(ada.page, bob.page, 110, size, true),
     );
     console.log(timelines.join('\n'));
     console.log(`CPU per thread during each phase:\n${profile.join('\n')}`);
     const bare = mean(bareRuns);
     const parleyMiBps = mean(parleyRuns);
     await Promise.all([ada.context.close(), bob.close()]);
-    const separate = await separateConnectionLoop(browser, parley.url, SIZE);
+    const separate = await separateConnectionLoop(browser, parley.url, size);
     const list = (runs: number[]) => runs.map((x) => x.toFixed(1)).join(' / ');
     // Each Parley run against the two bare runs either side of it.
     const roundRatios = parleyRuns.map((x, i) => x / mean(bareRuns.slice(i, i + 2)));
-    const cpuPerMiB = cpuDifference(cpu.bare, cpu.parley, SIZE / MiB);
+    const cpuPerMiB = cpuDifference(cpu.bare, cpu.parley, size / MiB);
     console.log(cpuPerMiB.text);
     console.log(
       `Parley ${list(parleyRuns)} MiB/s; bare loop ${list(bareRuns)} MiB/s; reading the file ${bareFromFile.toFixed(1)} MiB/s; per round ${roundRatios.map((r) => r.toFixed(2)).join(' / ')}; separate connection ${separate.toFixed(1)} MiB/s`,
@@ -271,7 +289,7 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
       title: '6. File transfer throughput (headless Chromium, loopback)',
       rows: [
         {
-          measure: `File transfer, ${SIZE / MiB} MiB: Parley (Accept → verified)`,
+          measure: `File transfer, ${size / MiB} MiB: Parley (Accept → verified)`,
           value: round(parleyMiBps),
           unit: 'MiB/s',
           baseline: { name: 'bare RTCDataChannel loop, same connection', value: round(bare) },
@@ -302,11 +320,29 @@ test(`file transfer: Parley vs a bare RTCDataChannel loop, ${SIZE / MiB} MiB`, a
         `Measured only once both senders' video had ramped up to full size (WebRTC raises an encoder's resolution over about 30 s, and phases measured during the ramp saw less video CPU than later ones): ${video.map((v) => `${v.frameSize} ${v.settled ? 'after' : 'NOT settled after'} ${(v.waitedMs / 1000).toFixed(0)} s`).join(', ')}.`,
         `CPU (all Chromium threads, from /proc): ${cpuPerMiB.text}`,
         `Where each Parley run's time went, on the receiver (progress is drawn every 200 ms and first after the first 4 MiB is on disk): ${timelines.join('; ')}.`,
+        `Phase size: ${describeSize(size, warmUpRate)}.`,
         `Receiver memory for a 1 GiB file is measured by bench/file-memory.bench.ts (its own result file).`,
       ],
     });
   } finally {
     await Promise.all([ada.context.close(), bob.close()]);
-    rmSync(file.dir, { recursive: true, force: true });
+    if (file) rmSync(file.dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * Each phase's size: BENCH_THROUGHPUT_MIB if given, else what the warm-up bare loop's rate
+ * sends in PHASE_TARGET_S, in whole 4 MiB blocks (Parley's hash block), between SMALLEST_PHASE
+ * and SIZE. Smoke mode runs no warm-up and keeps its tiny SIZE.
+ */
+function phaseSize(warmUpMiBps: number | undefined): number {
+  if (FIXED_MIB !== undefined || warmUpMiBps === undefined) return SIZE;
+  const fits = Math.floor((warmUpMiBps * PHASE_TARGET_S) / 4) * 4 * MiB;
+  return Math.min(SIZE, Math.max(SMALLEST_PHASE, fits));
+}
+
+function describeSize(size: number, warmUpMiBps: number | undefined): string {
+  if (FIXED_MIB !== undefined) return `${size / MiB} MiB, fixed by BENCH_THROUGHPUT_MIB`;
+  if (warmUpMiBps === undefined) return `${size / MiB} MiB (no warm-up to size it by)`;
+  return `${size / MiB} MiB: what the ${WARM_UP / MiB} MiB warm-up bare loop's ${warmUpMiBps.toFixed(1)} MiB/s sends in about ${PHASE_TARGET_S} s, within ${SMALLEST_PHASE / MiB}-${SIZE / MiB} MiB`;
+}
