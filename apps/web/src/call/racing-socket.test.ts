@@ -74,6 +74,25 @@ describe('RacingSocket', () => {
     expect([...started.keys()]).toEqual(['sse', 'long-poll']);
   });
 
+  it('remembers long-polling only once a poll has brought a frame, not on its session POST', () => {
+    const { started, winners, opened } = race(['long-poll']);
+    const poll = started.get('long-poll')!;
+    poll.open();
+    expect(opened()).toBe(1); // the join can go out over it
+    expect(winners).toEqual([]);
+    poll.receive({ type: 'pong', t: 1 });
+    poll.receive({ type: 'pong', t: 2 });
+    expect(winners).toEqual(['long-poll']);
+  });
+
+  it('does not remember a long-polling session whose polls all failed', () => {
+    const { started, winners, closes } = race(['long-poll']);
+    started.get('long-poll')!.open();
+    started.get('long-poll')!.drop(); // e.g. a proxy answering every poll with 403
+    expect(closes).toEqual([1006]);
+    expect(winners).toEqual([]);
+  });
+
   it('reports one failed attempt when every transport fails', () => {
     const { started, closes } = race();
     started.get('websocket')!.drop();

@@ -20,7 +20,10 @@ export interface RacingSocketOptions {
    * then does the next start, so a slow but working SSE is not beaten by long-polling.
    */
   staggerMs?: number;
-  /** Told which transport won, to be tried first next time. */
+  /**
+   * Told which transport won, to be tried first next time: once it has carried a frame from
+   * the server (see RacingSocket).
+   */
   onWinner?: (transport: SignalingTransport) => void;
 }
 
@@ -30,6 +33,13 @@ export interface RacingSocketOptions {
  * the others are closed. A WebSocket proves itself by answering a ping (opening is not enough:
  * an inspecting proxy may accept the upgrade and then pass nothing); an HTTP session by opening
  * (for SSE that includes the stream's first bytes, so a buffering proxy makes it fail).
+ *
+ * A long-polling session opens on its session POST alone, before any read. It wins then (the
+ * join must go out over it for a poll to have anything to answer), but it is reported to
+ * `onWinner`, and so remembered, only once a poll has brought a frame. One whose polls all
+ * fail (a proxy refusing them) closes as a dropped connection, and the next attempt starts
+ * from the order as it was: remembered on opening, it would be tried first on every reconnect,
+ * win again on its POST and fail again, and the transport that works would never be tried.
  *
  * To the SignalingClient this is one socket: it opens when a winner is found, and from then on
  * is the winner.
@@ -115,10 +125,17 @@ export class RacingSocket implements SocketLike {
     this.candidates.clear();
     this.winner = socket;
     this.transport = transport;
-    socket.onmessage = (event) => this.onmessage?.(event);
+    let proven = transport !== 'long-poll';
+    socket.onmessage = (event) => {
+      if (!proven) {
+        proven = true;
+        this.options.onWinner?.(transport);
+      }
+      this.onmessage?.(event);
+    };
     socket.onclose = (event) => this.onclose?.(event);
     socket.onerror = (event) => this.onerror?.(event);
-    this.options.onWinner?.(transport);
+    if (proven) this.options.onWinner?.(transport);
     this.onopen?.({});
   }
 
