@@ -25,6 +25,8 @@ export interface RacingSocketOptions {
    * the server (see RacingSocket).
    */
   onWinner?: (transport: SignalingTransport) => void;
+  /** Told of a long-polling session that won on opening and closed before any poll brought a frame. */
+  onUnproven?: (transport: SignalingTransport) => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export interface RacingSocketOptions {
  * fail (a proxy refusing them) closes as a dropped connection, and the next attempt starts
  * from the order as it was: remembered on opening, it would be tried first on every reconnect,
  * win again on its POST and fail again, and the transport that works would never be tried.
+ * `onUnproven` hears of it, so that one remembered from an earlier visit can be set aside too.
  *
  * To the SignalingClient this is one socket: it opens when a winner is found, and from then on
  * is the winner.
@@ -133,7 +136,10 @@ export class RacingSocket implements SocketLike {
       }
       this.onmessage?.(event);
     };
-    socket.onclose = (event) => this.onclose?.(event);
+    socket.onclose = (event) => {
+      if (!proven) this.options.onUnproven?.(transport);
+      this.onclose?.(event);
+    };
     socket.onerror = (event) => this.onerror?.(event);
     if (proven) this.options.onWinner?.(transport);
     this.onopen?.({});

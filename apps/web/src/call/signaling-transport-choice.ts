@@ -11,7 +11,14 @@ type Memory = Pick<Storage, 'getItem' | 'setItem'>;
 
 /** The transports in the order to try them: the one that worked here last time first. */
 export function transportOrder(memory: Memory | undefined, now = Date.now()): SignalingTransport[] {
-  let remembered: SignalingTransport | undefined;
+  const remembered = rememberedTransport(memory, now);
+  return remembered ? [remembered, ...TRANSPORTS.filter((t) => t !== remembered)] : [...TRANSPORTS];
+}
+
+function rememberedTransport(
+  memory: Memory | undefined,
+  now = Date.now(),
+): SignalingTransport | undefined {
   try {
     const saved = JSON.parse(memory?.getItem(TRANSPORT_MEMORY_KEY) ?? 'null') as unknown;
     if (
@@ -20,16 +27,35 @@ export function transportOrder(memory: Memory | undefined, now = Date.now()): Si
       TRANSPORTS.includes((saved as { transport: SignalingTransport }).transport) &&
       now - Number((saved as { at: unknown }).at) < MEMORY_TTL_MS
     )
-      remembered = (saved as { transport: SignalingTransport }).transport;
+      return (saved as { transport: SignalingTransport }).transport;
   } catch {
-    // Unreadable or blocked storage: the default order.
+    // Unreadable or blocked storage: nothing remembered.
   }
-  return remembered ? [remembered, ...TRANSPORTS.filter((t) => t !== remembered)] : [...TRANSPORTS];
+  return undefined;
 }
 
 /** `order` with WebSocket moved to the end. */
 export function webSocketLast(order: readonly SignalingTransport[]): SignalingTransport[] {
-  return [...order.filter((t) => t !== 'websocket'), 'websocket'];
+  return moveToEnd(order, ['websocket']);
+}
+
+/** `order` with `last` moved to the end, each group keeping its order. */
+export function moveToEnd(
+  order: readonly SignalingTransport[],
+  last: Iterable<SignalingTransport>,
+): SignalingTransport[] {
+  const set = new Set(last);
+  return [...order.filter((t) => !set.has(t)), ...order.filter((t) => set.has(t))];
+}
+
+/** Forgets `transport` if it is the one remembered. */
+export function forgetTransport(memory: Memory | undefined, transport: SignalingTransport): void {
+  if (rememberedTransport(memory) !== transport) return;
+  try {
+    memory?.setItem(TRANSPORT_MEMORY_KEY, 'null');
+  } catch {
+    // Blocked storage: nothing was remembered there either.
+  }
 }
 
 export function rememberTransport(memory: Memory | undefined, transport: SignalingTransport): void {
@@ -83,16 +109,24 @@ export function transportSocketFactory(
  */
 export function transportChoosingSocketFactory(options: TransportChoiceOptions): () => SocketLike {
   const create = transportSocketFactory(options);
-  return () =>
-    new RacingSocket({
-      order: options.webSocketLast
-        ? webSocketLast(transportOrder(options.memory))
-        : transportOrder(options.memory),
+  // Long-polling that opened and then never brought a frame: tried last from then on, in this
+  // call, until it has worked again.
+  const setAside = new Set<SignalingTransport>();
+  return () => {
+    const order = transportOrder(options.memory);
+    return new RacingSocket({
+      order: moveToEnd(options.webSocketLast ? webSocketLast(order) : order, setAside),
       ...(options.staggerMs !== undefined ? { staggerMs: options.staggerMs } : {}),
       create,
       onWinner: (transport) => {
+        setAside.delete(transport);
         rememberTransport(options.memory, transport);
         options.onTransport?.(transport);
       },
+      onUnproven: (transport) => {
+        setAside.add(transport);
+        forgetTransport(options.memory, transport);
+      },
     });
+  };
 }
