@@ -9,12 +9,16 @@ const SCRIPT = fileURLToPath(new URL('./debian-mirror.sh', import.meta.url));
 // Documentation addresses only (RFC 2606 names): the script reads whatever the machine has.
 const MIRROR = 'http://mirror.example/debian';
 const SECURITY = 'http://security.example/debian-security';
-let root;
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+// Every fake /etc/apt a test made (a test may make several), removed after it.
+const roots = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 /** Runs the script against a fake /etc/apt; returns its stdout, or undefined when it fails. */
 function mirrorFor(files, suite = 'bookworm') {
-  root = mkdtempSync(join(tmpdir(), 'parley-apt-'));
+  const root = mkdtempSync(join(tmpdir(), 'parley-apt-'));
+  roots.push(root);
   mkdirSync(join(root, 'etc/apt/sources.list.d'), { recursive: true });
   for (const [name, text] of Object.entries(files))
     writeFileSync(join(root, 'etc/apt', name), text);
