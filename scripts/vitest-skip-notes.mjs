@@ -13,22 +13,19 @@ const OUTPUT = process.env.PARLEY_VITEST_NOTES ?? 'test-results/unit-notes.json'
 export default class SkipNotesReporter {
   onTestRunEnd(testModules, unhandledErrors) {
     const skipped = [];
+    const suiteErrors = [];
     for (const module of testModules) {
+      const file = relative(process.cwd(), module.moduleId);
       for (const test of module.children.allTests()) {
         const result = test.result();
         if (result.state !== 'skipped') continue;
         const mode = test.options.mode;
         skipped.push({
-          file: relative(process.cwd(), module.moduleId),
+          file,
           name: test.fullName,
           reason: result.note ?? (mode === 'todo' ? 'todo' : undefined),
         });
       }
-    }
-    const errors = unhandledErrors.map(describeError);
-    const suiteErrors = [];
-    for (const module of testModules) {
-      const file = relative(process.cwd(), module.moduleId);
       for (const suite of [module, ...module.children.allSuites()]) {
         for (const error of suite.errors()) {
           const where = suite.type === 'module' ? '' : `${suite.fullName}: `;
@@ -36,6 +33,7 @@ export default class SkipNotesReporter {
         }
       }
     }
+    const errors = unhandledErrors.map(describeError);
     mkdirSync(dirname(OUTPUT), { recursive: true });
     const notes = { skipped, unhandledErrors: errors, suiteErrors };
     writeFileSync(OUTPUT, `${JSON.stringify(notes, null, 2)}\n`);

@@ -40,7 +40,7 @@ export function webSocketLast(order: readonly SignalingTransport[]): SignalingTr
 }
 
 /** `order` with `last` moved to the end, each group keeping its order. */
-export function moveToEnd(
+function moveToEnd(
   order: readonly SignalingTransport[],
   last: Iterable<SignalingTransport>,
 ): SignalingTransport[] {
@@ -49,7 +49,7 @@ export function moveToEnd(
 }
 
 /** Forgets `transport` if it is the one remembered. */
-export function forgetTransport(memory: Memory | undefined, transport: SignalingTransport): void {
+function forgetTransport(memory: Memory | undefined, transport: SignalingTransport): void {
   if (rememberedTransport(memory) !== transport) return;
   try {
     memory?.setItem(TRANSPORT_MEMORY_KEY, 'null');
