@@ -1,6 +1,7 @@
 import { cleanDisplayName } from '@parley/protocol';
 import { CallSession } from '../call/call-session.ts';
 import { listDevices } from '../call/media/devices.ts';
+import { LEVEL_WINDOW_MS } from '../call/media/level-meter.ts';
 import { LocalMediaSession } from '../call/media/local-media-session.ts';
 import { browserHints, signalingUrlFor } from '../call/signaling-client.ts';
 import { SignalingPreconnect } from '../call/signaling-preconnect.ts';
@@ -21,7 +22,8 @@ import { markJoin, resetJoinMarks } from './timing-marks.ts';
  */
 
 const PREFS_KEY = 'parley.devices';
-const LEVEL_POLL_MS = 100;
+/** Each reading covers the interval since the last one (see LEVEL_WINDOW_MS). */
+const LEVEL_POLL_MS = LEVEL_WINDOW_MS;
 const SPEAKING_LEVEL = 0.08;
 
 let media: LocalMediaSession | undefined;
