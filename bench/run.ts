@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, loadAverage, machineLines } from './lib/machine.ts';
 import { goalLine, markdownReport, updateResultsSection, type Summary } from './lib/report.ts';
@@ -263,8 +263,10 @@ const summary: Summary = {
   results: results.map((r) => ({ ...r, fromEarlierRun: stale.has(r.id) })),
   failures,
 };
-writeFileSync(join(RESULTS_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-log(`Wrote ${join('bench', 'results', 'summary.json')}`);
+const summaryFile = join(RESULTS_DIR, 'summary.json');
+writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+// Smoke runs write under test-results/, so name the file actually written.
+log(`Wrote ${relative(ROOT, summaryFile)}`);
 if (args.has('--update-docs')) {
   updateResultsSection(join(ROOT, 'BENCHMARKS.md'), markdownReport(summary));
   log('Updated the results section of BENCHMARKS.md');
