@@ -89,19 +89,24 @@ test('chat each way', async () => {
     ]);
 });
 
-test('a 64 MiB file each way arrives with the same SHA-256', async () => {
+test('a 64 MiB file each way, both at once, arrives with the same SHA-256', async () => {
   test.setTimeout(2 * FILE_DEADLINE_MS + 60_000);
   const adaFiles = new FilesPanel(ada);
-
   const toFirefox = makeRandomFile('to-firefox.bin', FILE_SIZE);
+  const toChromium = makeRandomFile('to-chromium.bin', FILE_SIZE);
+
+  // Both offer before either accepts, so the two transfers share the link the whole way: each
+  // side receives on a channel it chose while sending on one the other chose.
   await adaFiles.offer(toFirefox.path, 'Fox');
+  await fox.offerFile(toChromium.path, 'Ada');
+  await expect(adaFiles.transfer('to-chromium.bin')).toHaveAttribute('data-state', 'offered');
+  await adaFiles.accept('to-chromium.bin');
   const savedByFox = await fox.acceptAndSave('to-firefox.bin', FILE_SIZE, FILE_DEADLINE_MS);
   expect(await sha256Of(savedByFox)).toBe(toFirefox.sha256);
   await expect(adaFiles.transfer('to-firefox.bin')).toHaveAttribute('data-state', 'done');
 
-  const toChromium = makeRandomFile('to-chromium.bin', FILE_SIZE);
-  await fox.offerFile(toChromium.path, 'Ada');
-  const savedByAda = await adaFiles.acceptAndSave('to-chromium.bin', FILE_DEADLINE_MS);
+  await adaFiles.expectVerified('to-chromium.bin', FILE_DEADLINE_MS);
+  const savedByAda = await adaFiles.save('to-chromium.bin');
   expect(await sha256Of(savedByAda.path)).toBe(toChromium.sha256);
   await expect.poll(async () => (await fox.transfer('to-chromium.bin'))?.state).toBe('done');
 });
