@@ -16,7 +16,7 @@ import { ArrivalOrder } from './arrival-order.ts';
 import { CandidateGuard } from './candidate-guard.ts';
 import { type KnockingSession } from './doorkeeper.ts';
 import { handleLockMessage, type LockMessage } from './lock-handlers.ts';
-import { relayedSignalFrame } from './relayed-signal.ts';
+import { relaySender, relayedSignalFrame, type RelaySender } from './relayed-signal.ts';
 import { signResumeToken, verifyResumeToken } from './resume-token.ts';
 import { answerPeek } from './room-peek.ts';
 import { announceNames } from './seat-notices.ts';
@@ -39,6 +39,8 @@ export class ClientConnection implements KnockingSession {
   private readonly bucket: TokenBucket;
   private readonly candidates = new CandidateGuard();
   private lastRateErrorAt = -Infinity;
+  /** This connection's participant as the sender of relayed signals, once it has relayed one. */
+  private sender: RelaySender | undefined;
   private closed = false;
   private ended = false;
   private closedHow: ConnectionEnd = 'dropped';
@@ -338,8 +340,13 @@ export class ClientConnection implements KnockingSession {
     // A seated but disconnected target is mid-resume; its peer will renegotiate when it returns.
     // The frame is only made for a connected target, so a flood aimed at a peer that is
     // mid-resume allocates nothing for it.
-    this.hub.relay(seat.roomId, target, () =>
-      relayedSignalFrame(seat.peerId, message, text, bytes),
-    );
+    const sender = this.senderFor(seat.peerId);
+    this.hub.relay(seat.roomId, target, () => relayedSignalFrame(sender, message, text, bytes));
+  }
+
+  /** The relay header for `peerId`, made again only when this connection sits as someone else. */
+  private senderFor(peerId: string): RelaySender {
+    if (this.sender?.id !== peerId) this.sender = relaySender(peerId);
+    return this.sender;
   }
 }

@@ -6,9 +6,10 @@ import {
 } from '@parley/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { relayedSignalFrame, reusablePayloadStart } from './relayed-signal.ts';
+import { relaySender, relayedSignalFrame, reusablePayloadStart } from './relayed-signal.ts';
 
 const from = 'FFFFFFFFFFFFFFFFFFFFFF';
+const sender = relaySender(from);
 const to = 'TTTTTTTTTTTTTTTTTTTTTT';
 
 /** Decodes `text` as the hub does; the test frames are meant to be valid signals. */
@@ -22,7 +23,7 @@ function signalOf(text: string): ClientSignalMessage {
 /** The relay of `text` as the target receives it, and whether the payload bytes were reused. */
 function relay(text: string) {
   const message = signalOf(text);
-  const frame = relayedSignalFrame(from, message, text, Buffer.from(text));
+  const frame = relayedSignalFrame(sender, message, text, Buffer.from(text));
   return {
     message,
     reused: reusablePayloadStart(text, message) >= 0,
@@ -127,7 +128,7 @@ describe('relayedSignalFrame', () => {
 
   it('re-encodes when it is not given the bytes of the frame', () => {
     const text = JSON.stringify({ type: 'signal', to, payload: { type: 'offer', sdp: 'v=0' } });
-    const frame = relayedSignalFrame(from, signalOf(text), text, undefined);
+    const frame = relayedSignalFrame(sender, signalOf(text), text, undefined);
     expect(frame).toBe(
       encodeMessage({ type: 'signal', from, payload: { type: 'offer', sdp: 'v=0' } }),
     );
@@ -141,5 +142,19 @@ describe('relayedSignalFrame', () => {
     });
     const relayed = expectFaithful(text);
     expect(relayed.reused).toBe(true);
+  });
+});
+
+describe('relaySender', () => {
+  it('stamps every frame it relays with its own ID, of any length an ID may have', () => {
+    const ids = fc.stringMatching(/^[A-Za-z0-9_-]{22,64}$/);
+    fc.assert(
+      fc.property(ids, fc.constantFrom('offer', 'answer'), sdpText, (id, type, sdp) => {
+        const text = JSON.stringify({ type: 'signal', to, payload: { type, sdp } });
+        const frame = relayedSignalFrame(relaySender(id), signalOf(text), text, Buffer.from(text));
+        const relayed = typeof frame === 'string' ? frame : frame.toString('utf8');
+        expect(relayed).toBe(encodeMessage({ type: 'signal', from: id, payload: { type, sdp } }));
+      }),
+    );
   });
 });
