@@ -18,8 +18,11 @@ import type { ServerKind } from './wire.ts';
 /**
  * Before/after for a change to the relay path: two or more builds of Parley (and the bare
  * forwarder, as the floor) measured side by side, in alternating closed-loop windows on warm
- * sockets, in a fresh random order each round. Reports, per build, the server's CPU time and
- * write system calls per relayed signal (robust to other load), and the closed-loop rate.
+ * sockets, in a fresh random order each round. Reports, per build, the server's CPU time per
+ * relayed signal with its kernel share (CPU time is robust to other load; the split tells
+ * JavaScript from socket work), its write system calls per signal, and the closed-loop rate.
+ * ROUNDS (8), WINDOW_MS (1500) and PAIRS (100 socket pairs per server) can be set in the
+ * environment.
  *
  *   npm run build -w @parley/signaling && cp -r apps/signaling/dist /tmp/before   # on the old commit
  *   npx tsx bench/signaling/compare-builds.ts /tmp/before/main.js apps/signaling/dist/main.js
@@ -32,11 +35,11 @@ const entries = process.argv.slice(2).map((entry) => resolve(entry));
 if (entries.length === 0) throw new Error('usage: compare-builds.ts <main.js> [<main.js>...]');
 const ROUNDS = Number(process.env.ROUNDS ?? 8);
 const WINDOW_MS = Number(process.env.WINDOW_MS ?? 1500);
-const PAIRS = 100;
+const PAIRS = Number(process.env.PAIRS ?? 100);
 
 /** One server under test; its sockets are the group `group` in the shared client processes. */
 type Arm = { name: string; group: string; setup: Setup; server: Server; windows: Window[] };
-type Window = { rate: number; cpu: number; writes: number };
+type Window = { rate: number; cpu: number; system: number; writes: number };
 
 /** Write-type system calls this process has made (write, writev, sendmsg...), from /proc. */
 function writeCalls(pid: number): number {
@@ -76,11 +79,11 @@ async function measure({ setup, server, group }: Arm): Promise<Window> {
   await both(clients, 'startLoop', () => ({ group, window: 2 }));
   await sleep(300);
   const writes0 = writeCalls(server.pid);
-  const cpu0 = await server.child.call<number>('cpuMicros');
+  const cpu0 = await server.child.call<NodeJS.CpuUsage>('cpuSplitMicros');
   const start = await both<Counts>(clients, 'counts', () => ({ group }));
   await sleep(WINDOW_MS);
   const end = await both<Counts>(clients, 'counts', () => ({ group }));
-  const cpu1 = await server.child.call<number>('cpuMicros');
+  const cpu1 = await server.child.call<NodeJS.CpuUsage>('cpuSplitMicros');
   const writes1 = writeCalls(server.pid);
   await both(clients, 'stop', () => ({ group }));
   await drain(clients, group);
@@ -89,7 +92,8 @@ async function measure({ setup, server, group }: Arm): Promise<Window> {
   const seconds = (end[0].t - start[0].t) / 1000;
   return {
     rate: relayed / seconds,
-    cpu: (cpu1 - cpu0) / relayed,
+    cpu: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / relayed,
+    system: (cpu1.system - cpu0.system) / relayed,
     writes: (writes1 - writes0) / relayed,
   };
 }
@@ -105,7 +109,9 @@ try {
     for (const arm of shuffled(arms)) {
       const w = await measure(arm);
       if (round > 0) arm.windows.push(w);
-      line.push(`${arm.name}: ${w.cpu.toFixed(1)} µs, ${w.writes.toFixed(2)} writes`);
+      line.push(
+        `${arm.name}: ${w.cpu.toFixed(1)} µs (${w.system.toFixed(1)} in the kernel), ${w.writes.toFixed(2)} writes`,
+      );
     }
     console.log(`${round === 0 ? 'warm-up' : `round ${round}`}  ${line.join(' | ')}`);
   }
@@ -114,7 +120,8 @@ try {
     const ratios = windows.map((w, i) => w.cpu / (first[i]?.cpu ?? Number.NaN));
     console.log(
       `${name}\n  server CPU per signal ${median(windows.map((w) => w.cpu)).toFixed(2)} µs ` +
-        `(median per-round ratio to the first build ${median(ratios).toFixed(3)}), ` +
+        `(median per-round ratio to the first build ${median(ratios).toFixed(3)}; ` +
+        `in the kernel ${median(windows.map((w) => w.system)).toFixed(2)} µs), ` +
         `write calls per signal ${median(windows.map((w) => w.writes)).toFixed(2)}, ` +
         `${Math.round(median(windows.map((w) => w.rate)))} msgs/s`,
     );

@@ -40,6 +40,9 @@ async function startServer(kind: ServerKind, label: string): Promise<Server> {
     args: [kind, String(kind === 'parley' ? await freePort() : 0)],
     nodeFlags: [
       '--expose-gc',
+      // BENCH_NODE_FLAGS="<flags>": extra V8/Node flags for every server under test alike, e.g.
+      // --trace-gc-nvp or a heap size, for testing a hypothesis about where time goes.
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
       // BENCH_CPU_PROF=<dir>: a V8 CPU profile of every server under test, for finding hot spots.
       ...(process.env.BENCH_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]

@@ -1,5 +1,6 @@
 import { SMOKE } from '../lib/mode.ts';
 import { runHttpRelayBench } from './http-relay.ts';
+import { runHubCostBench, type HubCostPlan } from './hub-cost.ts';
 import { runJoinBench, type JoinPlan } from './joins.ts';
 import { runMemoryBench } from './memory.ts';
 import { runRelayBenches, type RelayPlan } from './relay.ts';
@@ -19,6 +20,7 @@ export type SignalingPlan = {
   memoryConnections: number;
   memoryRepeats: number;
   joins: JoinPlan;
+  hubCost: HubCostPlan;
 };
 
 /** Smoke mode (bench/smoke.ts): one tiny pass of each, only to prove they still run. */
@@ -38,6 +40,7 @@ const SMOKE_PLAN: SignalingPlan = {
   memoryConnections: 48,
   memoryRepeats: 1,
   joins: { pool: 20, startRate: 50, factor: 2, maxRate: 100, stepMs: 300 },
+  hubCost: { calls: 2000, repeats: 1 },
 };
 
 export function signalingPlan(quick: boolean, smoke = SMOKE): SignalingPlan {
@@ -63,6 +66,7 @@ export function signalingPlan(quick: boolean, smoke = SMOKE): SignalingPlan {
       maxRate: 25_000,
       stepMs: quick ? 1000 : 2000,
     },
+    hubCost: { calls: quick ? 50_000 : 100_000, repeats: quick ? 3 : 7 },
   };
 }
 
@@ -111,6 +115,10 @@ export async function runSignalingBenches(
       title: '11. HTTP transports: relay over SSE + POST and long-polling, beside WebSocket',
       run: (out) => runHttpRelayBench(out),
     },
+    hubCost: {
+      title: '12. Hub cost per relayed signal, in memory (no socket)',
+      run: (out) => runHubCostBench(plan.hubCost, out),
+    },
   };
   const run = async (
     { title, run: bench }: Bench,
@@ -138,9 +146,10 @@ export async function runSignalingBenches(
   // when done). Most of each bench's time at smoke sizes is process start-up and fixed waits
   // (windows, settling GCs), not CPU. Their servers take free ports and their logs have their
   // own names.
-  const { relay, memory, joins, webhooks, clusterRelay, clusterMemory, httpRelay } = benches;
+  const { relay, memory, joins, webhooks, clusterRelay, clusterMemory, httpRelay, hubCost } =
+    benches;
   const lanes = [
-    [relay, clusterRelay, clusterMemory],
+    [relay, clusterRelay, clusterMemory, hubCost],
     [memory, joins, webhooks, httpRelay],
   ];
   await Promise.all(
