@@ -5,6 +5,8 @@
 //   beforeAll threw, errors vitest caught after a test ended, and Playwright's top-level
 //   errors (an import error there stops the whole run with every count at 0);
 // - a runner that exited non-zero with no failure in its report counts as one failure;
+// - the typecheck and lint steps, which have no report, count as one failure each when they
+//   fail (or did not run), so that the closing line never says "0 failed" over a red run;
 // - every skipped test is listed with its reason.
 //
 //   node scripts/summarise-tests.mjs [report directory, default test-results]
@@ -16,6 +18,12 @@ import { fileURLToPath } from 'node:url';
 export const PLAIN_SUITES = [
   { id: 'compose', title: 'compose stack' },
   { id: 'bench-smoke', title: 'bench smoke' },
+];
+
+/** Steps with an exit code only (`<id>.exit`): no tests to count, but they can fail the run. */
+export const CHECKS = [
+  { id: 'typecheck', title: 'typecheck' },
+  { id: 'lint', title: 'lint (ESLint and Prettier)' },
 ];
 
 // Playwright colours its error messages; the summary is read as plain text (CI shows its tail).
@@ -181,7 +189,16 @@ export function summariseDirectory(dir) {
       return [id, report ? summarisePlain(id, title, report) : missing(title, 'report')];
     }),
   ];
+  for (const { id, title } of CHECKS) {
+    const code = exitCode(id);
+    const check = finish(title, 0, code === 0 ? 0 : 1, [], []);
+    if (code === undefined) check.problems.push('did not run');
+    else if (code !== 0) check.problems.push(`exited with ${code}; its output is above the tests'`);
+    check.line = `${title}: ${code === 0 ? 'passed' : 'failed'}`;
+    suites.push([id, check]);
+  }
   for (const [id, summary] of suites) {
+    if (CHECKS.some((c) => c.id === id)) continue;
     const code = exitCode(id);
     if (code !== undefined && code !== 0 && summary.failed === 0) {
       summary.failed = 1;

@@ -139,8 +139,10 @@ describe('a directory of reports', () => {
   it('counts every missing report as a failure', () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-summary-'));
     const { failed, lines } = render(summariseDirectory(dir));
-    expect(failed).toBe(4);
-    expect(lines.at(-1)).toBe('total: 0 passed, 4 failed');
+    expect(failed).toBe(6);
+    expect(lines).toContain('typecheck: failed');
+    expect(lines).toContain('  FAILED: did not run');
+    expect(lines.at(-1)).toBe('total: 0 passed, 6 failed');
   });
 
   it('adds every suite into the total line', () => {
@@ -150,6 +152,7 @@ describe('a directory of reports', () => {
     }
     writeFileSync(join(dir, 'compose.json'), JSON.stringify({ passed: 12, failed: 0 }));
     writeFileSync(join(dir, 'bench-smoke.json'), JSON.stringify({ passed: 7, failed: 0 }));
+    for (const check of ['typecheck', 'lint']) writeFileSync(join(dir, `${check}.exit`), '0\n');
     const { passed, failed, skipped, lines } = render(summariseDirectory(dir));
     expect({ passed, failed }).toEqual({ passed: 3 + 1 + 12 + 7, failed: 5 + 2 });
     expect(skipped).toBe(5 + 2);
@@ -163,5 +166,23 @@ describe('a directory of reports', () => {
     const bench = summariseDirectory(dir).find((s) => s.suite === 'bench smoke');
     expect(bench).toMatchObject({ passed: 7, failed: 1 });
     expect(bench.problems).toEqual(['exited with 1 though its report shows no failure']);
+  });
+
+  it('counts a failed lint or typecheck, which have no report, as a failure in the total', () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-summary-'));
+    writeFileSync(join(dir, 'typecheck.exit'), '0\n');
+    writeFileSync(join(dir, 'lint.exit'), '1\n');
+    const summaries = summariseDirectory(dir);
+    const lint = summaries.find((s) => s.suite === 'lint (ESLint and Prettier)');
+    expect(lint).toMatchObject({
+      passed: 0,
+      failed: 1,
+      line: 'lint (ESLint and Prettier): failed',
+    });
+    expect(lint.problems).toEqual(["exited with 1; its output is above the tests'"]);
+    const typecheck = summaries.find((s) => s.suite === 'typecheck');
+    expect(typecheck).toMatchObject({ passed: 0, failed: 0, line: 'typecheck: passed' });
+    // The four suites' reports are missing here (4) and lint failed (1).
+    expect(render(summaries).failed).toBe(5);
   });
 });

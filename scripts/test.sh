@@ -25,10 +25,10 @@ step "system packages"
 bash scripts/ensure-system-deps.sh || exit 1
 
 step "typecheck"
-npm run --silent typecheck || failed=1
+suite typecheck npm run --silent typecheck
 
 step "lint"
-npm run --silent lint || failed=1
+suite lint npm run --silent lint
 
 step "unit and integration tests"
 suite unit npx vitest run --reporter=default --reporter=json \
