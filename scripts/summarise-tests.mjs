@@ -189,6 +189,14 @@ export function summariseDirectory(dir) {
       return [id, report ? summarisePlain(id, title, report) : missing(title, 'report')];
     }),
   ];
+  for (const [id, summary] of suites) {
+    const code = exitCode(id);
+    if (code !== undefined && code !== 0 && summary.failed === 0) {
+      summary.failed = 1;
+      summary.problems.push(`exited with ${code} though its report shows no failure`);
+      summary.line = `${summary.suite}: ${summary.passed} passed, ${summary.failed} failed`;
+    }
+  }
   for (const { id, title } of CHECKS) {
     const code = exitCode(id);
     const check = finish(title, 0, code === 0 ? 0 : 1, [], []);
@@ -196,15 +204,6 @@ export function summariseDirectory(dir) {
     else if (code !== 0) check.problems.push(`exited with ${code}; its output is above the tests'`);
     check.line = `${title}: ${code === 0 ? 'passed' : 'failed'}`;
     suites.push([id, check]);
-  }
-  for (const [id, summary] of suites) {
-    if (CHECKS.some((c) => c.id === id)) continue;
-    const code = exitCode(id);
-    if (code !== undefined && code !== 0 && summary.failed === 0) {
-      summary.failed = 1;
-      summary.problems.push(`exited with ${code} though its report shows no failure`);
-      summary.line = `${summary.suite}: ${summary.passed} passed, ${summary.failed} failed`;
-    }
   }
   return suites.map(([, summary]) => summary);
 }
